@@ -1,0 +1,31 @@
+"""The one settings class. Values come from environment variables prefixed ``DABING_`` (or a .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DABING_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/dabing.db",
+        description="SQLAlchemy URL of the app database (system of record).",
+    )
+    data_dir: Path = Field(default=DATA_DIR, description="Catalogue, hospitals, regions and policies.")
+    chunk_size: int = Field(default=5000, ge=100, le=50_000, description="Ids per task in bulk work.")
+    workers: int = Field(default=2, ge=1, le=32, description="Bounded thread pool for chunked tasks.")
+    timezone: str = Field(default="Asia/Shanghai")
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=False, description="Render logs as JSON lines instead of console.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,101 @@
+"""Shared vocabulary: every status, category and reason is a StrEnum (values are stored as-is)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PovertyStatus(StrEnum):
+    """贫困属性 — drives reimbursement bonuses and alarm thresholds."""
+
+    REGISTERED_POOR = "registered_poor"  # 建档立卡
+    MINIMUM_LIVING = "minimum_living"  # 低保
+    DESTITUTE = "destitute"  # 特困 / 五保
+    EDGE = "edge"  # 边缘户
+    MONITORED = "monitored"  # 监测户
+    GENERAL = "general"  # 普通居民
+
+
+class Category(StrEnum):
+    """分类救治 — the three triage categories."""
+
+    ONE_TIME_CURE = "one_time_cure"  # 一次性能治愈
+    MAINTENANCE = "maintenance"  # 需要维持治疗
+    LONG_TERM = "long_term"  # 需要长期治疗和健康管理
+
+
+class HospitalLevel(StrEnum):
+    """Institution level; order matters (township lowest)."""
+
+    TOWNSHIP = "township"  # 乡镇卫生院
+    LEVEL1 = "level1"  # 一级
+    LEVEL2 = "level2"  # 二级 (county)
+    LEVEL3 = "level3"  # 三级 (city / province)
+
+
+HOSPITAL_LEVEL_RANK: dict[HospitalLevel, int] = {
+    HospitalLevel.TOWNSHIP: 0,
+    HospitalLevel.LEVEL1: 1,
+    HospitalLevel.LEVEL2: 2,
+    HospitalLevel.LEVEL3: 3,
+}
+
+
+class HospitalLocation(StrEnum):
+    """Where the hospital is relative to the patient's county."""
+
+    IN_COUNTY = "in_county"
+    OUT_OF_COUNTY = "out_of_county"
+    OUT_OF_PROVINCE = "out_of_province"
+
+
+class CareSetting(StrEnum):
+    INPATIENT = "inpatient"
+    OUTPATIENT = "outpatient"
+
+
+class ConditionStatus(StrEnum):
+    SUSPECTED = "suspected"
+    CONFIRMED = "confirmed"
+    RULED_OUT = "ruled_out"
+
+
+class CaseState(StrEnum):
+    """States of one case (one special disease of one patient) along the pathway."""
+
+    SCREENED = "screened"
+    CONFIRMED = "confirmed"
+    TRIAGED = "triaged"
+    REFERRED = "referred"
+    IN_TREATMENT = "in_treatment"
+    DISCHARGED = "discharged"
+    SETTLED = "settled"
+    CURED = "cured"
+    UNDER_MAINTENANCE = "under_maintenance"
+    UNDER_MANAGEMENT = "under_management"
+    CLOSED = "closed"
+
+
+class ReferralDirection(StrEnum):
+    INITIAL = "initial"  # first referral to a designated hospital
+    UP = "up"  # 上转: to a higher level
+    DOWN = "down"  # 下转: back to primary care for follow-up
+
+
+class ReferralStatus(StrEnum):
+    PENDING = "pending"
+    ADMITTED = "admitted"
+    CANCELLED = "cancelled"
+
+
+class TriageReason(StrEnum):
+    """Why a confirmed condition did or did not get a category."""
+
+    IN_CATALOGUE = "in_catalogue"
+    NOT_IN_CATALOGUE = "not_in_catalogue"  # confirmed, but not a special-treatment disease
+    CATALOGUE_INACTIVE = "catalogue_inactive"  # disease not in force on that date
+
+
+class ReferralReason(StrEnum):
+    NO_DESIGNATED_HOSPITAL = "no_designated_hospital"
+    NO_CAPACITY = "no_capacity"

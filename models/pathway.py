@@ -1,0 +1,52 @@
+"""The pathway state machine of one case — a pure rule.
+
+A case is one special disease of one patient. Every move goes through ``check_transition``;
+the audit row (from, to, actor, reason, when, causing event) is appended by the caller.
+"""
+
+from __future__ import annotations
+
+from models.enums import CaseState as S
+
+
+class IllegalTransition(Exception):
+    """Raised for a move the pathway does not allow; names both states."""
+
+    def __init__(self, from_state: S, to_state: S) -> None:
+        super().__init__(f"illegal case transition: {from_state.value} -> {to_state.value}")
+        self.from_state = from_state
+        self.to_state = to_state
+
+
+#: Legal moves. ``closed`` is reachable from every live state (death, moved away, ruled out,
+#: refused) and is terminal; ``cured`` can only be closed.
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.SCREENED: frozenset({S.CONFIRMED, S.CLOSED}),
+    S.CONFIRMED: frozenset({S.TRIAGED, S.CLOSED}),
+    S.TRIAGED: frozenset({S.REFERRED, S.TRIAGED, S.CLOSED}),
+    S.REFERRED: frozenset({S.IN_TREATMENT, S.REFERRED, S.CLOSED}),
+    S.IN_TREATMENT: frozenset({S.DISCHARGED, S.REFERRED, S.CLOSED}),
+    S.DISCHARGED: frozenset({S.SETTLED, S.CLOSED}),
+    S.SETTLED: frozenset({S.CURED, S.UNDER_MAINTENANCE, S.UNDER_MANAGEMENT, S.CLOSED}),
+    S.CURED: frozenset({S.CLOSED}),
+    S.UNDER_MAINTENANCE: frozenset({S.REFERRED, S.IN_TREATMENT, S.TRIAGED, S.UNDER_MANAGEMENT, S.CLOSED}),
+    S.UNDER_MANAGEMENT: frozenset({S.REFERRED, S.IN_TREATMENT, S.TRIAGED, S.UNDER_MAINTENANCE, S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+
+#: States in which a case counts as "treated" in the treatment ledger (救治台账).
+TREATED = frozenset({S.DISCHARGED, S.SETTLED, S.CURED, S.UNDER_MAINTENANCE, S.UNDER_MANAGEMENT})
+IN_TREATMENT = frozenset({S.IN_TREATMENT})
+#: Confirmed special-disease cases not yet treated ("not yet treated" in the ledger).
+NOT_YET_TREATED = frozenset({S.TRIAGED, S.REFERRED})
+TERMINAL = frozenset({S.CLOSED})
+
+
+def is_legal(from_state: S, to_state: S) -> bool:
+    return to_state in TRANSITIONS[from_state]
+
+
+def check_transition(from_state: S, to_state: S) -> None:
+    """Raise IllegalTransition unless the move is in the table."""
+    if not is_legal(from_state, to_state):
+        raise IllegalTransition(from_state, to_state)

@@ -1,0 +1,64 @@
+"""Households and patients. Identity (national ID, name) lives only in ``patient``; everything else
+refers to the internal id."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from models import national_id
+from models.common import enum_field, region_field, utcnow
+from models.enums import PovertyStatus
+
+
+class HouseholdBase(SQLModel):
+    ref: str = Field(min_length=1, max_length=40, description="External household number (户编号).")
+    region_code: str = region_field()
+    poverty_status: PovertyStatus = enum_field(PovertyStatus, default=PovertyStatus.GENERAL)
+    annual_income: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
+
+
+class Household(HouseholdBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(min_length=1, max_length=40, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PatientBase(SQLModel):
+    region_code: str = region_field()
+    poverty_status: PovertyStatus = enum_field(PovertyStatus, index=True)
+    sex: str = Field(max_length=1)
+    birth_date: date
+
+
+class PatientCreate(SQLModel):
+    """What a coordinator types in; validated, never logged."""
+
+    household_ref: str = Field(min_length=1, max_length=40)
+    national_id: str
+    name: str = Field(min_length=1, max_length=60)
+    region_code: str = Field(regex=r"^\d{6}$")
+    poverty_status: PovertyStatus
+
+    @field_validator("national_id")
+    @classmethod
+    def _valid_id(cls, v: str) -> str:
+        return national_id.normalise(v)
+
+
+class Patient(PatientBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    national_id: str = Field(max_length=18, unique=True)
+    name: str = Field(max_length=60)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PatientPublic(PatientBase):
+    """Safe to log, to pass to Prefect and to show in artifacts: no national ID, no name."""
+
+    id: int
+    household_id: int

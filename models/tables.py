@@ -1,0 +1,20 @@
+"""Importing this module registers every table on ``SQLModel.metadata``."""
+
+from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
+from models.clinical import Case, CaseTransition, Condition, Screening
+from models.people import Household, Patient
+
+__all__ = [
+    "Case",
+    "CaseTransition",
+    "Condition",
+    "FamilyDoctorContract",
+    "FollowUp",
+    "Hospital",
+    "HospitalDisease",
+    "Household",
+    "Patient",
+    "Referral",
+    "Screening",
+    "TreatmentEpisode",
+]

@@ -1,0 +1,101 @@
+"""Applying pathway moves to the database: one case (row-locked) or many (set-based).
+
+Every move is checked by the pure state machine and appended to ``case_transition`` in the same
+transaction as the state change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from models.clinical import Case, CaseTransition
+from models.common import utcnow
+from models.enums import CaseState
+from models.pathway import check_transition
+
+
+class CaseNotFound(LookupError):
+    def __init__(self, case_id: int) -> None:
+        super().__init__(f"case {case_id} does not exist")
+        self.case_id = case_id
+
+
+def lock_case(session: Session, case_id: int) -> Case:
+    """Load a case with a row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite locks the file)."""
+    case = session.exec(select(Case).where(Case.id == case_id).with_for_update()).scalars().first()  # type: ignore[call-overload]
+    if case is None:
+        raise CaseNotFound(case_id)
+    assert isinstance(case, Case)
+    return case
+
+
+def move_case(
+    session: Session,
+    case: Case,
+    to_state: CaseState,
+    *,
+    actor: str,
+    reason: str,
+    event_id: str | None = None,
+    state_reason: str | None = None,
+) -> None:
+    """Move one loaded case; raises IllegalTransition naming both states."""
+    from_state = CaseState(case.state)
+    check_transition(from_state, to_state)
+    now = utcnow()
+    case.state = to_state
+    case.state_reason = state_reason
+    case.state_changed_at = now
+    session.add(case)
+    session.add(
+        CaseTransition(
+            case_id=case.id or 0, from_state=from_state, to_state=to_state,
+            actor=actor, reason=reason, at=now, event_id=event_id,
+        )
+    )
+
+
+def advance_many(
+    session: Session,
+    case_ids: Sequence[int],
+    from_state: CaseState,
+    to_state: CaseState,
+    *,
+    actor: str,
+    reason: str,
+    state_reason: str | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Set-based move of every listed case that is still in ``from_state``.
+
+    Cases already moved (a re-run, a re-delivered event) are skipped, so the call is idempotent.
+    Returns the ids that moved.
+    """
+    check_transition(from_state, to_state)
+    if not case_ids:
+        return []
+    now = now or utcnow()
+    moved: list[int] = []
+    for start in range(0, len(case_ids), 900):  # SQLite bound-parameter limit
+        part = list(case_ids[start : start + 900])
+        stmt = (
+            update(Case)
+            .where(Case.id.in_(part), Case.state == from_state)  # type: ignore[union-attr]
+            .values(state=to_state, state_reason=state_reason, state_changed_at=now)
+            .returning(Case.id)  # type: ignore[arg-type]
+        )
+        moved.extend(session.execute(stmt).scalars().all())
+    if moved:
+        session.execute(
+            insert(CaseTransition),
+            [
+                {"case_id": cid, "from_state": from_state, "to_state": to_state,
+                 "actor": actor, "reason": reason, "at": now}
+                for cid in moved
+            ],
+        )
+    return moved

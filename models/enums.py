@@ -94,6 +94,7 @@ class TriageReason(StrEnum):
     IN_CATALOGUE = "in_catalogue"
     NOT_IN_CATALOGUE = "not_in_catalogue"  # confirmed, but not a special-treatment disease
     CATALOGUE_INACTIVE = "catalogue_inactive"  # disease not in force on that date
+    OUTSIDE_AGE_LIMIT = "outside_age_limit"  # e.g. childhood leukaemia for an adult
 
 
 class ReferralReason(StrEnum):

@@ -83,7 +83,8 @@ def parse_screenings(
     rows: list[ScreeningRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, ScreeningRow] = {}
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # physical line (blank lines and quoted newlines counted)
         data = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(data.values()):
             continue

@@ -7,6 +7,7 @@ the audit row (from, to, actor, reason, when, causing event) is appended by the 
 from __future__ import annotations
 
 from models.enums import CaseState as S
+from models.enums import Category
 
 
 class IllegalTransition(Exception):
@@ -29,8 +30,8 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.DISCHARGED: frozenset({S.SETTLED, S.CLOSED}),
     S.SETTLED: frozenset({S.CURED, S.UNDER_MAINTENANCE, S.UNDER_MANAGEMENT, S.CLOSED}),
     S.CURED: frozenset({S.CLOSED}),
-    S.UNDER_MAINTENANCE: frozenset({S.REFERRED, S.IN_TREATMENT, S.TRIAGED, S.UNDER_MANAGEMENT, S.CLOSED}),
-    S.UNDER_MANAGEMENT: frozenset({S.REFERRED, S.IN_TREATMENT, S.TRIAGED, S.UNDER_MAINTENANCE, S.CLOSED}),
+    S.UNDER_MAINTENANCE: frozenset({S.REFERRED, S.TRIAGED, S.UNDER_MANAGEMENT, S.CLOSED}),
+    S.UNDER_MANAGEMENT: frozenset({S.REFERRED, S.TRIAGED, S.UNDER_MAINTENANCE, S.CLOSED}),
     S.CLOSED: frozenset(),
 }
 
@@ -50,3 +51,12 @@ def check_transition(from_state: S, to_state: S) -> None:
     """Raise IllegalTransition unless the move is in the table."""
     if not is_legal(from_state, to_state):
         raise IllegalTransition(from_state, to_state)
+
+
+def outcome_state(category: str | None) -> S:
+    """Where a settled case goes next, by triage category (分类救治)."""
+    return {
+        Category.ONE_TIME_CURE.value: S.CURED,
+        Category.MAINTENANCE.value: S.UNDER_MAINTENANCE,
+        Category.LONG_TERM.value: S.UNDER_MANAGEMENT,
+    }.get(category or "", S.CLOSED)

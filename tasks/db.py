@@ -38,7 +38,6 @@ def get_engine(url: str | None = None) -> Engine:
 def init_db(url: str | None = None) -> Engine:
     """Create every table (idempotent). Importing models.tables registers them on SQLModel.metadata."""
     import models.tables  # noqa: F401
-
     from tasks.schema import install_guards
 
     engine = get_engine(url)

@@ -4,19 +4,29 @@ their cases, in one transaction (set-based: a few statements per table, whatever
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+from config.catalogue import load_regions
+from models.catalogue import is_known_icd10
+from prefect import task
+from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from config.logging import get_logger
 from models import national_id
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.common import utcnow
 from models.enums import CaseState, ConditionStatus
-from models.intake import ScreeningRow
-from models.people import Household, Patient
+from models.intake import ScreeningRow, parse_screenings
+from models.people import Household, Patient, PatientCreate
+from tasks.db import session_scope
+from tasks.retry import RETRY
 
-_PART = 900  # keeps IN (...) lists under SQLite's bound-parameter limit
+_PART = 900
+log = get_logger(__name__)  # keeps IN (...) lists under SQLite's bound-parameter limit
 
 
 def _existing(session: Session, column: object, key_col: object, keys: Sequence[str]) -> dict[str, int]:
@@ -33,6 +43,45 @@ def _insert_returning(session: Session, table: type, key: str, rows: list[dict[s
         return {}
     stmt = insert(table).returning(table.id, getattr(table, key), sort_by_parameter_order=True)  # type: ignore[attr-defined]
     return {k: i for i, k in session.execute(stmt, rows)}
+
+
+@dataclass(frozen=True, slots=True)
+class Suspicion:
+    """A suspected condition of a known patient, found at one screening visit."""
+
+    patient_id: int
+    region_code: str
+    screened_on: date
+    method: str
+    icd10: str
+
+
+def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict[str, int]:
+    """Screenings (one per patient and visit), suspected conditions and their cases in state screened."""
+    now = utcnow()
+    visits = sorted({(i.patient_id, i.screened_on, i.method) for i in items})
+    stmt = insert(Screening).returning(Screening.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+    screening_ids = dict(zip(visits, session.execute(stmt, [
+        {"patient_id": p, "screened_on": d, "method": m, "actor": actor, "created_at": now} for p, d, m in visits
+    ]).scalars(), strict=True))
+    cond_stmt = insert(Condition).returning(Condition.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+    condition_ids = session.execute(cond_stmt, [
+        {"patient_id": i.patient_id, "screening_id": screening_ids[(i.patient_id, i.screened_on, i.method)],
+         "icd10": i.icd10, "status": ConditionStatus.SUSPECTED, "updated_at": now}
+        for i in items
+    ]).scalars().all()
+    case_stmt = insert(Case).returning(Case.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+    case_ids = session.execute(case_stmt, [
+        {"patient_id": i.patient_id, "condition_id": cid, "region_code": i.region_code,
+         "state": CaseState.SCREENED, "green_channel": False, "state_changed_at": now, "created_at": now}
+        for i, cid in zip(items, condition_ids, strict=True)
+    ]).scalars().all()
+    session.execute(insert(CaseTransition), [
+        {"case_id": c, "from_state": None, "to_state": CaseState.SCREENED, "actor": actor,
+         "reason": "screening intake", "at": now}
+        for c in case_ids
+    ])
+    return {"screenings": len(visits), "cases": len(case_ids), "first_case_id": min(case_ids, default=0)}
 
 
 def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str) -> dict[str, int]:
@@ -59,32 +108,79 @@ def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str)
     ]
     patients |= _insert_returning(session, Patient, "national_id", new_patients)  # type: ignore[arg-type]
 
-    visits = sorted({(patients[r.national_id], r.screened_on, r.method) for r in rows})
-    screening_rows = [
-        {"patient_id": p, "screened_on": d, "method": m, "actor": actor, "created_at": now} for p, d, m in visits
-    ]
-    stmt = insert(Screening).returning(Screening.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-    screening_ids = dict(zip(visits, session.execute(stmt, screening_rows).scalars(), strict=True))
-
-    keyed: list[tuple[int, date, str, ScreeningRow]] = [
-        (patients[r.national_id], r.screened_on, r.method, r) for r in rows
-    ]
-    cond_stmt = insert(Condition).returning(Condition.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-    condition_ids = session.execute(cond_stmt, [
-        {"patient_id": p, "screening_id": screening_ids[(p, d, m)], "icd10": r.icd10,
-         "status": ConditionStatus.SUSPECTED, "updated_at": now}
-        for p, d, m, r in keyed
-    ]).scalars().all()
-    case_stmt = insert(Case).returning(Case.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-    case_ids = session.execute(case_stmt, [
-        {"patient_id": p, "condition_id": cid, "region_code": r.region_code, "state": CaseState.SCREENED,
-         "green_channel": False, "state_changed_at": now, "created_at": now}
-        for (p, _d, _m, r), cid in zip(keyed, condition_ids, strict=True)
-    ]).scalars().all()
-    session.execute(insert(CaseTransition), [
-        {"case_id": c, "from_state": None, "to_state": CaseState.SCREENED, "actor": actor,
-         "reason": "screening intake", "at": now}
-        for c in case_ids
-    ])
+    opened = open_cases(session, [
+        Suspicion(patients[r.national_id], r.region_code, r.screened_on, r.method, r.icd10) for r in rows
+    ], actor)
     return {"rows": len(rows), "new_households": len(new_households),
-            "new_patients": len(new_patients), "screenings": len(visits), "cases": len(case_ids)}
+            "new_patients": len(new_patients), **opened}
+
+
+# --- Prefect tasks -------------------------------------------------------------------------------
+
+
+class ImportReport(BaseModel):
+    """Counts only: safe for Prefect results and logs."""
+
+    rows: int
+    new_households: int
+    new_patients: int
+    screenings: int
+    cases: int
+    first_case_id: int
+
+
+def parse_file(path: str) -> list[ScreeningRow]:
+    """Read and validate a whole screening CSV against the regions and the ICD-10 rule."""
+    text = Path(path).read_text(encoding="utf-8")
+    regions = load_regions()
+    return parse_screenings(text, known_region=regions.is_known, known_icd10=is_known_icd10)
+
+
+@task(task_run_name="import-screenings", **RETRY)
+def import_screenings_file(csv_path: str, actor: str) -> ImportReport:
+    """All or nothing: any bad row rejects the whole file (ImportRejected lists line and field)."""
+    rows = parse_file(csv_path)
+    with session_scope() as s:
+        counts = write_screenings(s, rows, actor)
+    log.info("intake.imported", **counts)
+    return ImportReport(**counts)
+
+
+@task(task_run_name="screen-patient-{patient_id}", **RETRY)
+def screen_patient_task(patient_id: int, icd10: str, screened_on: date, method: str, actor: str) -> ImportReport:
+    """A new suspected condition for an already registered patient (re-screening)."""
+    code = icd10.strip().upper()
+    if not is_known_icd10(code):
+        raise ValueError(f"icd10: unknown ICD-10 code {code}")
+    with session_scope() as s:
+        patient = s.get(Patient, patient_id)
+        if patient is None:
+            raise LookupError(f"patient_id: patient {patient_id} does not exist")
+        counts = open_cases(s, [Suspicion(patient_id, patient.region_code, screened_on, method, code)], actor)
+    return ImportReport(rows=1, new_households=0, new_patients=0, **counts)
+
+
+def register_patient(person: PatientCreate) -> int:
+    """Identity enters here (CLI), never through a Prefect parameter. Returns the internal id."""
+    if not load_regions().is_known(person.region_code):
+        raise ValueError(f"region_code: unknown region {person.region_code}")
+    with session_scope() as s:
+        existing = s.execute(select(Patient.id).where(Patient.national_id == person.national_id)).scalar()
+        if existing is not None:
+            return int(existing)
+        hh = s.execute(select(Household.id).where(Household.ref == person.household_ref)).scalar()
+        if hh is None:
+            household = Household(ref=person.household_ref, region_code=person.region_code,
+                                  poverty_status=person.poverty_status)
+            s.add(household)
+            s.flush()
+            hh = household.id
+        patient = Patient(household_id=hh, national_id=person.national_id, name=person.name,
+                          region_code=person.region_code, poverty_status=person.poverty_status,
+                          sex=national_id.sex(person.national_id),
+                          birth_date=national_id.birth_date(person.national_id))
+        s.add(patient)
+        s.flush()
+        assert patient.id is not None
+        log.info("patient.registered", patient_id=patient.id, region_code=person.region_code)
+        return patient.id

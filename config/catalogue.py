@@ -1,0 +1,85 @@
+"""Loaders for the catalogue, regions and designated hospitals (YAML in config/data, validated)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from config.settings import get_settings
+from models.catalogue import Catalogue
+from models.referral import DesignatedHospital
+
+
+class ConfigFileError(ValueError):
+    """A data file is invalid; the message names the file, the entry and the field."""
+
+
+class Region(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str
+    city: str = Field(pattern=r"^\d{6}$")
+    province: str = Field(pattern=r"^\d{6}$")
+
+
+class Regions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    regions: list[Region]
+
+    def is_known(self, code: str) -> bool:
+        return any(r.code == code for r in self.regions)
+
+
+def _load(path: Path, model: type[BaseModel]) -> Any:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigFileError(f"{path}: cannot read: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            lines.append(f"{path.name}: {loc}: {err['msg']}")
+        raise ConfigFileError("; ".join(lines)) from None
+
+
+def _dir(data_dir: Path | None) -> Path:
+    return data_dir or get_settings().data_dir
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(data_dir: Path | None = None) -> Catalogue:
+    cat: Catalogue = _load(_dir(data_dir) / "diseases.yaml", Catalogue)
+    return cat
+
+
+@lru_cache(maxsize=4)
+def load_regions(data_dir: Path | None = None) -> Regions:
+    regions: Regions = _load(_dir(data_dir) / "regions.yaml", Regions)
+    return regions
+
+
+class _Hospitals(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hospitals: list[DesignatedHospital]
+
+
+@lru_cache(maxsize=4)
+def load_hospitals(data_dir: Path | None = None) -> tuple[DesignatedHospital, ...]:
+    directory = _dir(data_dir)
+    parsed: _Hospitals = _load(directory / "hospitals.yaml", _Hospitals)
+    known = {d.code for d in load_catalogue(data_dir).diseases}
+    for i, h in enumerate(parsed.hospitals):
+        unknown = sorted(set(h.diseases) - known)
+        if unknown:
+            raise ConfigFileError(f"hospitals.yaml: hospitals.{i}.diseases: unknown disease code(s) {unknown}")
+    return tuple(parsed.hospitals)

@@ -1,0 +1,63 @@
+"""The county demo: build a synthetic county and drive every case as far as the pathway allows.
+
+Orchestration only: each stage lists the cases waiting in one state and maps a chunked task over them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from config.settings import get_settings
+from models.enums import CaseState
+from models.schemas import LedgerSummary, StepResult
+from tasks.bulk import (
+    admit_chunk,
+    chunked,
+    confirm_chunk,
+    discharge_chunk,
+    finish_chunk,
+    list_case_ids,
+    manage_chunk,
+    refer_chunk,
+    triage_chunk,
+)
+from tasks.demo import prepare_demo, summarise_ledger, write_county_csv
+from tasks.intake import import_screenings_file
+
+ACTOR = "demo-coordinator"
+
+
+def _run_stage(state: CaseState, region: str, task: object, **kwargs: object) -> list[StepResult]:
+    ids = list_case_ids(state, region)
+    chunks = chunked(ids, get_settings().chunk_size)
+    if not chunks:
+        return []
+    futures = task.map(chunks, **kwargs)  # type: ignore[attr-defined]
+    return [f.result() for f in futures]
+
+
+@flow(name="county-demo", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+def county_demo(
+    patients: int = 2000,
+    seed: int = 7,
+    region_code: str = "520527",
+    start: date = date(2017, 3, 1),
+    fresh: bool = True,
+) -> LedgerSummary:
+    """Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome."""
+    prepare_demo(fresh)
+    csv_path = write_county_csv(patients, seed, region_code, start, str(Path("var") / f"county-{region_code}-{seed}.csv"))
+    import_screenings_file(csv_path, ACTOR)
+    _run_stage(CaseState.SCREENED, region_code, confirm_chunk, seed=seed, confirmed_on=start + timedelta(days=40), actor=ACTOR)
+    _run_stage(CaseState.CONFIRMED, region_code, triage_chunk, on_date=start + timedelta(days=41), actor=ACTOR)
+    _run_stage(CaseState.TRIAGED, region_code, refer_chunk, seed=seed, referred_on=start + timedelta(days=42), actor=ACTOR)
+    _run_stage(CaseState.REFERRED, region_code, admit_chunk, admitted_on=start + timedelta(days=45), actor=ACTOR)
+    _run_stage(CaseState.IN_TREATMENT, region_code, discharge_chunk, seed=seed, actor=ACTOR)
+    # settlement stage: see flows/settlement (issue 3)
+    _run_stage(CaseState.SETTLED, region_code, finish_chunk, actor=ACTOR)
+    _run_stage(CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR)
+    return summarise_ledger(region_code)

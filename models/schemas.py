@@ -1,0 +1,44 @@
+"""Small pydantic values passed between flows and tasks (ids and states only, never identity)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from models.enums import CaseState
+
+
+class CaseOutcome(BaseModel):
+    """What a step did to one case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: int
+    state: CaseState
+    changed: bool
+    reason: str | None = None
+    hospital_id: int | None = None
+    episode_id: int | None = None
+
+
+class StepResult(BaseModel):
+    """What a bulk step did to one chunk of cases."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: str
+    considered: int
+    moved: int
+    held: dict[str, int] = {}
+
+
+class LedgerSummary(BaseModel):
+    """Treatment ledger (救治台账) counts for a region (or all)."""
+
+    region_code: str | None
+    by_state: dict[str, int]
+    by_category: dict[str, dict[str, int]]
+    special_cases: int
+    treated: int
+    in_treatment: int
+    not_yet_treated: int
+    treatment_rate: str

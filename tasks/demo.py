@@ -1,0 +1,47 @@
+"""Demo-only I/O: a fresh database, the synthetic county's screening CSV, the ledger summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from config.catalogue import load_catalogue
+from prefect import task
+from sqlmodel import SQLModel
+
+from models.schemas import LedgerSummary
+from models.synthetic import CSV_HEADER, county_rows, to_csv_line
+from tasks.db import get_engine, init_db, session_scope
+from tasks.hospitals import sync_hospitals
+from tasks.ledger import ledger_summary
+
+
+@task
+def prepare_demo(fresh: bool) -> None:
+    """Create the schema (dropping the old demo data first when ``fresh``) and load the hospitals."""
+    if fresh:
+        import models.tables  # noqa: F401
+
+        SQLModel.metadata.drop_all(get_engine())
+    init_db()
+    with session_scope() as s:
+        sync_hospitals(s)
+
+
+@task
+def write_county_csv(patients: int, seed: int, region_code: str, start: date, path: str) -> str:
+    """The synthetic county as a screening CSV (the same file a coordinator would import)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    choices = load_catalogue().demo_choices()
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write(CSV_HEADER + "\n")
+        for row in county_rows(patients, seed, region_code, start, choices):
+            fh.write(to_csv_line(row) + "\n")
+    return str(out)
+
+
+@task
+def summarise_ledger(region_code: str | None = None) -> LedgerSummary:
+    with session_scope() as s:
+        return ledger_summary(s, region_code)

@@ -1,0 +1,38 @@
+"""The treatment ledger (救治台账): counts per state and category, treatment rate."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from models.clinical import Case
+from models.enums import CaseState
+from models.pathway import IN_TREATMENT, NOT_YET_TREATED, TREATED
+from models.schemas import LedgerSummary
+
+
+def ledger_summary(session: Session, region_code: str | None = None) -> LedgerSummary:
+    stmt = select(Case.state, Case.category, func.count()).group_by(Case.state, Case.category)  # type: ignore[call-overload]
+    if region_code:
+        stmt = stmt.where(Case.region_code == region_code)
+    by_state: dict[str, int] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    special = treated = in_treatment = not_yet = 0
+    for state, category, n in session.execute(stmt):
+        by_state[state] = by_state.get(state, 0) + n
+        if category is None:
+            continue
+        by_category.setdefault(category, {})[state] = n
+        if CaseState(state) == CaseState.CLOSED:
+            continue
+        special += n
+        treated += n if state in TREATED else 0
+        in_treatment += n if state in IN_TREATMENT else 0
+        not_yet += n if state in NOT_YET_TREATED else 0
+    rate = (Decimal(treated) * 100 / special).quantize(Decimal("0.1")) if special else Decimal("0.0")
+    return LedgerSummary(
+        region_code=region_code, by_state=by_state, by_category=by_category, special_cases=special,
+        treated=treated, in_treatment=in_treatment, not_yet_treated=not_yet, treatment_rate=f"{rate}%",
+    )

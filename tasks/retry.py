@@ -1,0 +1,21 @@
+"""Retry policy shared by every task: retry what may pass on a second try (database connection
+errors, lock timeouts), never a domain error (illegal move, bad input) — that would only repeat it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+
+def is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
+    try:
+        state.result()
+    except (OperationalError, DBAPIError) as exc:
+        return bool(getattr(exc, "connection_invalidated", False)) or isinstance(exc, OperationalError)
+    except Exception:
+        return False
+    return False
+
+
+RETRY: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [1, 2, 5], "retry_condition_fn": is_transient}

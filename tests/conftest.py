@@ -1,0 +1,76 @@
+"""Shared fixtures: a fresh SQLite app database per test, PostgreSQL when reachable, and one
+session-scoped Prefect test harness for tests marked ``flow``."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from config.settings import get_settings
+from tasks.db import get_engine, init_db
+
+PG_ADMIN_URL = os.environ.get("DABING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture()
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new SQLite app database, made the default for code that reads settings."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DABING_DATABASE_URL", url)
+    get_settings.cache_clear()
+    init_db(url)
+    yield url
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def _pg_reachable() -> bool:
+    try:
+        with create_engine(PG_ADMIN_URL).connect() as conn:
+            conn.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture()
+def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh schema on the machine's PostgreSQL; skipped when unreachable, except in CI."""
+    if not _pg_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL} (CI must start it)")
+        pytest.skip("PostgreSQL not reachable")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    monkeypatch.setenv("DABING_DATABASE_URL", url)
+    get_settings.cache_clear()
+    init_db(url)
+    yield url
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test server for the whole session (it takes several seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

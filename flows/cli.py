@@ -47,10 +47,9 @@ def main() -> None:
 @app.command()
 def init_db(database_url: Annotated[str | None, typer.Option()] = None) -> None:
     """Create the tables and load the designated hospitals from config."""
-    from tasks.hospitals import sync_hospitals
-
     from tasks.db import init_db as _init
     from tasks.db import session_scope
+    from tasks.hospitals import sync_hospitals
 
     _use_database(database_url)
     _init()
@@ -105,8 +104,13 @@ def register(
     from models.people import PatientCreate
     from tasks.intake import register_patient
 
-    person = PatientCreate(household_ref=household_ref, national_id=national_id, name=name,
-                           region_code=region_code, poverty_status=poverty_status)
+    person = PatientCreate(
+        household_ref=household_ref,
+        national_id=national_id,
+        name=name,
+        region_code=region_code,
+        poverty_status=poverty_status,
+    )
     typer.echo(json.dumps({"patient_id": register_patient(person)}))
 
 
@@ -127,8 +131,13 @@ def confirm(case_id: int, confirmed_on: str, icd10: str = "", actor: Actor = "co
 
 
 @app.command()
-def refer(case_id: int, referred_on: str, urgent: bool = False,
-          direction: ReferralDirection = ReferralDirection.INITIAL, actor: Actor = "coordinator") -> None:
+def refer(
+    case_id: int,
+    referred_on: str,
+    urgent: bool = False,
+    direction: ReferralDirection = ReferralDirection.INITIAL,
+    actor: Actor = "coordinator",
+) -> None:
     """Refer to a designated hospital."""
     from flows.pathway import refer as refer_flow
 
@@ -143,19 +152,32 @@ def admit(case_id: int, admitted_on: str, actor: Actor = "coordinator") -> None:
 
 
 @app.command()
-def discharge(case_id: int, discharged_on: str, total_cost: str, out_of_scope: str = "0",
-              sessions: int = 0, actor: Actor = "coordinator") -> None:
+def discharge(
+    case_id: int,
+    discharged_on: str,
+    total_cost: str,
+    out_of_scope: str = "0",
+    sessions: int = 0,
+    actor: Actor = "coordinator",
+) -> None:
     from flows.pathway import discharge as discharge_flow
 
-    _echo(_run(discharge_flow(case_id, date.fromisoformat(discharged_on), Decimal(total_cost),
-                              Decimal(out_of_scope), sessions, actor)))
+    _echo(
+        _run(
+            discharge_flow(
+                case_id, date.fromisoformat(discharged_on), Decimal(total_cost), Decimal(out_of_scope), sessions, actor
+            )
+        )
+    )
 
 
 @app.command("follow-up")
 def follow_up(case_id: int, followed_on: str, outcome: str = "stable", actor: Actor = "coordinator") -> None:
     from flows.pathway import record_follow_up
 
-    typer.echo(json.dumps({"follow_ups": _run(record_follow_up(case_id, date.fromisoformat(followed_on), outcome, actor))}))
+    typer.echo(
+        json.dumps({"follow_ups": _run(record_follow_up(case_id, date.fromisoformat(followed_on), outcome, actor))})
+    )
 
 
 @app.command()

@@ -50,11 +50,17 @@ def county_demo(
 ) -> LedgerSummary:
     """Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome."""
     prepare_demo(fresh)
-    csv_path = write_county_csv(patients, seed, region_code, start, str(Path("var") / f"county-{region_code}-{seed}.csv"))
+    csv_path = write_county_csv(
+        patients, seed, region_code, start, str(Path("var") / f"county-{region_code}-{seed}.csv")
+    )
     import_screenings_file(csv_path, ACTOR)
-    _run_stage(CaseState.SCREENED, region_code, confirm_chunk, seed=seed, confirmed_on=start + timedelta(days=40), actor=ACTOR)
+    _run_stage(
+        CaseState.SCREENED, region_code, confirm_chunk, seed=seed, confirmed_on=start + timedelta(days=40), actor=ACTOR
+    )
     _run_stage(CaseState.CONFIRMED, region_code, triage_chunk, on_date=start + timedelta(days=41), actor=ACTOR)
-    _run_stage(CaseState.TRIAGED, region_code, refer_chunk, seed=seed, referred_on=start + timedelta(days=42), actor=ACTOR)
+    _run_stage(
+        CaseState.TRIAGED, region_code, refer_chunk, seed=seed, referred_on=start + timedelta(days=42), actor=ACTOR
+    )
     _run_stage(CaseState.REFERRED, region_code, admit_chunk, admitted_on=start + timedelta(days=45), actor=ACTOR)
     _run_stage(CaseState.IN_TREATMENT, region_code, discharge_chunk, seed=seed, actor=ACTOR)
     # settlement stage: see flows/settlement (issue 3)

@@ -57,7 +57,5 @@ async def discharge(
 
 
 @flow(name="record-follow-up")
-async def record_follow_up(
-    case_id: int, followed_on: date, outcome: str = "stable", actor: str = "coordinator"
-) -> int:
+async def record_follow_up(case_id: int, followed_on: date, outcome: str = "stable", actor: str = "coordinator") -> int:
     return follow_up_case(case_id, followed_on, outcome, actor)

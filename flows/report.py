@@ -18,7 +18,9 @@ def print_ledger(summary: LedgerSummary) -> None:
     typer.echo(f"\n{'category':<16}" + "".join(f"{s.value[:12]:>13}" for s in CaseState if s != CaseState.SCREENED))
     for cat in Category:
         row = summary.by_category.get(cat.value, {})
-        typer.echo(f"{cat.value:<16}" + "".join(f"{row.get(s.value, 0):>13}" for s in CaseState if s != CaseState.SCREENED))
+        typer.echo(
+            f"{cat.value:<16}" + "".join(f"{row.get(s.value, 0):>13}" for s in CaseState if s != CaseState.SCREENED)
+        )
     typer.echo(
         f"\nspecial-disease cases {summary.special_cases}: treated {summary.treated}, in treatment "
         f"{summary.in_treatment}, not yet treated {summary.not_yet_treated} — treatment rate {summary.treatment_rate}"

@@ -11,7 +11,14 @@ from flows.intake import import_screenings, screen_patient
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
 
 FLOWS: tuple[Any, ...] = (
-    import_screenings, screen_patient, confirm_diagnosis, refer, admit, discharge, record_follow_up, county_demo,
+    import_screenings,
+    screen_patient,
+    confirm_diagnosis,
+    refer,
+    admit,
+    discharge,
+    record_follow_up,
+    county_demo,
 )
 
 

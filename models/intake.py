@@ -104,7 +104,9 @@ def parse_screenings(
             continue
         earlier = first_seen.setdefault(row.national_id, row)
         if earlier is not row and (earlier.region_code, earlier.household_ref) != (row.region_code, row.household_ref):
-            errors.append(RowError(line, "national_id", f"same person as line {earlier.line} with another region/household"))
+            errors.append(
+                RowError(line, "national_id", f"same person as line {earlier.line} with another region/household")
+            )
         rows.append(row)
     if errors:
         raise ImportRejected(errors)

@@ -57,14 +57,21 @@ def choose_hospital(
     than ``current_level``, DOWN a lower one in the county. Full hospitals (load ≥ capacity) are skipped.
     Ties: lowest load ratio, then code.
     """
-    designated = [h for h in hospitals if disease.code in h.diseases
-                  and location_of(patient_region, h.region) != HospitalLocation.OUT_OF_PROVINCE]
+    designated = [
+        h
+        for h in hospitals
+        if disease.code in h.diseases and location_of(patient_region, h.region) != HospitalLocation.OUT_OF_PROVINCE
+    ]
     cur = HOSPITAL_LEVEL_RANK[current_level] if current_level is not None else None
     if direction == ReferralDirection.UP and cur is not None:
         designated = [h for h in designated if HOSPITAL_LEVEL_RANK[h.level] > cur]
     elif direction == ReferralDirection.DOWN:
-        designated = [h for h in designated if location_of(patient_region, h.region) == HospitalLocation.IN_COUNTY
-                      and (cur is None or HOSPITAL_LEVEL_RANK[h.level] < cur)]
+        designated = [
+            h
+            for h in designated
+            if location_of(patient_region, h.region) == HospitalLocation.IN_COUNTY
+            and (cur is None or HOSPITAL_LEVEL_RANK[h.level] < cur)
+        ]
     if not designated:
         return ReferralChoice(None, ReferralReason.NO_DESIGNATED_HOSPITAL)
     free = [h for h in designated if load.get(h.code, 0) < h.capacity]

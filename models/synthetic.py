@@ -27,10 +27,17 @@ OUTSIDE_SHARE = 0.03
 RULED_OUT_PER_MILLE = 50
 SECOND_CONDITION_SHARE = 0.10
 POVERTY_WEIGHTS: dict[PovertyStatus, int] = {
-    PovertyStatus.REGISTERED_POOR: 70, PovertyStatus.MINIMUM_LIVING: 10, PovertyStatus.DESTITUTE: 5,
-    PovertyStatus.EDGE: 7, PovertyStatus.MONITORED: 5, PovertyStatus.GENERAL: 3,
+    PovertyStatus.REGISTERED_POOR: 70,
+    PovertyStatus.MINIMUM_LIVING: 10,
+    PovertyStatus.DESTITUTE: 5,
+    PovertyStatus.EDGE: 7,
+    PovertyStatus.MONITORED: 5,
+    PovertyStatus.GENERAL: 3,
 }
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力志永福德生海云峰成"
 
 
@@ -57,12 +64,15 @@ CSV_HEADER = "household_ref,national_id,name,region_code,poverty_status,screened
 
 
 def to_csv_line(row: SyntheticRow) -> str:
-    return (f"{row.household_ref},{row.national_id},{row.name},{row.region_code},"
-            f"{row.poverty_status.value},{row.screened_on.isoformat()},{row.icd10}")
+    return (
+        f"{row.household_ref},{row.national_id},{row.name},{row.region_code},"
+        f"{row.poverty_status.value},{row.screened_on.isoformat()},{row.icd10}"
+    )
 
 
-def county_rows(patients: int, seed: int, region_code: str, start: date,
-                choices: Sequence[DiseaseChoice]) -> Iterator[SyntheticRow]:
+def county_rows(
+    patients: int, seed: int, region_code: str, start: date, choices: Sequence[DiseaseChoice]
+) -> Iterator[SyntheticRow]:
     """Rows for ``patients`` people (about 10% with a second condition), deterministic for a seed."""
     rng = random.Random(seed)
     by_cat = {c: [d for d in choices if d.category == c] for c in CATEGORY_WEIGHTS}
@@ -94,12 +104,14 @@ def county_rows(patients: int, seed: int, region_code: str, start: date,
         screened_on = start + timedelta(days=rng.randint(0, 30))
         for pick in picks:
             code = pick.icd10 if pick is not None else rng.choice(OUTSIDE_CATALOGUE)
-            yield SyntheticRow(f"{region_code}-H{seed}-{household:07d}", nid, name, region_code, status,
-                               screened_on, code)
+            yield SyntheticRow(
+                f"{region_code}-H{seed}-{household:07d}", nid, name, region_code, status, screened_on, code
+            )
 
 
-def _pick(rng: random.Random, by_cat: dict[Category, list[DiseaseChoice]], cats: list[Category],
-          weights: list[int]) -> DiseaseChoice:
+def _pick(
+    rng: random.Random, by_cat: dict[Category, list[DiseaseChoice]], cats: list[Category], weights: list[int]
+) -> DiseaseChoice:
     if rng.random() < OUTSIDE_SHARE:
         return DiseaseChoice(Category.ONE_TIME_CURE, rng.choice(OUTSIDE_CATALOGUE), 0, 100)
     return rng.choice(by_cat[rng.choices(cats, weights)[0]])
@@ -127,12 +139,18 @@ _BILL_SHAPE: dict[str, tuple[int, int, int, int, int]] = {
 }
 
 
-def synthetic_bill(seed: int, case_id: int, category: str | None, admitted_on: date) -> tuple[date, Decimal, Decimal, int]:
+def synthetic_bill(
+    seed: int, case_id: int, category: str | None, admitted_on: date
+) -> tuple[date, Decimal, Decimal, int]:
     """(discharged_on, total, out_of_scope, sessions) for a demo discharge, in whole fen."""
     lo_d, hi_d, lo_c, hi_c, sessions = _BILL_SHAPE.get(category or "", _BILL_SHAPE[Category.LONG_TERM.value])
     u = _unit(seed, case_id, 3)
     stay = lo_d + int(u * (hi_d - lo_d))
     total_fen = lo_c * 100 + int(_unit(seed, case_id, 4) * (hi_c - lo_c) * 100)
     oos_fen = total_fen * int(_unit(seed, case_id, 5) * 500) // 10_000  # up to 5% out of scope
-    return (admitted_on + timedelta(days=stay), Decimal(total_fen) / 100, Decimal(oos_fen) / 100,
-            sessions if category == Category.MAINTENANCE.value and u < 0.5 else 0)
+    return (
+        admitted_on + timedelta(days=stay),
+        Decimal(total_fen) / 100,
+        Decimal(oos_fen) / 100,
+        sessions if category == Category.MAINTENANCE.value and u < 0.5 else 0,
+    )

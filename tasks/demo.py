@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from config.catalogue import load_catalogue
 from prefect import task
 from sqlmodel import SQLModel
 
+from config.catalogue import load_catalogue
 from models.schemas import LedgerSummary
 from models.synthetic import CSV_HEADER, county_rows, to_csv_line
 from tasks.db import get_engine, init_db, session_scope

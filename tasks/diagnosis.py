@@ -16,8 +16,13 @@ from tasks.transitions import advance_many
 _PART = 900
 
 
-def _set_conditions(session: Session, case_ids: Sequence[int], status: ConditionStatus,
-                    confirmed_on: date | None, icd10: str | None = None) -> None:
+def _set_conditions(
+    session: Session,
+    case_ids: Sequence[int],
+    status: ConditionStatus,
+    confirmed_on: date | None,
+    icd10: str | None = None,
+) -> None:
     values: dict[str, object] = {"status": status, "confirmed_on": confirmed_on, "updated_at": utcnow()}
     if icd10:
         values["icd10"] = icd10.strip().upper()
@@ -26,11 +31,13 @@ def _set_conditions(session: Session, case_ids: Sequence[int], status: Condition
         session.execute(update(Condition).where(Condition.id.in_(cond_ids)).values(**values))  # type: ignore[union-attr]
 
 
-def confirm_many(session: Session, case_ids: Sequence[int], confirmed_on: date, actor: str,
-                 icd10: str | None = None) -> list[int]:
+def confirm_many(
+    session: Session, case_ids: Sequence[int], confirmed_on: date, actor: str, icd10: str | None = None
+) -> list[int]:
     """SCREENED → CONFIRMED; the condition becomes confirmed (optionally with the final ICD-10 code)."""
-    moved = advance_many(session, case_ids, CaseState.SCREENED, CaseState.CONFIRMED,
-                         actor=actor, reason="diagnosis confirmed")
+    moved = advance_many(
+        session, case_ids, CaseState.SCREENED, CaseState.CONFIRMED, actor=actor, reason="diagnosis confirmed"
+    )
     if moved:
         _set_conditions(session, moved, ConditionStatus.CONFIRMED, confirmed_on, icd10)
     return moved
@@ -38,8 +45,15 @@ def confirm_many(session: Session, case_ids: Sequence[int], confirmed_on: date, 
 
 def rule_out_many(session: Session, case_ids: Sequence[int], actor: str) -> list[int]:
     """SCREENED → CLOSED: the hospital did not confirm the suspicion."""
-    moved = advance_many(session, case_ids, CaseState.SCREENED, CaseState.CLOSED,
-                         actor=actor, reason="suspicion ruled out", state_reason="ruled_out")
+    moved = advance_many(
+        session,
+        case_ids,
+        CaseState.SCREENED,
+        CaseState.CLOSED,
+        actor=actor,
+        reason="suspicion ruled out",
+        state_reason="ruled_out",
+    )
     if moved:
         _set_conditions(session, moved, ConditionStatus.RULED_OUT, None)
     return moved

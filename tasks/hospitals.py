@@ -12,8 +12,9 @@ from models.care import Hospital, HospitalDisease
 def sync_hospitals(session: Session) -> int:
     existing = {h.code: h for h in session.execute(select(Hospital)).scalars()}
     for cfg in load_hospitals():
-        row = existing.get(cfg.code) or Hospital(code=cfg.code, name=cfg.name, level=cfg.level,
-                                                  region_code=cfg.region, capacity=cfg.capacity)
+        row = existing.get(cfg.code) or Hospital(
+            code=cfg.code, name=cfg.name, level=cfg.level, region_code=cfg.region, capacity=cfg.capacity
+        )
         row.name, row.level, row.region_code = cfg.name, cfg.level, cfg.region
         row.capacity, row.green_channel = cfg.capacity, cfg.green_channel
         session.add(row)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from config.catalogue import load_regions
-from models.catalogue import is_known_icd10
 from prefect import task
 from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from config.catalogue import load_regions
 from config.logging import get_logger
 from models import national_id
+from models.catalogue import is_known_icd10
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.common import utcnow
 from models.enums import CaseState, ConditionStatus
@@ -61,26 +61,71 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
     now = utcnow()
     visits = sorted({(i.patient_id, i.screened_on, i.method) for i in items})
     stmt = insert(Screening).returning(Screening.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-    screening_ids = dict(zip(visits, session.execute(stmt, [
-        {"patient_id": p, "screened_on": d, "method": m, "actor": actor, "created_at": now} for p, d, m in visits
-    ]).scalars(), strict=True))
+    screening_ids = dict(
+        zip(
+            visits,
+            session.execute(
+                stmt,
+                [
+                    {"patient_id": p, "screened_on": d, "method": m, "actor": actor, "created_at": now}
+                    for p, d, m in visits
+                ],
+            ).scalars(),
+            strict=True,
+        )
+    )
     cond_stmt = insert(Condition).returning(Condition.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-    condition_ids = session.execute(cond_stmt, [
-        {"patient_id": i.patient_id, "screening_id": screening_ids[(i.patient_id, i.screened_on, i.method)],
-         "icd10": i.icd10, "status": ConditionStatus.SUSPECTED, "updated_at": now}
-        for i in items
-    ]).scalars().all()
+    condition_ids = (
+        session.execute(
+            cond_stmt,
+            [
+                {
+                    "patient_id": i.patient_id,
+                    "screening_id": screening_ids[(i.patient_id, i.screened_on, i.method)],
+                    "icd10": i.icd10,
+                    "status": ConditionStatus.SUSPECTED,
+                    "updated_at": now,
+                }
+                for i in items
+            ],
+        )
+        .scalars()
+        .all()
+    )
     case_stmt = insert(Case).returning(Case.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-    case_ids = session.execute(case_stmt, [
-        {"patient_id": i.patient_id, "condition_id": cid, "region_code": i.region_code,
-         "state": CaseState.SCREENED, "green_channel": False, "state_changed_at": now, "created_at": now}
-        for i, cid in zip(items, condition_ids, strict=True)
-    ]).scalars().all()
-    session.execute(insert(CaseTransition), [
-        {"case_id": c, "from_state": None, "to_state": CaseState.SCREENED, "actor": actor,
-         "reason": "screening intake", "at": now}
-        for c in case_ids
-    ])
+    case_ids = (
+        session.execute(
+            case_stmt,
+            [
+                {
+                    "patient_id": i.patient_id,
+                    "condition_id": cid,
+                    "region_code": i.region_code,
+                    "state": CaseState.SCREENED,
+                    "green_channel": False,
+                    "state_changed_at": now,
+                    "created_at": now,
+                }
+                for i, cid in zip(items, condition_ids, strict=True)
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    session.execute(
+        insert(CaseTransition),
+        [
+            {
+                "case_id": c,
+                "from_state": None,
+                "to_state": CaseState.SCREENED,
+                "actor": actor,
+                "reason": "screening intake",
+                "at": now,
+            }
+            for c in case_ids
+        ],
+    )
     return {"screenings": len(visits), "cases": len(case_ids), "first_case_id": min(case_ids, default=0)}
 
 
@@ -91,28 +136,41 @@ def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str)
     households = _existing(session, Household.id, Household.ref, refs)
     first_by_ref = {r.household_ref: r for r in reversed(rows)}
     new_households = [
-        {"ref": ref, "region_code": first_by_ref[ref].region_code,
-         "poverty_status": first_by_ref[ref].poverty_status, "created_at": now}
-        for ref in refs if ref not in households
+        {
+            "ref": ref,
+            "region_code": first_by_ref[ref].region_code,
+            "poverty_status": first_by_ref[ref].poverty_status,
+            "created_at": now,
+        }
+        for ref in refs
+        if ref not in households
     ]
     households |= _insert_returning(session, Household, "ref", new_households)  # type: ignore[arg-type]
     ids = sorted({r.national_id for r in rows})
     patients = _existing(session, Patient.id, Patient.national_id, ids)
     first_by_id = {r.national_id: r for r in reversed(rows)}
     new_patients = [
-        {"household_id": households[first_by_id[n].household_ref], "national_id": n,
-         "name": first_by_id[n].name, "region_code": first_by_id[n].region_code,
-         "poverty_status": first_by_id[n].poverty_status, "sex": national_id.sex(n),
-         "birth_date": national_id.birth_date(n), "created_at": now}
-        for n in ids if n not in patients
+        {
+            "household_id": households[first_by_id[n].household_ref],
+            "national_id": n,
+            "name": first_by_id[n].name,
+            "region_code": first_by_id[n].region_code,
+            "poverty_status": first_by_id[n].poverty_status,
+            "sex": national_id.sex(n),
+            "birth_date": national_id.birth_date(n),
+            "created_at": now,
+        }
+        for n in ids
+        if n not in patients
     ]
     patients |= _insert_returning(session, Patient, "national_id", new_patients)  # type: ignore[arg-type]
 
-    opened = open_cases(session, [
-        Suspicion(patients[r.national_id], r.region_code, r.screened_on, r.method, r.icd10) for r in rows
-    ], actor)
-    return {"rows": len(rows), "new_households": len(new_households),
-            "new_patients": len(new_patients), **opened}
+    opened = open_cases(
+        session,
+        [Suspicion(patients[r.national_id], r.region_code, r.screened_on, r.method, r.icd10) for r in rows],
+        actor,
+    )
+    return {"rows": len(rows), "new_households": len(new_households), "new_patients": len(new_patients), **opened}
 
 
 # --- Prefect tasks -------------------------------------------------------------------------------
@@ -170,15 +228,21 @@ def register_patient(person: PatientCreate) -> int:
             return int(existing)
         hh = s.execute(select(Household.id).where(Household.ref == person.household_ref)).scalar()
         if hh is None:
-            household = Household(ref=person.household_ref, region_code=person.region_code,
-                                  poverty_status=person.poverty_status)
+            household = Household(
+                ref=person.household_ref, region_code=person.region_code, poverty_status=person.poverty_status
+            )
             s.add(household)
             s.flush()
             hh = household.id
-        patient = Patient(household_id=hh, national_id=person.national_id, name=person.name,
-                          region_code=person.region_code, poverty_status=person.poverty_status,
-                          sex=national_id.sex(person.national_id),
-                          birth_date=national_id.birth_date(person.national_id))
+        patient = Patient(
+            household_id=hh,
+            national_id=person.national_id,
+            name=person.name,
+            region_code=person.region_code,
+            poverty_status=person.poverty_status,
+            sex=national_id.sex(person.national_id),
+            birth_date=national_id.birth_date(person.national_id),
+        )
         s.add(patient)
         s.flush()
         assert patient.id is not None

@@ -33,6 +33,12 @@ def ledger_summary(session: Session, region_code: str | None = None) -> LedgerSu
         not_yet += n if state in NOT_YET_TREATED else 0
     rate = (Decimal(treated) * 100 / special).quantize(Decimal("0.1")) if special else Decimal("0.0")
     return LedgerSummary(
-        region_code=region_code, by_state=by_state, by_category=by_category, special_cases=special,
-        treated=treated, in_treatment=in_treatment, not_yet_treated=not_yet, treatment_rate=f"{rate}%",
+        region_code=region_code,
+        by_state=by_state,
+        by_category=by_category,
+        special_cases=special,
+        treated=treated,
+        in_treatment=in_treatment,
+        not_yet_treated=not_yet,
+        treatment_rate=f"{rate}%",
     )

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from config.catalogue import load_catalogue, load_hospitals
-from models.referral import choose_hospital
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
+from config.catalogue import load_catalogue, load_hospitals
 from models.care import Hospital, Referral
 from models.clinical import Case
 from models.enums import CaseState, ReferralDirection, ReferralStatus
+from models.referral import choose_hospital
 from tasks.transitions import advance_many
 
 _PART = 900
@@ -21,8 +21,12 @@ ACTIVE = (CaseState.REFERRED, CaseState.IN_TREATMENT)
 
 def current_load(session: Session) -> dict[str, int]:
     """Active cases (referred or in treatment) per hospital code."""
-    stmt = (select(Hospital.code, func.count()).join(Case, Case.hospital_id == Hospital.id)  # type: ignore[arg-type, call-overload]
-            .where(Case.state.in_(ACTIVE)).group_by(Hospital.code))  # type: ignore[attr-defined]
+    stmt = (
+        select(Hospital.code, func.count())
+        .join(Case, Case.hospital_id == Hospital.id)  # type: ignore[arg-type, call-overload]
+        .where(Case.state.in_(ACTIVE))
+        .group_by(Hospital.code)
+    )  # type: ignore[attr-defined]
     return dict(session.execute(stmt).tuples().all())  # type: ignore[arg-type]
 
 
@@ -47,11 +51,13 @@ def refer_many(
     load = current_load(session)
     rows = []
     for start in range(0, len(case_ids), _PART):
-        rows.extend(session.execute(
-            select(Case.id, Case.disease_code, Case.region_code, Case.hospital_id)
-            .where(Case.id.in_(case_ids[start : start + _PART]), Case.state == from_state)  # type: ignore[union-attr]
-            .order_by(Case.id)
-        ).all())
+        rows.extend(
+            session.execute(
+                select(Case.id, Case.disease_code, Case.region_code, Case.hospital_id)
+                .where(Case.id.in_(case_ids[start : start + _PART]), Case.state == from_state)  # type: ignore[union-attr]
+                .order_by(Case.id)
+            ).all()
+        )
     referrals: list[dict[str, object]] = []
     placed: list[dict[str, object]] = []
     held: dict[str, list[int]] = {}
@@ -60,19 +66,42 @@ def refer_many(
         if disease is None:
             held.setdefault("not_in_catalogue", []).append(case_id)
             continue
-        choice = choose_hospital(disease, region_code, hospitals, load, urgent=case_id in urgent,
-                                 direction=direction, current_level=level_by_id.get(hospital_id))
+        choice = choose_hospital(
+            disease,
+            region_code,
+            hospitals,
+            load,
+            urgent=case_id in urgent,
+            direction=direction,
+            current_level=level_by_id.get(hospital_id),
+        )
         if choice.hospital_code is None:
             held.setdefault(choice.reason.value, []).append(case_id)
             continue
         load[choice.hospital_code] = load.get(choice.hospital_code, 0) + 1
         target = ids_by_code[choice.hospital_code]
         placed.append({"id": case_id, "hospital_id": target, "green_channel": choice.green_channel})
-        referrals.append({"case_id": case_id, "hospital_id": target, "from_hospital_id": hospital_id,
-                          "direction": direction, "status": ReferralStatus.PENDING, "urgent": case_id in urgent,
-                          "green_channel": choice.green_channel, "referred_on": referred_on, "actor": actor})
-    moved = advance_many(session, [p["id"] for p in placed], from_state, CaseState.REFERRED,  # type: ignore[misc]
-                         actor=actor, reason=f"{direction.value} referral")
+        referrals.append(
+            {
+                "case_id": case_id,
+                "hospital_id": target,
+                "from_hospital_id": hospital_id,
+                "direction": direction,
+                "status": ReferralStatus.PENDING,
+                "urgent": case_id in urgent,
+                "green_channel": choice.green_channel,
+                "referred_on": referred_on,
+                "actor": actor,
+            }
+        )
+    moved = advance_many(
+        session,
+        [p["id"] for p in placed],
+        from_state,
+        CaseState.REFERRED,  # type: ignore[misc]
+        actor=actor,
+        reason=f"{direction.value} referral",
+    )
     if placed:
         session.execute(update(Case), placed)
         session.execute(insert(Referral), referrals)

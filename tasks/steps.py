@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from models.catalogue import is_known_icd10
 from prefect import task
 from sqlmodel import Session
 
+from models.catalogue import is_known_icd10
 from models.enums import CaseState, ReferralDirection
 from models.pathway import IllegalTransition, check_transition
 from models.schemas import CaseOutcome
@@ -37,8 +37,13 @@ def run_step(
     apply()
     session.flush()
     session.refresh(case)
-    return CaseOutcome(case_id=case_id, state=CaseState(case.state), changed=CaseState(case.state) != current,
-                       reason=case.state_reason, hospital_id=case.hospital_id)
+    return CaseOutcome(
+        case_id=case_id,
+        state=CaseState(case.state),
+        changed=CaseState(case.state) != current,
+        reason=case.state_reason,
+        hospital_id=case.hospital_id,
+    )
 
 
 @task(task_run_name="confirm-case-{case_id}", **RETRY)
@@ -48,16 +53,22 @@ def confirm_case(case_id: int, confirmed_on: date, icd10: str, actor: str) -> Ca
     if code and not is_known_icd10(code):
         raise ValueError(f"icd10: unknown ICD-10 code {code}")
     with session_scope() as s:
-        return run_step(s, case_id, CaseState.SCREENED, CaseState.CONFIRMED,
-                        lambda: confirm_many(s, [case_id], confirmed_on, actor, code or None))
+        return run_step(
+            s,
+            case_id,
+            CaseState.SCREENED,
+            CaseState.CONFIRMED,
+            lambda: confirm_many(s, [case_id], confirmed_on, actor, code or None),
+        )
 
 
 @task(task_run_name="triage-case-{case_id}", **RETRY)
 def triage_case(case_id: int, on_date: date, actor: str) -> CaseOutcome:
     """Triage by the catalogue; a disease outside it stays confirmed with reason not_in_catalogue."""
     with session_scope() as s:
-        outcome = run_step(s, case_id, CaseState.CONFIRMED, CaseState.TRIAGED,
-                           lambda: triage_many(s, [case_id], on_date, actor))
+        outcome = run_step(
+            s, case_id, CaseState.CONFIRMED, CaseState.TRIAGED, lambda: triage_many(s, [case_id], on_date, actor)
+        )
     return outcome
 
 
@@ -68,29 +79,44 @@ def refer_case(case_id: int, referred_on: date, urgent: bool, direction: Referra
         case = lock_case(s, case_id)
         current = CaseState(case.state)
         check_transition(current, CaseState.REFERRED)
-        moved, held = refer_many(s, [case_id], referred_on, actor, urgent={case_id} if urgent else set(),
-                                 direction=direction, from_state=current)
+        moved, held = refer_many(
+            s,
+            [case_id],
+            referred_on,
+            actor,
+            urgent={case_id} if urgent else set(),
+            direction=direction,
+            from_state=current,
+        )
         s.flush()
         s.refresh(case)
         reason = next(iter(held), None) if not moved else None
-        return CaseOutcome(case_id=case_id, state=CaseState(case.state), changed=bool(moved),
-                           reason=reason, hospital_id=case.hospital_id)
+        return CaseOutcome(
+            case_id=case_id,
+            state=CaseState(case.state),
+            changed=bool(moved),
+            reason=reason,
+            hospital_id=case.hospital_id,
+        )
 
 
 @task(task_run_name="admit-case-{case_id}", **RETRY)
 def admit_case(case_id: int, admitted_on: date, actor: str) -> CaseOutcome:
     with session_scope() as s:
-        return run_step(s, case_id, CaseState.REFERRED, CaseState.IN_TREATMENT,
-                        lambda: admit_many(s, [case_id], admitted_on, actor))
+        return run_step(
+            s, case_id, CaseState.REFERRED, CaseState.IN_TREATMENT, lambda: admit_many(s, [case_id], admitted_on, actor)
+        )
 
 
 @task(task_run_name="discharge-case-{case_id}", **RETRY)
-def discharge_case(case_id: int, discharged_on: date, total_cost: Decimal, out_of_scope: Decimal,
-                   sessions: int, actor: str) -> CaseOutcome:
+def discharge_case(
+    case_id: int, discharged_on: date, total_cost: Decimal, out_of_scope: Decimal, sessions: int, actor: str
+) -> CaseOutcome:
     bill = Discharge(case_id, discharged_on, total_cost, out_of_scope, sessions)
     with session_scope() as s:
-        return run_step(s, case_id, CaseState.IN_TREATMENT, CaseState.DISCHARGED,
-                        lambda: discharge_many(s, [bill], actor))
+        return run_step(
+            s, case_id, CaseState.IN_TREATMENT, CaseState.DISCHARGED, lambda: discharge_many(s, [bill], actor)
+        )
 
 
 @task(task_run_name="follow-up-case-{case_id}", **RETRY)

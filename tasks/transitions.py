@@ -53,8 +53,13 @@ def move_case(
     session.add(case)
     session.add(
         CaseTransition(
-            case_id=case.id or 0, from_state=from_state, to_state=to_state,
-            actor=actor, reason=reason, at=now, event_id=event_id,
+            case_id=case.id or 0,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor,
+            reason=reason,
+            at=now,
+            event_id=event_id,
         )
     )
 
@@ -93,8 +98,14 @@ def advance_many(
         session.execute(
             insert(CaseTransition),
             [
-                {"case_id": cid, "from_state": from_state, "to_state": to_state,
-                 "actor": actor, "reason": reason, "at": now}
+                {
+                    "case_id": cid,
+                    "from_state": from_state,
+                    "to_state": to_state,
+                    "actor": actor,
+                    "reason": reason,
+                    "at": now,
+                }
                 for cid in moved
             ],
         )

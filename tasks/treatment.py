@@ -32,7 +32,9 @@ class Discharge:
     sessions: int = 0
 
 
-def _select_in(session: Session, cols: tuple[object, ...], key: object, ids: Sequence[int], *extra: object) -> list[tuple[object, ...]]:
+def _select_in(
+    session: Session, cols: tuple[object, ...], key: object, ids: Sequence[int], *extra: object
+) -> list[tuple[object, ...]]:
     out: list[tuple[object, ...]] = []
     for start in range(0, len(ids), _PART):
         stmt = select(*cols).where(key.in_(ids[start : start + _PART]), *extra)  # type: ignore[attr-defined, call-overload]
@@ -40,51 +42,86 @@ def _select_in(session: Session, cols: tuple[object, ...], key: object, ids: Seq
     return out
 
 
-def admit_many(session: Session, case_ids: Sequence[int], admitted_on: date, actor: str,
-               setting: CareSetting = CareSetting.INPATIENT) -> list[int]:
+def admit_many(
+    session: Session,
+    case_ids: Sequence[int],
+    admitted_on: date,
+    actor: str,
+    setting: CareSetting = CareSetting.INPATIENT,
+) -> list[int]:
     """REFERRED → IN_TREATMENT: opens an episode at the case's referred hospital."""
-    moved = advance_many(session, case_ids, CaseState.REFERRED, CaseState.IN_TREATMENT,
-                         actor=actor, reason="admitted")
+    moved = advance_many(session, case_ids, CaseState.REFERRED, CaseState.IN_TREATMENT, actor=actor, reason="admitted")
     if not moved:
         return []
     rows = _select_in(session, (Case.id, Case.patient_id, Case.hospital_id), Case.id, moved)
-    pending = dict(_select_in(session, (Referral.case_id, Referral.id), Referral.case_id, moved,
-                              Referral.status == ReferralStatus.PENDING))  # type: ignore[arg-type]
-    session.execute(insert(TreatmentEpisode), [
-        {"case_id": cid, "patient_id": pid, "hospital_id": hid, "referral_id": pending.get(cid),
-         "setting": setting, "admitted_on": admitted_on, "sessions": 0}
-        for cid, pid, hid in rows
-    ])
+    pending = dict(
+        _select_in(
+            session, (Referral.case_id, Referral.id), Referral.case_id, moved, Referral.status == ReferralStatus.PENDING
+        )
+    )  # type: ignore[arg-type]
+    session.execute(
+        insert(TreatmentEpisode),
+        [
+            {
+                "case_id": cid,
+                "patient_id": pid,
+                "hospital_id": hid,
+                "referral_id": pending.get(cid),
+                "setting": setting,
+                "admitted_on": admitted_on,
+                "sessions": 0,
+            }
+            for cid, pid, hid in rows
+        ],
+    )
     for start in range(0, len(moved), _PART):
-        session.execute(update(Referral).where(
-            Referral.case_id.in_(moved[start : start + _PART]),  # type: ignore[attr-defined]
-            Referral.status == ReferralStatus.PENDING,
-        ).values(status=ReferralStatus.ADMITTED))
+        session.execute(
+            update(Referral)
+            .where(
+                Referral.case_id.in_(moved[start : start + _PART]),  # type: ignore[attr-defined]
+                Referral.status == ReferralStatus.PENDING,
+            )
+            .values(status=ReferralStatus.ADMITTED)
+        )
     return moved
 
 
 def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str) -> list[int]:
     """IN_TREATMENT → DISCHARGED: closes the open episode with its bill amounts."""
     by_case = {d.case_id: d for d in discharges}
-    moved = advance_many(session, list(by_case), CaseState.IN_TREATMENT, CaseState.DISCHARGED,
-                         actor=actor, reason="discharged")
-    episodes = _select_in(session, (TreatmentEpisode.id, TreatmentEpisode.case_id), TreatmentEpisode.case_id,
-                          moved, TreatmentEpisode.discharged_on.is_(None))  # type: ignore[union-attr]
+    moved = advance_many(
+        session, list(by_case), CaseState.IN_TREATMENT, CaseState.DISCHARGED, actor=actor, reason="discharged"
+    )
+    episodes = _select_in(
+        session,
+        (TreatmentEpisode.id, TreatmentEpisode.case_id),
+        TreatmentEpisode.case_id,
+        moved,
+        TreatmentEpisode.discharged_on.is_(None),
+    )  # type: ignore[union-attr]
     if episodes:
-        session.execute(update(TreatmentEpisode), [
-            {"id": eid, "discharged_on": by_case[cid].discharged_on,  # type: ignore[index]
-             "total_cost": by_case[cid].total_cost, "out_of_scope": by_case[cid].out_of_scope,  # type: ignore[index]
-             "sessions": by_case[cid].sessions}  # type: ignore[index]
-            for eid, cid in episodes
-        ])
+        session.execute(
+            update(TreatmentEpisode),
+            [
+                {
+                    "id": eid,
+                    "discharged_on": by_case[cid].discharged_on,  # type: ignore[index]
+                    "total_cost": by_case[cid].total_cost,
+                    "out_of_scope": by_case[cid].out_of_scope,  # type: ignore[index]
+                    "sessions": by_case[cid].sessions,
+                }  # type: ignore[index]
+                for eid, cid in episodes
+            ],
+        )
     return moved
 
 
 def finish_many(session: Session, case_ids: Sequence[int], actor: str) -> dict[str, int]:
     """SETTLED → cured / under maintenance / under management, by each case's category."""
     groups: dict[CaseState, list[int]] = {}
-    for cid, category in _select_in(session, (Case.id, Case.category), Case.id, case_ids,
-                                    Case.state == CaseState.SETTLED):
+    for cid, category in _select_in(
+        session, (Case.id, Case.category), Case.id, case_ids, Case.state == CaseState.SETTLED
+    ):
         groups.setdefault(outcome_state(category), []).append(cid)  # type: ignore[arg-type]
     return {
         to.value: len(advance_many(session, ids, CaseState.SETTLED, to, actor=actor, reason="outcome after settlement"))
@@ -92,28 +129,41 @@ def finish_many(session: Session, case_ids: Sequence[int], actor: str) -> dict[s
     }
 
 
-def record_follow_ups(session: Session, case_ids: Sequence[int], followed_on: date, actor: str,
-                      outcome: str = "stable") -> int:
+def record_follow_ups(
+    session: Session, case_ids: Sequence[int], followed_on: date, actor: str, outcome: str = "stable"
+) -> int:
     """Append one follow-up per live case (follow-ups are facts, not state changes)."""
     live = [cid for (cid,) in _select_in(session, (Case.id,), Case.id, case_ids, Case.state != CaseState.CLOSED)]
     if live:
-        session.execute(insert(FollowUp), [
-            {"case_id": cid, "followed_on": followed_on, "actor": actor, "outcome": outcome} for cid in live
-        ])
+        session.execute(
+            insert(FollowUp),
+            [{"case_id": cid, "followed_on": followed_on, "actor": actor, "outcome": outcome} for cid in live],
+        )
     return len(live)
 
 
-def sign_contracts(session: Session, patient_ids: Sequence[int], signed_on: date, doctor_ref: str,
-                   years: int = 1) -> int:
+def sign_contracts(
+    session: Session, patient_ids: Sequence[int], signed_on: date, doctor_ref: str, years: int = 1
+) -> int:
     """Family-doctor contracts (家庭医生签约) for patients without one in force on ``signed_on``."""
-    have = {pid for (pid,) in _select_in(session, (FamilyDoctorContract.patient_id,),
-                                         FamilyDoctorContract.patient_id, patient_ids,
-                                         FamilyDoctorContract.expires_on >= signed_on)}  # type: ignore[operator]
+    have = {
+        pid
+        for (pid,) in _select_in(
+            session,
+            (FamilyDoctorContract.patient_id,),
+            FamilyDoctorContract.patient_id,
+            patient_ids,
+            FamilyDoctorContract.expires_on >= signed_on,
+        )
+    }  # type: ignore[operator]
     new = sorted(set(patient_ids) - have)  # type: ignore[arg-type]
     if new:
         expires = signed_on + timedelta(days=365 * years)
-        session.execute(insert(FamilyDoctorContract), [
-            {"patient_id": pid, "doctor_ref": doctor_ref, "signed_on": signed_on, "expires_on": expires}
-            for pid in new
-        ])
+        session.execute(
+            insert(FamilyDoctorContract),
+            [
+                {"patient_id": pid, "doctor_ref": doctor_ref, "signed_on": signed_on, "expires_on": expires}
+                for pid in new
+            ],
+        )
     return len(new)

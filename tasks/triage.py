@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from config.catalogue import load_catalogue
-from models.catalogue import triage
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from config.catalogue import load_catalogue
+from models.catalogue import triage
 from models.clinical import Case, Condition
 from models.common import utcnow
 from models.enums import CaseState
@@ -27,26 +27,33 @@ def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def triage_many(session: Session, case_ids: Sequence[int], on_date: date, actor: str) -> tuple[list[int], dict[str, int]]:
+def triage_many(
+    session: Session, case_ids: Sequence[int], on_date: date, actor: str
+) -> tuple[list[int], dict[str, int]]:
     """CONFIRMED → TRIAGED with disease and category. Returns (moved ids, held counts by reason)."""
     catalogue = load_catalogue()
     rows = []
     for start in range(0, len(case_ids), _PART):
-        rows.extend(session.execute(
-            select(Case.id, Case.patient_id, Condition.icd10, Patient.birth_date)
-            .join(Condition, Condition.id == Case.condition_id)  # type: ignore[arg-type]
-            .join(Patient, Patient.id == Case.patient_id)  # type: ignore[arg-type]
-            .where(Case.id.in_(case_ids[start : start + _PART]), Case.state == CaseState.CONFIRMED)  # type: ignore[union-attr]
-            .order_by(Case.id)
-        ).all())
+        rows.extend(
+            session.execute(
+                select(Case.id, Case.patient_id, Condition.icd10, Patient.birth_date)
+                .join(Condition, Condition.id == Case.condition_id)  # type: ignore[arg-type]
+                .join(Patient, Patient.id == Case.patient_id)  # type: ignore[arg-type]
+                .where(Case.id.in_(case_ids[start : start + _PART]), Case.state == CaseState.CONFIRMED)  # type: ignore[union-attr]
+                .order_by(Case.id)
+            ).all()
+        )
     patients = sorted({r.patient_id for r in rows})
     taken: set[tuple[int, str]] = set()
     for start in range(0, len(patients), _PART):
-        taken.update(session.execute(
-            select(Case.patient_id, Case.disease_code).where(
-                Case.patient_id.in_(patients[start : start + _PART]), Case.disease_code.is_not(None)  # type: ignore[union-attr]
-            )
-        ).tuples())  # type: ignore[arg-type]
+        taken.update(
+            session.execute(
+                select(Case.patient_id, Case.disease_code).where(
+                    Case.patient_id.in_(patients[start : start + _PART]),
+                    Case.disease_code.is_not(None),  # type: ignore[union-attr]
+                )
+            ).tuples()
+        )  # type: ignore[arg-type]
     triaged: list[dict[str, object]] = []
     outside: dict[str, list[int]] = {}
     duplicates: list[int] = []
@@ -59,17 +66,38 @@ def triage_many(session: Session, case_ids: Sequence[int], on_date: date, actor:
             duplicates.append(case_id)
         else:
             taken.add((patient_id, result.disease_code))
-            triaged.append({"id": case_id, "disease_code": result.disease_code, "category": result.category.value,
-                            "catalogue_version": catalogue.version, "triaged_at": now})
+            triaged.append(
+                {
+                    "id": case_id,
+                    "disease_code": result.disease_code,
+                    "category": result.category.value,
+                    "catalogue_version": catalogue.version,
+                    "triaged_at": now,
+                }
+            )
     if triaged:
         session.execute(update(Case), triaged)
-    moved = advance_many(session, [t["id"] for t in triaged], CaseState.CONFIRMED, CaseState.TRIAGED,  # type: ignore[misc]
-                         actor=actor, reason="triaged by catalogue", now=now)
+    moved = advance_many(
+        session,
+        [t["id"] for t in triaged],
+        CaseState.CONFIRMED,
+        CaseState.TRIAGED,  # type: ignore[misc]
+        actor=actor,
+        reason="triaged by catalogue",
+        now=now,
+    )
     for reason, ids in outside.items():
         for start in range(0, len(ids), _PART):
             session.execute(update(Case).where(Case.id.in_(ids[start : start + _PART])).values(state_reason=reason))  # type: ignore[union-attr]
-    closed = advance_many(session, duplicates, CaseState.CONFIRMED, CaseState.CLOSED, actor=actor,
-                          reason="duplicate of an open case of the same disease", state_reason="duplicate")
+    closed = advance_many(
+        session,
+        duplicates,
+        CaseState.CONFIRMED,
+        CaseState.CLOSED,
+        actor=actor,
+        reason="duplicate of an open case of the same disease",
+        state_reason="duplicate",
+    )
     held = {reason: len(ids) for reason, ids in outside.items()}
     if closed:
         held["duplicate"] = len(closed)

@@ -17,15 +17,18 @@ BAD_CHECK = GOOD_ID[:17] + ("0" if GOOD_ID[17] != "0" else "1")
 
 def parse(*lines: str) -> list[object]:
     text = "\n".join((HEADER, *lines))
-    return parse_screenings(text, known_region=lambda c: c in {"520527", "530427"},
-                            known_icd10=lambda c: c[:3] in {"I10", "Q21", "N18"})  # type: ignore[return-value]
+    return parse_screenings(
+        text, known_region=lambda c: c in {"520527", "530427"}, known_icd10=lambda c: c[:3] in {"I10", "Q21", "N18"}
+    )  # type: ignore[return-value]
 
 
 def test_good_rows_parse_and_normalise() -> None:
-    rows = parse(f"H1,{GOOD_ID.lower()},张三,520527,registered_poor,2017-03-02,i10",
-                 f"H1,{GOOD_ID},张三,520527,registered_poor,2017-03-02,N18.5",
-                 "",
-                 f"H2,{OTHER_ID},李四,530427,destitute,2017-03-03,Q21.0")
+    rows = parse(
+        f"H1,{GOOD_ID.lower()},张三,520527,registered_poor,2017-03-02,i10",
+        f"H1,{GOOD_ID},张三,520527,registered_poor,2017-03-02,N18.5",
+        "",
+        f"H2,{OTHER_ID},李四,530427,destitute,2017-03-03,Q21.0",
+    )
     assert [r.line for r in rows] == [2, 3, 5]  # type: ignore[attr-defined]
     assert rows[0].icd10 == "I10"  # type: ignore[attr-defined]
 
@@ -33,20 +36,38 @@ def test_good_rows_parse_and_normalise() -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        pytest.param(f"H1,{BAD_CHECK},张三,520527,general,2017-03-02,I10",
-                     RowError(2, "national_id", "check digit does not match (GB 11643)"), id="bad ID check digit"),
-        pytest.param(f"H1,{GOOD_ID},张三,999999,general,2017-03-02,I10",
-                     RowError(2, "region_code", "unknown region 999999"), id="unknown region"),
-        pytest.param(f"H1,{GOOD_ID},张三,520527,general,2017-03-02,ZZ9",
-                     RowError(2, "icd10", "unknown ICD-10 code ZZ9"), id="unknown ICD code"),
-        pytest.param(f"H1,{GOOD_ID},,520527,general,2017-03-02,I10",
-                     RowError(2, "name", "missing"), id="missing field"),
-        pytest.param(f"H1,{GOOD_ID},张三,520527,rich,2017-03-02,I10",
-                     RowError(2, "poverty_status", "Input should be 'registered_poor', 'minimum_living', "
-                              "'destitute', 'edge', 'monitored' or 'general'"), id="unknown poverty status"),
-        pytest.param(f"H1,{GOOD_ID},张三,520527,general,2017-02-30,I10",
-                     RowError(2, "screened_on", "Input should be a valid date or datetime, day value is outside "
-                              "expected range"), id="impossible date"),
+        pytest.param(
+            f"H1,{BAD_CHECK},张三,520527,general,2017-03-02,I10",
+            RowError(2, "national_id", "check digit does not match (GB 11643)"),
+            id="bad ID check digit",
+        ),
+        pytest.param(
+            f"H1,{GOOD_ID},张三,999999,general,2017-03-02,I10",
+            RowError(2, "region_code", "unknown region 999999"),
+            id="unknown region",
+        ),
+        pytest.param(
+            f"H1,{GOOD_ID},张三,520527,general,2017-03-02,ZZ9",
+            RowError(2, "icd10", "unknown ICD-10 code ZZ9"),
+            id="unknown ICD code",
+        ),
+        pytest.param(
+            f"H1,{GOOD_ID},,520527,general,2017-03-02,I10", RowError(2, "name", "missing"), id="missing field"
+        ),
+        pytest.param(
+            f"H1,{GOOD_ID},张三,520527,rich,2017-03-02,I10",
+            RowError(
+                2,
+                "poverty_status",
+                "Input should be 'registered_poor', 'minimum_living', 'destitute', 'edge', 'monitored' or 'general'",
+            ),
+            id="unknown poverty status",
+        ),
+        pytest.param(
+            f"H1,{GOOD_ID},张三,520527,general,2017-02-30,I10",
+            RowError(2, "screened_on", "Input should be a valid date or datetime, day value is outside expected range"),
+            id="impossible date",
+        ),
     ],
 )
 def test_each_bad_value_names_line_and_field(line: str, expected: RowError) -> None:
@@ -58,24 +79,34 @@ def test_each_bad_value_names_line_and_field(line: str, expected: RowError) -> N
 
 def test_all_bad_rows_are_reported_not_just_the_first() -> None:
     with pytest.raises(ImportRejected) as err:
-        parse(f"H1,{GOOD_ID},张三,520527,general,2017-03-02,I10",
-              f"H2,{BAD_CHECK},李四,999999,general,2017-03-02,ZZ9",
-              "H3,,王五,520527,general,2017-03-02,I10")
+        parse(
+            f"H1,{GOOD_ID},张三,520527,general,2017-03-02,I10",
+            f"H2,{BAD_CHECK},李四,999999,general,2017-03-02,ZZ9",
+            "H3,,王五,520527,general,2017-03-02,I10",
+        )
     assert {(e.line, e.field) for e in err.value.errors} == {
-        (3, "national_id"), (3, "region_code"), (3, "icd10"), (4, "national_id"),
+        (3, "national_id"),
+        (3, "region_code"),
+        (3, "icd10"),
+        (4, "national_id"),
     }
     assert "nothing imported" in str(err.value)
 
 
 def test_same_person_in_two_regions_is_rejected() -> None:
     with pytest.raises(ImportRejected) as err:
-        parse(f"H1,{GOOD_ID},张三,520527,general,2017-03-02,I10",
-              f"H1,{GOOD_ID},张三,530427,general,2017-03-02,N18.5")
+        parse(f"H1,{GOOD_ID},张三,520527,general,2017-03-02,I10", f"H1,{GOOD_ID},张三,530427,general,2017-03-02,N18.5")
     assert err.value.errors == [RowError(3, "national_id", "same person as line 2 with another region/household")]
 
 
 def test_missing_column_in_header() -> None:
     with pytest.raises(ImportRejected) as err:
         parse_screenings("household_ref,name\nH1,x", known_region=lambda c: True, known_icd10=lambda c: True)
-    assert {e.field for e in err.value.errors} == {"national_id", "region_code", "poverty_status", "screened_on", "icd10"}
+    assert {e.field for e in err.value.errors} == {
+        "national_id",
+        "region_code",
+        "poverty_status",
+        "screened_on",
+        "icd10",
+    }
     assert all(e.line == 1 for e in err.value.errors)

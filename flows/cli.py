@@ -181,6 +181,29 @@ def follow_up(case_id: int, followed_on: str, outcome: str = "stable", actor: Ac
 
 
 @app.command()
+def settle(case_id: int, actor: Actor = "coordinator") -> None:
+    """One-stop settlement of a discharged case (idempotent)."""
+    from flows.settlement import settle_discharge
+
+    _echo(_run(settle_discharge(case_id, actor)))
+
+
+@app.command("settle-preview")
+def settle_preview(bill_json: Path) -> None:
+    """Print the settlement statement of BILL.json as JSON; writes nothing."""
+    from config.policies import load_policies
+    from models.settlement.bill import BillError
+    from models.settlement.preview import preview
+
+    try:
+        data = json.loads(bill_json.read_text(encoding="utf-8"))
+        typer.echo(json.dumps(preview(data, load_policies()), ensure_ascii=False, indent=2))
+    except (BillError, json.JSONDecodeError) as exc:
+        typer.echo(f"invalid bill: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
 def ledger(region_code: Annotated[str | None, typer.Option()] = None) -> None:
     """Print the treatment ledger summary."""
     from flows.report import print_ledger

@@ -27,6 +27,7 @@ from tasks.bulk import (
 )
 from tasks.demo import prepare_demo, summarise_ledger, write_county_csv
 from tasks.intake import import_screenings_file
+from tasks.settlement import settle_chunk
 
 ACTOR = "demo-coordinator"
 
@@ -63,7 +64,7 @@ def county_demo(
     )
     _run_stage(CaseState.REFERRED, region_code, admit_chunk, admitted_on=start + timedelta(days=45), actor=ACTOR)
     _run_stage(CaseState.IN_TREATMENT, region_code, discharge_chunk, seed=seed, actor=ACTOR)
-    # settlement stage: see flows/settlement (issue 3)
+    _run_stage(CaseState.DISCHARGED, region_code, settle_chunk, actor=ACTOR)
     _run_stage(CaseState.SETTLED, region_code, finish_chunk, actor=ACTOR)
     _run_stage(CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR)
     return summarise_ledger(region_code)

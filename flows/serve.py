@@ -9,6 +9,7 @@ from prefect import serve
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
+from flows.settlement import settle_discharge
 
 FLOWS: tuple[Any, ...] = (
     import_screenings,
@@ -18,6 +19,7 @@ FLOWS: tuple[Any, ...] = (
     admit,
     discharge,
     record_follow_up,
+    settle_discharge,
     county_demo,
 )
 

@@ -18,6 +18,7 @@ class CaseOutcome(BaseModel):
     reason: str | None = None
     hospital_id: int | None = None
     episode_id: int | None = None
+    settlement_id: int | None = None
 
 
 class StepResult(BaseModel):

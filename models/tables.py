@@ -3,6 +3,7 @@
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.people import Household, Patient
+from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
 __all__ = [
     "Case",
@@ -14,7 +15,10 @@ __all__ = [
     "HospitalDisease",
     "Household",
     "Patient",
+    "PayerLedger",
     "Referral",
     "Screening",
+    "Settlement",
+    "SettlementLine",
     "TreatmentEpisode",
 ]

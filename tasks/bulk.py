@@ -18,11 +18,12 @@ from models.synthetic import is_confirmed, is_urgent, synthetic_bill
 from tasks.db import session_scope
 from tasks.diagnosis import confirm_many, rule_out_many
 from tasks.referral import refer_many
-from tasks.retry import RETRY
+from tasks.retry import RETRY, RETRY_ON_CONFLICT
 from tasks.treatment import Discharge, admit_many, discharge_many, finish_many, record_follow_ups, sign_contracts
 from tasks.triage import triage_many
 
 BULK = {**RETRY, "cache_policy": NO_CACHE}
+BULK_ON_CONFLICT = {**RETRY_ON_CONFLICT, "cache_policy": NO_CACHE}
 
 
 def chunked(ids: Sequence[int], size: int) -> list[list[int]]:
@@ -49,7 +50,7 @@ def confirm_chunk(case_ids: list[int], seed: int, confirmed_on: date, actor: str
     return StepResult(step="confirm", considered=len(case_ids), moved=len(moved), held={"ruled_out": len(ruled_out)})
 
 
-@task(**BULK)
+@task(**BULK_ON_CONFLICT)
 def triage_chunk(case_ids: list[int], on_date: date, actor: str) -> StepResult:
     with session_scope() as s:
         moved, held = triage_many(s, case_ids, on_date, actor)

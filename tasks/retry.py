@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 
 def is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -19,3 +19,18 @@ def is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
 
 
 RETRY: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [1, 2, 5], "retry_condition_fn": is_transient}
+
+
+def is_transient_or_conflict(task: Any, task_run: Any, state: Any) -> bool:
+    """Also retry a unique-constraint conflict: a concurrent chunk committed first; the re-run sees it
+    (used by triage, where a patient's second case of one disease is then closed as a duplicate)."""
+    try:
+        state.result()
+    except IntegrityError:
+        return True
+    except Exception:
+        return is_transient(task, task_run, state)
+    return False
+
+
+RETRY_ON_CONFLICT: dict[str, Any] = {**RETRY, "retry_condition_fn": is_transient_or_conflict}

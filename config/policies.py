@@ -1,0 +1,51 @@
+"""Loads every regional policy file and finds the one in force for (region, date of service)."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from config.settings import get_settings
+from models.settlement.bill import BillError
+from models.settlement.policy import Policy
+
+
+class PolicyFileError(ValueError):
+    """A policy file is invalid; the message names the file and the field."""
+
+
+class PolicyRegistry:
+    def __init__(self, policies: list[Policy]) -> None:
+        self.policies = sorted(policies, key=lambda p: (p.region, p.effective_from))
+        for a, b in zip(self.policies, self.policies[1:], strict=False):
+            if a.region == b.region and (a.effective_to is None or a.effective_to >= b.effective_from):
+                raise PolicyFileError(f"policies {a.id} and {b.id} overlap for region {a.region}")
+
+    def in_force(self, region: str, on: date) -> Policy:
+        for policy in self.policies:
+            if policy.region == region and policy.in_force(on):
+                return policy
+        raise BillError("service_date", f"no policy in force for region {region} on {on.isoformat()}")
+
+
+def load_policy_file(path: Path) -> Policy:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Policy.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise PolicyFileError(f"{path.name}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{path.name}: {'.'.join(str(p) for p in e['loc']) or 'policy'}: {e['msg']}" for e in exc.errors()
+        )
+        raise PolicyFileError(problems) from None
+
+
+@lru_cache(maxsize=4)
+def load_policies(directory: Path | None = None) -> PolicyRegistry:
+    folder = directory or get_settings().data_dir / "policies"
+    return PolicyRegistry([load_policy_file(p) for p in sorted(folder.glob("*.yaml"))])

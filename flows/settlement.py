@@ -1,0 +1,14 @@
+"""Settlement flow: the one-stop settlement of a discharged case (idempotent)."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from models.schemas import CaseOutcome
+from tasks.settlement import settle_case
+
+
+@flow(name="settle-discharge")
+async def settle_discharge(case_id: int, actor: str = "coordinator") -> CaseOutcome:
+    """Settle all payer layers at discharge (先诊疗后付费); a second run returns the first settlement."""
+    return settle_case(case_id, actor)

@@ -1,0 +1,130 @@
+"""Bill (input) and statement (output) of the one-stop settlement; money parsed from text to Decimal."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
+from models.settlement.policy import PayerLayer
+
+
+class BillError(ValueError):
+    """An invalid bill; names the field. Nothing is written."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def parse_money(value: Any, field: str) -> Decimal:
+    """Exact yuan amount with at most 2 decimals; floats go through their shortest text form."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise BillError(field, "must be a decimal amount")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BillError(field, f"not a decimal amount: {value!r}") from None
+    if not amount.is_finite():
+        raise BillError(field, "must be finite")
+    if amount < 0:
+        raise BillError(field, "must not be negative")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise BillError(field, "more than 2 decimal places (fen)")
+    return amount.quantize(Decimal("0.01"))
+
+
+class PatientFacts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    poverty_status: PovertyStatus
+    age: int = Field(ge=0, le=130)
+    groups: frozenset[str] = frozenset()
+
+
+class PriorUse(BaseModel):
+    """What a layer already paid and which deductible it already used this year (ClaimDedRem)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    paid: Decimal = Decimal("0.00")
+    deductible: Decimal = Decimal("0.00")
+
+    @field_validator("paid", "deductible", mode="before")
+    @classmethod
+    def _money(cls, v: Any) -> Decimal:
+        return parse_money(v, "prior_paid")
+
+
+class Bill(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    region: str = Field(pattern=r"^\d{6}$")
+    service_date: date
+    setting: CareSetting
+    hospital_level: HospitalLevel
+    hospital_location: HospitalLocation
+    patient: PatientFacts
+    total: Decimal
+    out_of_scope: Decimal = Decimal("0.00")
+    sessions: int = Field(default=0, ge=0)
+    prior_paid: dict[PayerLayer, PriorUse] = {}
+
+    @field_validator("total", "out_of_scope", mode="before")
+    @classmethod
+    def _money(cls, v: Any, info: Any) -> Decimal:
+        return parse_money(v, info.field_name)
+
+    @model_validator(mode="after")
+    def _scope(self) -> Bill:
+        if self.out_of_scope > self.total:
+            raise BillError("out_of_scope", "greater than total")
+        return self
+
+    @property
+    def in_scope(self) -> Decimal:
+        return self.total - self.out_of_scope
+
+
+def parse_bill(data: dict[str, Any]) -> Bill:
+    """Validate a bill; any problem becomes one BillError naming the (first) field."""
+    try:
+        return Bill.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, BillError):
+            raise cause from None
+        field = ".".join(str(p) for p in err["loc"]) or "bill"
+        raise BillError(field, err["msg"].removeprefix("Value error, ")) from None
+
+
+class Flag(StrEnum):
+    SELF_PAY_OVER_10PCT = "self_pay_over_10pct"  # in-county inpatient self-pay above 10% of the total
+
+
+class LayerLine(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    layer: PayerLayer
+    base: Decimal
+    deductible: Decimal
+    ratio: Decimal
+    paid: Decimal
+    rule: str
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    policy_id: str
+    total: Decimal
+    in_scope: Decimal
+    layers: list[LayerLine]
+    patient_pays: Decimal
+    self_pay_ratio: Decimal
+    flags: list[Flag]

@@ -14,9 +14,13 @@ from sqlmodel import Session, SQLModel, create_engine
 from config.settings import get_settings
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    url = url or get_settings().database_url
+    """The engine for ``url`` (default: the configured database), one per URL."""
+    return _engine_for(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

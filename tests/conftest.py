@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from config.settings import get_settings
-from tasks.db import get_engine, init_db
+from tasks.db import _engine_for, get_engine, init_db
 
 PG_ADMIN_URL = os.environ.get("DABING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -30,7 +30,7 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     init_db(url)
     yield url
     get_engine(url).dispose()
-    get_engine.cache_clear()
+    _engine_for.cache_clear()
     get_settings.cache_clear()
 
 
@@ -60,7 +60,7 @@ def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     init_db(url)
     yield url
     get_engine(url).dispose()
-    get_engine.cache_clear()
+    _engine_for.cache_clear()
     get_settings.cache_clear()
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -1,0 +1,62 @@
+"""Builds a county of discharged cases directly through the set-based task functions (no Prefect)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from config.catalogue import load_catalogue
+from models.care import TreatmentEpisode
+from models.clinical import Case
+from models.enums import CaseState
+from models.intake import ScreeningRow
+from models.synthetic import county_rows, synthetic_bill
+from tasks.db import init_db, session_scope
+from tasks.diagnosis import confirm_many
+from tasks.hospitals import sync_hospitals
+from tasks.intake import write_screenings
+from tasks.referral import refer_many
+from tasks.treatment import Discharge, admit_many, discharge_many
+from tasks.triage import triage_many
+
+START = date(2017, 3, 1)
+
+
+def _ids(state: CaseState) -> list[int]:
+    with session_scope() as s:
+        return list(s.execute(select(Case.id).where(Case.state == state).order_by(Case.id)).scalars())
+
+
+def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk: int = 5000) -> None:
+    init_db()
+    with session_scope() as s:
+        sync_hospitals(s)
+    rows = [
+        ScreeningRow(line=i, household_ref=r.household_ref, national_id=r.national_id, name=r.name,
+                     region_code=r.region_code, poverty_status=r.poverty_status, screened_on=r.screened_on,
+                     icd10=r.icd10)
+        for i, r in enumerate(county_rows(patients, seed, region, START, load_catalogue().demo_choices()), 2)
+    ]
+    with session_scope() as s:
+        write_screenings(s, rows, "bench")
+    steps = [
+        (CaseState.SCREENED, lambda s, ids: confirm_many(s, ids, START, "bench")),
+        (CaseState.CONFIRMED, lambda s, ids: triage_many(s, ids, START, "bench")),
+        (CaseState.TRIAGED, lambda s, ids: refer_many(s, ids, START, "bench")),
+        (CaseState.REFERRED, lambda s, ids: admit_many(s, ids, START + timedelta(days=3), "bench")),
+    ]
+    for state, step in steps:
+        ids = _ids(state)
+        for i in range(0, len(ids), chunk):
+            with session_scope() as s:
+                step(s, ids[i : i + chunk])
+    ids = _ids(CaseState.IN_TREATMENT)
+    for i in range(0, len(ids), chunk):
+        with session_scope() as s:
+            part = s.execute(
+                select(Case.id, Case.category, TreatmentEpisode.admitted_on)
+                .join(TreatmentEpisode, TreatmentEpisode.case_id == Case.id)
+                .where(Case.id.in_(ids[i : i + chunk]))
+            ).tuples().all()
+            discharge_many(s, [Discharge(c, *synthetic_bill(seed, c, cat, adm)) for c, cat, adm in part], "bench")

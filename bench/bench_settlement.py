@@ -16,10 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from config.policies import load_policies  # noqa: E402
-from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus  # noqa: E402
-from models.settlement.bill import Bill, PatientFacts  # noqa: E402
-from models.settlement.engine import settle  # noqa: E402
+from config.policies import load_policies
+from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
+from models.settlement.bill import Bill, PatientFacts
+from models.settlement.engine import settle
 
 PURE_TARGET, PERSISTED_TARGET = 20_000, 5_000
 
@@ -29,13 +29,18 @@ def random_bills(n: int, seed: int = 1) -> list[Bill]:
     bills = []
     for _ in range(n):
         total = rng.randint(50_000, 20_000_000)
-        bills.append(Bill(
-            region=rng.choice(["520527", "530427"]), service_date=date(2017, 3, 1) + timedelta(days=rng.randint(0, 200)),
-            setting=rng.choice([CareSetting.INPATIENT] * 9 + [CareSetting.OUTPATIENT]),
-            hospital_level=rng.choice(list(HospitalLevel)), hospital_location=rng.choice(list(HospitalLocation)),
-            patient=PatientFacts(poverty_status=rng.choice(list(PovertyStatus)), age=rng.randint(1, 95)),
-            total=Decimal(total) / 100, out_of_scope=Decimal(rng.randint(0, total // 10)) / 100,
-        ))
+        bills.append(
+            Bill(
+                region=rng.choice(["520527", "530427"]),
+                service_date=date(2017, 3, 1) + timedelta(days=rng.randint(0, 200)),
+                setting=rng.choice([CareSetting.INPATIENT] * 9 + [CareSetting.OUTPATIENT]),
+                hospital_level=rng.choice(list(HospitalLevel)),
+                hospital_location=rng.choice(list(HospitalLocation)),
+                patient=PatientFacts(poverty_status=rng.choice(list(PovertyStatus)), age=rng.randint(1, 95)),
+                total=Decimal(total) / 100,
+                out_of_scope=Decimal(rng.randint(0, total // 10)) / 100,
+            )
+        )
     return bills
 
 
@@ -57,11 +62,10 @@ def bench_persisted(url: str, patients: int) -> float:
     get_settings.cache_clear()
     from sqlalchemy import select
 
+    from bench.county import build_discharged
     from models.clinical import Case
     from tasks.db import session_scope
     from tasks.settlement import settle_many
-
-    from bench.county import build_discharged
 
     build_discharged(patients)
     with session_scope() as s:
@@ -73,12 +77,16 @@ def bench_persisted(url: str, patients: int) -> float:
     return len(ids) / (time.perf_counter() - t0)
 
 
+def report(what: str, rate: float, target: int) -> None:
+    print(f"{what:<24}{rate:>10,.0f} bills/s  (target {target:,}: ratio {rate / target:.2f})")
+
+
 def main() -> None:
     pure = bench_pure()
-    print(f"pure engine:        {pure:>10,.0f} bills/s  (target {PURE_TARGET:,}: ratio {pure / PURE_TARGET:.2f})")
+    report("pure engine, one core", pure, PURE_TARGET)
     sqlite_url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     rate = bench_persisted(sqlite_url, 20_000)
-    print(f"persisted (SQLite): {rate:>10,.0f} bills/s  (target {PERSISTED_TARGET:,}: ratio {rate / PERSISTED_TARGET:.2f})")
+    report("persisted (SQLite)", rate, PERSISTED_TARGET)
     pg = os.environ.get("DABING_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     try:
         from sqlalchemy import create_engine, text
@@ -90,7 +98,7 @@ def main() -> None:
         print(f"persisted (PostgreSQL): skipped ({type(exc).__name__})")
         return
     rate = bench_persisted(f"{pg}?options=-csearch_path%3Dbench_settlement", 20_000)
-    print(f"persisted (PostgreSQL): {rate:>6,.0f} bills/s  (target {PERSISTED_TARGET:,}: ratio {rate / PERSISTED_TARGET:.2f})")
+    report("persisted (PostgreSQL)", rate, PERSISTED_TARGET)
 
 
 if __name__ == "__main__":

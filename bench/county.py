@@ -33,9 +33,16 @@ def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk
     with session_scope() as s:
         sync_hospitals(s)
     rows = [
-        ScreeningRow(line=i, household_ref=r.household_ref, national_id=r.national_id, name=r.name,
-                     region_code=r.region_code, poverty_status=r.poverty_status, screened_on=r.screened_on,
-                     icd10=r.icd10)
+        ScreeningRow(
+            line=i,
+            household_ref=r.household_ref,
+            national_id=r.national_id,
+            name=r.name,
+            region_code=r.region_code,
+            poverty_status=r.poverty_status,
+            screened_on=r.screened_on,
+            icd10=r.icd10,
+        )
         for i, r in enumerate(county_rows(patients, seed, region, START, load_catalogue().demo_choices()), 2)
     ]
     with session_scope() as s:
@@ -54,9 +61,13 @@ def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk
     ids = _ids(CaseState.IN_TREATMENT)
     for i in range(0, len(ids), chunk):
         with session_scope() as s:
-            part = s.execute(
-                select(Case.id, Case.category, TreatmentEpisode.admitted_on)
-                .join(TreatmentEpisode, TreatmentEpisode.case_id == Case.id)
-                .where(Case.id.in_(ids[i : i + chunk]))
-            ).tuples().all()
+            part = (
+                s.execute(
+                    select(Case.id, Case.category, TreatmentEpisode.admitted_on)
+                    .join(TreatmentEpisode, TreatmentEpisode.case_id == Case.id)
+                    .where(Case.id.in_(ids[i : i + chunk]))
+                )
+                .tuples()
+                .all()
+            )
             discharge_many(s, [Discharge(c, *synthetic_bill(seed, c, cat, adm)) for c, cat, adm in part], "bench")

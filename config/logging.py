@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -12,7 +13,7 @@ _ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
 _configured = False
 
 
-def mask_identity(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def mask_identity(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Replace anything shaped like a national ID number with a mask (defence in depth)."""
     for key, value in event_dict.items():
         if isinstance(value, str) and _ID_PATTERN.search(value):

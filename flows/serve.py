@@ -29,4 +29,4 @@ def deployments() -> list[Any]:
 
 
 def serve_all() -> None:
-    serve(*deployments(), pause_on_shutdown=False)  # type: ignore[arg-type]
+    serve(*deployments(), pause_on_shutdown=False)

@@ -95,7 +95,7 @@ def parse_screenings(
         if icd and not known_icd10(icd):
             row_errors.append(RowError(line, "icd10", f"unknown ICD-10 code {icd}"))
         try:
-            row = ScreeningRow(line=line, **{k: v for k, v in data.items() if v})  # type: ignore[arg-type]
+            row = ScreeningRow(line=line, **{k: v for k, v in data.items() if v})
         except ValidationError as exc:
             reported = {e.field for e in row_errors}
             row_errors.extend(e for e in _pydantic_errors(line, exc) if e.field not in reported)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
+from sqlmodel import col
 
 from models.care import TreatmentEpisode
 from models.clinical import Case
@@ -33,9 +34,9 @@ def chunked(ids: Sequence[int], size: int) -> list[list[int]]:
 @task(**BULK)
 def list_case_ids(state: CaseState, region_code: str | None = None) -> list[int]:
     with session_scope() as s:
-        stmt = select(Case.id).where(Case.state == state).order_by(Case.id)  # type: ignore[arg-type]
+        stmt = select(col(Case.id)).where(col(Case.state) == state).order_by(col(Case.id))
         if region_code:
-            stmt = stmt.where(Case.region_code == region_code)
+            stmt = stmt.where(col(Case.region_code) == region_code)
         return list(s.execute(stmt).scalars())
 
 
@@ -77,9 +78,9 @@ def discharge_chunk(case_ids: list[int], seed: int, actor: str) -> StepResult:
     """Demo discharge with synthetic bills (amounts by category, deterministic per case)."""
     with session_scope() as s:
         rows = s.execute(
-            select(Case.id, Case.category, TreatmentEpisode.admitted_on)
-            .join(TreatmentEpisode, TreatmentEpisode.case_id == Case.id)  # type: ignore[arg-type]
-            .where(Case.id.in_(case_ids), TreatmentEpisode.discharged_on.is_(None))  # type: ignore[union-attr]
+            select(col(Case.id), col(Case.category), col(TreatmentEpisode.admitted_on))
+            .join(TreatmentEpisode, col(TreatmentEpisode.case_id) == col(Case.id))
+            .where(col(Case.id).in_(case_ids), col(TreatmentEpisode.discharged_on).is_(None))
         ).all()
         bills = [Discharge(cid, *synthetic_bill(seed, cid, cat, adm)) for cid, cat, adm in rows]
         moved = discharge_many(s, bills, actor)
@@ -97,7 +98,7 @@ def finish_chunk(case_ids: list[int], actor: str) -> StepResult:
 def manage_chunk(case_ids: list[int], on_date: date, actor: str) -> StepResult:
     """Long-term management: a family-doctor contract for each patient and a first follow-up."""
     with session_scope() as s:
-        patients = list(s.execute(select(Case.patient_id).where(Case.id.in_(case_ids))).scalars())  # type: ignore[union-attr]
+        patients = list(s.execute(select(col(Case.patient_id)).where(col(Case.id).in_(case_ids))).scalars())
         signed = sign_contracts(s, patients, on_date, doctor_ref="family-doctor-team")
         followed = record_follow_ups(s, case_ids, on_date + timedelta(days=30), actor)
     return StepResult(step="manage", considered=len(case_ids), moved=followed, held={"contracts_signed": signed})

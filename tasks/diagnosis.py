@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.clinical import Case, Condition
 from models.common import utcnow
@@ -27,8 +27,8 @@ def _set_conditions(
     if icd10:
         values["icd10"] = icd10.strip().upper()
     for start in range(0, len(case_ids), _PART):
-        cond_ids = select(Case.condition_id).where(Case.id.in_(case_ids[start : start + _PART]))  # type: ignore[union-attr]
-        session.execute(update(Condition).where(Condition.id.in_(cond_ids)).values(**values))  # type: ignore[union-attr]
+        cond_ids = select(col(Case.condition_id)).where(col(Case.id).in_(case_ids[start : start + _PART]))
+        session.execute(update(Condition).where(col(Condition.id).in_(cond_ids)).values(**values))
 
 
 def confirm_many(

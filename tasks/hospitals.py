@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.catalogue import load_hospitals
 from models.care import Hospital, HospitalDisease
@@ -19,6 +19,6 @@ def sync_hospitals(session: Session) -> int:
         row.capacity, row.green_channel = cfg.capacity, cfg.green_channel
         session.add(row)
         session.flush()
-        session.execute(delete(HospitalDisease).where(HospitalDisease.hospital_id == row.id))  # type: ignore[arg-type]
+        session.execute(delete(HospitalDisease).where(col(HospitalDisease.hospital_id) == row.id))
         session.add_all(HospitalDisease(hospital_id=row.id or 0, disease_code=d) for d in cfg.diseases)
     return len(load_hospitals())

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 from pydantic import BaseModel
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.catalogue import load_regions
 from config.logging import get_logger
@@ -25,23 +26,23 @@ from models.people import Household, Patient, PatientCreate
 from tasks.db import session_scope
 from tasks.retry import RETRY
 
-_PART = 900
-log = get_logger(__name__)  # keeps IN (...) lists under SQLite's bound-parameter limit
+_PART = 900  # keeps IN (...) lists under SQLite's bound-parameter limit
+log = get_logger(__name__)
 
 
-def _existing(session: Session, column: object, key_col: object, keys: Sequence[str]) -> dict[str, int]:
+def _existing(session: Session, column: Any, key_col: Any, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(keys), _PART):
         part = keys[start : start + _PART]
-        for key, ident in session.execute(select(key_col, column).where(key_col.in_(part))):  # type: ignore[attr-defined, call-overload]
+        for key, ident in session.execute(select(key_col, column).where(key_col.in_(part))):
             found[key] = ident
     return found
 
 
-def _insert_returning(session: Session, table: type, key: str, rows: list[dict[str, object]]) -> dict[object, int]:
+def _insert_returning(session: Session, table: Any, key: str, rows: list[dict[str, object]]) -> dict[Any, int]:
     if not rows:
         return {}
-    stmt = insert(table).returning(table.id, getattr(table, key), sort_by_parameter_order=True)  # type: ignore[attr-defined]
+    stmt = insert(table).returning(table.id, getattr(table, key), sort_by_parameter_order=True)
     return {k: i for i, k in session.execute(stmt, rows)}
 
 
@@ -60,7 +61,7 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
     """Screenings (one per patient and visit), suspected conditions and their cases in state screened."""
     now = utcnow()
     visits = sorted({(i.patient_id, i.screened_on, i.method) for i in items})
-    stmt = insert(Screening).returning(Screening.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+    stmt = insert(Screening).returning(col(Screening.id), sort_by_parameter_order=True)
     screening_ids = dict(
         zip(
             visits,
@@ -74,7 +75,7 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
             strict=True,
         )
     )
-    cond_stmt = insert(Condition).returning(Condition.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+    cond_stmt = insert(Condition).returning(col(Condition.id), sort_by_parameter_order=True)
     condition_ids = (
         session.execute(
             cond_stmt,
@@ -92,7 +93,7 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
         .scalars()
         .all()
     )
-    case_stmt = insert(Case).returning(Case.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+    case_stmt = insert(Case).returning(col(Case.id), sort_by_parameter_order=True)
     case_ids = (
         session.execute(
             case_stmt,
@@ -133,7 +134,7 @@ def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str)
     """Insert everything for validated rows; returns counts. Existing people are reused (re-screening)."""
     now = utcnow()
     refs = sorted({r.household_ref for r in rows})
-    households = _existing(session, Household.id, Household.ref, refs)
+    households = _existing(session, col(Household.id), col(Household.ref), refs)
     first_by_ref = {r.household_ref: r for r in reversed(rows)}
     new_households = [
         {
@@ -145,9 +146,9 @@ def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str)
         for ref in refs
         if ref not in households
     ]
-    households |= _insert_returning(session, Household, "ref", new_households)  # type: ignore[arg-type]
+    households |= _insert_returning(session, Household, "ref", new_households)
     ids = sorted({r.national_id for r in rows})
-    patients = _existing(session, Patient.id, Patient.national_id, ids)
+    patients = _existing(session, col(Patient.id), col(Patient.national_id), ids)
     first_by_id = {r.national_id: r for r in reversed(rows)}
     new_patients = [
         {
@@ -163,7 +164,7 @@ def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str)
         for n in ids
         if n not in patients
     ]
-    patients |= _insert_returning(session, Patient, "national_id", new_patients)  # type: ignore[arg-type]
+    patients |= _insert_returning(session, Patient, "national_id", new_patients)
 
     opened = open_cases(
         session,
@@ -223,10 +224,10 @@ def register_patient(person: PatientCreate) -> int:
     if not load_regions().is_known(person.region_code):
         raise ValueError(f"region_code: unknown region {person.region_code}")
     with session_scope() as s:
-        existing = s.execute(select(Patient.id).where(Patient.national_id == person.national_id)).scalar()
+        existing = s.execute(select(col(Patient.id)).where(col(Patient.national_id) == person.national_id)).scalar()
         if existing is not None:
             return int(existing)
-        hh = s.execute(select(Household.id).where(Household.ref == person.household_ref)).scalar()
+        hh = s.execute(select(col(Household.id)).where(col(Household.ref) == person.household_ref)).scalar()
         if hh is None:
             household = Household(
                 ref=person.household_ref, region_code=person.region_code, poverty_status=person.poverty_status
@@ -234,6 +235,7 @@ def register_patient(person: PatientCreate) -> int:
             s.add(household)
             s.flush()
             hh = household.id
+        assert hh is not None
         patient = Patient(
             household_id=hh,
             national_id=person.national_id,

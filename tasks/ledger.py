@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.clinical import Case
 from models.enums import CaseState
@@ -14,9 +14,9 @@ from models.schemas import LedgerSummary
 
 
 def ledger_summary(session: Session, region_code: str | None = None) -> LedgerSummary:
-    stmt = select(Case.state, Case.category, func.count()).group_by(Case.state, Case.category)  # type: ignore[call-overload]
+    stmt = select(col(Case.state), col(Case.category), func.count()).group_by(col(Case.state), col(Case.category))
     if region_code:
-        stmt = stmt.where(Case.region_code == region_code)
+        stmt = stmt.where(col(Case.region_code) == region_code)
     by_state: dict[str, int] = {}
     by_category: dict[str, dict[str, int]] = {}
     special = treated = in_treatment = not_yet = 0

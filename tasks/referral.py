@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue, load_hospitals
 from models.care import Hospital, Referral
 from models.clinical import Case
-from models.enums import CaseState, ReferralDirection, ReferralStatus
+from models.enums import CaseState, ReferralDirection, ReferralReason, ReferralStatus
 from models.referral import choose_hospital
 from tasks.transitions import advance_many
 
@@ -22,12 +23,12 @@ ACTIVE = (CaseState.REFERRED, CaseState.IN_TREATMENT)
 def current_load(session: Session) -> dict[str, int]:
     """Active cases (referred or in treatment) per hospital code."""
     stmt = (
-        select(Hospital.code, func.count())
-        .join(Case, Case.hospital_id == Hospital.id)  # type: ignore[arg-type, call-overload]
-        .where(Case.state.in_(ACTIVE))
-        .group_by(Hospital.code)
-    )  # type: ignore[attr-defined]
-    return dict(session.execute(stmt).tuples().all())  # type: ignore[arg-type]
+        select(col(Hospital.code), func.count())
+        .join(Case, col(Case.hospital_id) == col(Hospital.id))
+        .where(col(Case.state).in_(ACTIVE))
+        .group_by(col(Hospital.code))
+    )
+    return dict(session.execute(stmt).tuples().all())
 
 
 def refer_many(
@@ -46,20 +47,20 @@ def refer_many(
     """
     catalogue = load_catalogue()
     hospitals = load_hospitals()
-    ids_by_code = dict(session.execute(select(Hospital.code, Hospital.id)).tuples().all())  # type: ignore[arg-type]
+    ids_by_code = dict(session.execute(select(col(Hospital.code), col(Hospital.id))).tuples().all())
     level_by_id = {ids_by_code[h.code]: h.level for h in hospitals if h.code in ids_by_code}
     load = current_load(session)
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(case_ids), _PART):
         rows.extend(
             session.execute(
-                select(Case.id, Case.disease_code, Case.region_code, Case.hospital_id)
-                .where(Case.id.in_(case_ids[start : start + _PART]), Case.state == from_state)  # type: ignore[union-attr]
-                .order_by(Case.id)
+                select(col(Case.id), col(Case.disease_code), col(Case.region_code), col(Case.hospital_id))
+                .where(col(Case.id).in_(case_ids[start : start + _PART]), col(Case.state) == from_state)
+                .order_by(col(Case.id))
             ).all()
         )
     referrals: list[dict[str, object]] = []
-    placed: list[dict[str, object]] = []
+    placed: list[dict[str, Any]] = []
     held: dict[str, list[int]] = {}
     for case_id, disease_code, region_code, hospital_id in rows:
         disease = catalogue.get(disease_code) if disease_code else None
@@ -76,7 +77,7 @@ def refer_many(
             current_level=level_by_id.get(hospital_id),
         )
         if choice.hospital_code is None:
-            held.setdefault(choice.reason.value, []).append(case_id)
+            held.setdefault((choice.reason or ReferralReason.NO_DESIGNATED_HOSPITAL).value, []).append(case_id)
             continue
         load[choice.hospital_code] = load.get(choice.hospital_code, 0) + 1
         target = ids_by_code[choice.hospital_code]
@@ -98,7 +99,7 @@ def refer_many(
         session,
         [p["id"] for p in placed],
         from_state,
-        CaseState.REFERRED,  # type: ignore[misc]
+        CaseState.REFERRED,
         actor=actor,
         reason=f"{direction.value} referral",
     )
@@ -106,5 +107,5 @@ def refer_many(
         session.execute(update(Case), placed)
         session.execute(insert(Referral), referrals)
     for reason, ids in held.items():
-        session.execute(update(Case).where(Case.id.in_(ids)).values(state_reason=reason))  # type: ignore[union-attr]
+        session.execute(update(Case).where(col(Case.id).in_(ids)).values(state_reason=reason))
     return moved, {reason: len(ids) for reason, ids in held.items()}

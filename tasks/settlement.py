@@ -10,24 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import insert, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
 from models.enums import CaseState
+from models.people import Patient
 from models.referral import location_of
+from models.schemas import CaseOutcome, StepResult
 from models.settlement.bill import Bill, BillError, PatientFacts, PriorUse
 from models.settlement.engine import settle
 from models.settlement.policy import PayerLayer
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
-from models.people import Patient
-from models.schemas import CaseOutcome, StepResult
 from tasks.db import session_scope
 from tasks.retry import RETRY_ON_CONFLICT
 from tasks.transitions import advance_many, lock_case
@@ -37,20 +38,35 @@ def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple]:  # type: ignore[type-arg]
+def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple[Any, ...]]:
     settled = aliased(Settlement)
     stmt = (
-        select(Case.id, TreatmentEpisode.id, Case.patient_id, Patient.poverty_status, Patient.birth_date,
-               Patient.region_code, Hospital.level, Hospital.region_code, TreatmentEpisode.setting,
-               TreatmentEpisode.discharged_on, TreatmentEpisode.total_cost, TreatmentEpisode.out_of_scope,
-               TreatmentEpisode.sessions)
-        .join(TreatmentEpisode, TreatmentEpisode.case_id == Case.id)
-        .join(Patient, Patient.id == Case.patient_id)
-        .join(Hospital, Hospital.id == TreatmentEpisode.hospital_id)
-        .outerjoin(settled, settled.episode_id == TreatmentEpisode.id)
-        .where(Case.id.in_(case_ids), Case.state == CaseState.DISCHARGED,
-               TreatmentEpisode.discharged_on.is_not(None), settled.id.is_(None))
-        .order_by(Case.patient_id, TreatmentEpisode.discharged_on, TreatmentEpisode.id)
+        select(
+            col(Case.id),
+            col(TreatmentEpisode.id),
+            col(Case.patient_id),
+            col(Patient.poverty_status),
+            col(Patient.birth_date),
+            col(Patient.region_code),
+            col(Hospital.level),
+            col(Hospital.region_code),
+            col(TreatmentEpisode.setting),
+            col(TreatmentEpisode.discharged_on),
+            col(TreatmentEpisode.total_cost),
+            col(TreatmentEpisode.out_of_scope),
+            col(TreatmentEpisode.sessions),
+        )
+        .join(TreatmentEpisode, col(TreatmentEpisode.case_id) == col(Case.id))
+        .join(Patient, col(Patient.id) == col(Case.patient_id))
+        .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
+        .outerjoin(settled, col(settled.episode_id) == col(TreatmentEpisode.id))
+        .where(
+            col(Case.id).in_(case_ids),
+            col(Case.state) == CaseState.DISCHARGED,
+            col(TreatmentEpisode.discharged_on).is_not(None),
+            col(settled.id).is_(None),
+        )
+        .order_by(col(Case.patient_id), col(TreatmentEpisode.discharged_on), col(TreatmentEpisode.id))
     )
     return list(session.execute(stmt).tuples())
 
@@ -63,15 +79,29 @@ def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[
     ledgers: dict[tuple[int, int, PayerLayer], PayerLedger] = {
         (lg.patient_id, lg.year, PayerLayer(lg.layer)): lg
         for lg in session.execute(
-            select(PayerLedger).where(PayerLedger.patient_id.in_(patients)).with_for_update()
+            select(PayerLedger).where(col(PayerLedger.patient_id).in_(patients)).with_for_update()
         ).scalars()
     }
-    new_ledgers: dict[tuple[int, int, PayerLayer], dict[str, object]] = {}
+    new_ledgers: dict[tuple[int, int, PayerLayer], dict[str, Any]] = {}
     held: dict[str, int] = {}
     settlements: list[dict[str, object]] = []
     lines_by_episode: dict[int, list[dict[str, object]]] = {}
     ok_cases: list[int] = []
-    for case_id, episode_id, patient_id, poverty, born, p_region, level, h_region, setting, on, total, oos, sessions in rows:
+    for (
+        case_id,
+        episode_id,
+        patient_id,
+        poverty,
+        born,
+        p_region,
+        level,
+        h_region,
+        setting,
+        on,
+        total,
+        oos,
+        sessions,
+    ) in rows:
         year = on.year
         prior = {}
         for layer in PayerLayer:
@@ -81,24 +111,47 @@ def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[
             elif key in new_ledgers:
                 prior[layer] = PriorUse(paid=new_ledgers[key]["paid"], deductible=new_ledgers[key]["deductible_used"])
         try:
-            bill = Bill(region=p_region, service_date=on, setting=setting, hospital_level=level,
-                        hospital_location=location_of(p_region, h_region),
-                        patient=PatientFacts(poverty_status=poverty, age=_age(born, on)),
-                        total=total, out_of_scope=oos, sessions=sessions, prior_paid=prior)
+            bill = Bill(
+                region=p_region,
+                service_date=on,
+                setting=setting,
+                hospital_level=level,
+                hospital_location=location_of(p_region, h_region),
+                patient=PatientFacts(poverty_status=poverty, age=_age(born, on)),
+                total=total,
+                out_of_scope=oos,
+                sessions=sessions,
+                prior_paid=prior,
+            )
             statement, deltas = settle(bill, policies.in_force(p_region, on))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
             continue
         ok_cases.append(case_id)
-        settlements.append({
-            "episode_id": episode_id, "case_id": case_id, "patient_id": patient_id, "policy_id": statement.policy_id,
-            "service_date": on, "total": statement.total, "in_scope": statement.in_scope,
-            "patient_pays": statement.patient_pays, "self_pay_ratio": statement.self_pay_ratio,
-            "flags": ",".join(statement.flags), "actor": actor,
-        })
+        settlements.append(
+            {
+                "episode_id": episode_id,
+                "case_id": case_id,
+                "patient_id": patient_id,
+                "policy_id": statement.policy_id,
+                "service_date": on,
+                "total": statement.total,
+                "in_scope": statement.in_scope,
+                "patient_pays": statement.patient_pays,
+                "self_pay_ratio": statement.self_pay_ratio,
+                "flags": ",".join(statement.flags),
+                "actor": actor,
+            }
+        )
         lines_by_episode[episode_id] = [
-            {"layer": ln.layer, "base": ln.base, "deductible": ln.deductible, "ratio": ln.ratio, "paid": ln.paid,
-             "rule": ln.rule}
+            {
+                "layer": ln.layer,
+                "base": ln.base,
+                "deductible": ln.deductible,
+                "ratio": ln.ratio,
+                "paid": ln.paid,
+                "rule": ln.rule,
+            }
             for ln in statement.layers
         ]
         for d in deltas:
@@ -107,28 +160,44 @@ def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[
                 ledgers[key].paid += d.paid
                 ledgers[key].deductible_used += d.deductible
             else:
-                row = new_ledgers.setdefault(key, {"patient_id": patient_id, "year": year, "layer": d.layer,
-                                                   "paid": Decimal("0.00"), "deductible_used": Decimal("0.00")})
-                row["paid"] += d.paid  # type: ignore[operator]
-                row["deductible_used"] += d.deductible  # type: ignore[operator]
+                row = new_ledgers.setdefault(
+                    key,
+                    {
+                        "patient_id": patient_id,
+                        "year": year,
+                        "layer": d.layer,
+                        "paid": Decimal("0.00"),
+                        "deductible_used": Decimal("0.00"),
+                    },
+                )
+                row["paid"] += d.paid
+                row["deductible_used"] += d.deductible
     if settlements:
-        stmt = insert(Settlement).returning(Settlement.id, Settlement.episode_id, sort_by_parameter_order=True)
+        stmt = insert(Settlement).returning(
+            col(Settlement.id), col(Settlement.episode_id), sort_by_parameter_order=True
+        )
         ids = session.execute(stmt, settlements).tuples().all()
-        session.execute(insert(SettlementLine),
-                        [{"settlement_id": sid, **line} for sid, eid in ids for line in lines_by_episode[eid]])
+        session.execute(
+            insert(SettlementLine),
+            [{"settlement_id": sid, **line} for sid, eid in ids for line in lines_by_episode[eid]],
+        )
     if new_ledgers:
         session.execute(insert(PayerLedger), list(new_ledgers.values()))
-    moved = advance_many(session, ok_cases, CaseState.DISCHARGED, CaseState.SETTLED, actor=actor,
-                         reason="one-stop settlement")
+    moved = advance_many(
+        session, ok_cases, CaseState.DISCHARGED, CaseState.SETTLED, actor=actor, reason="one-stop settlement"
+    )
     return moved, held
 
 
 def settlement_of_case(session: Session, case_id: int) -> Settlement | None:
     """The case's latest settlement (the first and only one for its episode)."""
-    return session.execute(
-        select(Settlement).where(Settlement.case_id == case_id).order_by(Settlement.id.desc())
-    ).scalars().first()
-
+    return (
+        session.execute(
+            select(Settlement).where(col(Settlement.case_id) == case_id).order_by(col(Settlement.id).desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 @task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
@@ -148,5 +217,10 @@ def settle_case(case_id: int, actor: str) -> CaseOutcome:
         s.refresh(case)
         done = settlement_of_case(s, case_id)
         reason = next(iter(held), None) or (None if done else f"not settled: case is {case.state}")
-        return CaseOutcome(case_id=case_id, state=CaseState(case.state), changed=bool(moved), reason=reason,
-                           settlement_id=done.id if done else None)
+        return CaseOutcome(
+            case_id=case_id,
+            state=CaseState(case.state),
+            changed=bool(moved),
+            reason=reason,
+            settlement_id=done.id if done else None,
+        )

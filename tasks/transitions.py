@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.clinical import Case, CaseTransition
 from models.common import utcnow
@@ -26,7 +26,7 @@ class CaseNotFound(LookupError):
 
 def lock_case(session: Session, case_id: int) -> Case:
     """Load a case with a row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite locks the file)."""
-    case = session.exec(select(Case).where(Case.id == case_id).with_for_update()).scalars().first()  # type: ignore[call-overload]
+    case = session.execute(select(Case).where(col(Case.id) == case_id).with_for_update()).scalars().first()
     if case is None:
         raise CaseNotFound(case_id)
     assert isinstance(case, Case)
@@ -89,9 +89,9 @@ def advance_many(
         part = list(case_ids[start : start + 900])
         stmt = (
             update(Case)
-            .where(Case.id.in_(part), Case.state == from_state)  # type: ignore[union-attr]
+            .where(col(Case.id).in_(part), col(Case.state) == from_state)
             .values(state=to_state, state_reason=state_reason, state_changed_at=now)
-            .returning(Case.id)  # type: ignore[arg-type]
+            .returning(col(Case.id))
         )
         moved.extend(session.execute(stmt).scalars().all())
     if moved:

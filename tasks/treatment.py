@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
 from models.clinical import Case
@@ -33,11 +34,11 @@ class Discharge:
 
 
 def _select_in(
-    session: Session, cols: tuple[object, ...], key: object, ids: Sequence[int], *extra: object
-) -> list[tuple[object, ...]]:
-    out: list[tuple[object, ...]] = []
+    session: Session, cols: tuple[Any, ...], key: Any, ids: Sequence[int], *extra: Any
+) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), _PART):
-        stmt = select(*cols).where(key.in_(ids[start : start + _PART]), *extra)  # type: ignore[attr-defined, call-overload]
+        stmt = select(*cols).where(key.in_(ids[start : start + _PART]), *extra)
         out.extend(tuple(r) for r in session.execute(stmt))
     return out
 
@@ -53,12 +54,16 @@ def admit_many(
     moved = advance_many(session, case_ids, CaseState.REFERRED, CaseState.IN_TREATMENT, actor=actor, reason="admitted")
     if not moved:
         return []
-    rows = _select_in(session, (Case.id, Case.patient_id, Case.hospital_id), Case.id, moved)
+    rows = _select_in(session, (col(Case.id), col(Case.patient_id), col(Case.hospital_id)), col(Case.id), moved)
     pending = dict(
         _select_in(
-            session, (Referral.case_id, Referral.id), Referral.case_id, moved, Referral.status == ReferralStatus.PENDING
+            session,
+            (col(Referral.case_id), col(Referral.id)),
+            col(Referral.case_id),
+            moved,
+            col(Referral.status) == ReferralStatus.PENDING,
         )
-    )  # type: ignore[arg-type]
+    )
     session.execute(
         insert(TreatmentEpisode),
         [
@@ -78,8 +83,8 @@ def admit_many(
         session.execute(
             update(Referral)
             .where(
-                Referral.case_id.in_(moved[start : start + _PART]),  # type: ignore[attr-defined]
-                Referral.status == ReferralStatus.PENDING,
+                col(Referral.case_id).in_(moved[start : start + _PART]),
+                col(Referral.status) == ReferralStatus.PENDING,
             )
             .values(status=ReferralStatus.ADMITTED)
         )
@@ -94,22 +99,22 @@ def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str
     )
     episodes = _select_in(
         session,
-        (TreatmentEpisode.id, TreatmentEpisode.case_id),
-        TreatmentEpisode.case_id,
+        (col(TreatmentEpisode.id), col(TreatmentEpisode.case_id)),
+        col(TreatmentEpisode.case_id),
         moved,
-        TreatmentEpisode.discharged_on.is_(None),
-    )  # type: ignore[union-attr]
+        col(TreatmentEpisode.discharged_on).is_(None),
+    )
     if episodes:
         session.execute(
             update(TreatmentEpisode),
             [
                 {
                     "id": eid,
-                    "discharged_on": by_case[cid].discharged_on,  # type: ignore[index]
+                    "discharged_on": by_case[cid].discharged_on,
                     "total_cost": by_case[cid].total_cost,
-                    "out_of_scope": by_case[cid].out_of_scope,  # type: ignore[index]
+                    "out_of_scope": by_case[cid].out_of_scope,
                     "sessions": by_case[cid].sessions,
-                }  # type: ignore[index]
+                }
                 for eid, cid in episodes
             ],
         )
@@ -120,9 +125,9 @@ def finish_many(session: Session, case_ids: Sequence[int], actor: str) -> dict[s
     """SETTLED → cured / under maintenance / under management, by each case's category."""
     groups: dict[CaseState, list[int]] = {}
     for cid, category in _select_in(
-        session, (Case.id, Case.category), Case.id, case_ids, Case.state == CaseState.SETTLED
+        session, (col(Case.id), col(Case.category)), col(Case.id), case_ids, col(Case.state) == CaseState.SETTLED
     ):
-        groups.setdefault(outcome_state(category), []).append(cid)  # type: ignore[arg-type]
+        groups.setdefault(outcome_state(category), []).append(cid)
     return {
         to.value: len(advance_many(session, ids, CaseState.SETTLED, to, actor=actor, reason="outcome after settlement"))
         for to, ids in groups.items()
@@ -133,7 +138,10 @@ def record_follow_ups(
     session: Session, case_ids: Sequence[int], followed_on: date, actor: str, outcome: str = "stable"
 ) -> int:
     """Append one follow-up per live case (follow-ups are facts, not state changes)."""
-    live = [cid for (cid,) in _select_in(session, (Case.id,), Case.id, case_ids, Case.state != CaseState.CLOSED)]
+    live = [
+        cid
+        for (cid,) in _select_in(session, (col(Case.id),), col(Case.id), case_ids, col(Case.state) != CaseState.CLOSED)
+    ]
     if live:
         session.execute(
             insert(FollowUp),
@@ -150,13 +158,13 @@ def sign_contracts(
         pid
         for (pid,) in _select_in(
             session,
-            (FamilyDoctorContract.patient_id,),
-            FamilyDoctorContract.patient_id,
+            (col(FamilyDoctorContract.patient_id),),
+            col(FamilyDoctorContract.patient_id),
             patient_ids,
-            FamilyDoctorContract.expires_on >= signed_on,
+            col(FamilyDoctorContract.expires_on) >= signed_on,
         )
-    }  # type: ignore[operator]
-    new = sorted(set(patient_ids) - have)  # type: ignore[arg-type]
+    }
+    new = sorted(set(patient_ids) - have)
     if new:
         expires = signed_on + timedelta(days=365 * years)
         session.execute(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
 from models.catalogue import triage
@@ -32,15 +33,15 @@ def triage_many(
 ) -> tuple[list[int], dict[str, int]]:
     """CONFIRMED → TRIAGED with disease and category. Returns (moved ids, held counts by reason)."""
     catalogue = load_catalogue()
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(case_ids), _PART):
         rows.extend(
             session.execute(
-                select(Case.id, Case.patient_id, Condition.icd10, Patient.birth_date)
-                .join(Condition, Condition.id == Case.condition_id)  # type: ignore[arg-type]
-                .join(Patient, Patient.id == Case.patient_id)  # type: ignore[arg-type]
-                .where(Case.id.in_(case_ids[start : start + _PART]), Case.state == CaseState.CONFIRMED)  # type: ignore[union-attr]
-                .order_by(Case.id)
+                select(col(Case.id), col(Case.patient_id), col(Condition.icd10), col(Patient.birth_date))
+                .join(Condition, col(Condition.id) == col(Case.condition_id))
+                .join(Patient, col(Patient.id) == col(Case.patient_id))
+                .where(col(Case.id).in_(case_ids[start : start + _PART]), col(Case.state) == CaseState.CONFIRMED)
+                .order_by(col(Case.id))
             ).all()
         )
     patients = sorted({r.patient_id for r in rows})
@@ -48,13 +49,13 @@ def triage_many(
     for start in range(0, len(patients), _PART):
         taken.update(
             session.execute(
-                select(Case.patient_id, Case.disease_code).where(
-                    Case.patient_id.in_(patients[start : start + _PART]),
-                    Case.disease_code.is_not(None),  # type: ignore[union-attr]
+                select(col(Case.patient_id), col(Case.disease_code)).where(
+                    col(Case.patient_id).in_(patients[start : start + _PART]),
+                    col(Case.disease_code).is_not(None),
                 )
             ).tuples()
-        )  # type: ignore[arg-type]
-    triaged: list[dict[str, object]] = []
+        )
+    triaged: list[dict[str, Any]] = []
     outside: dict[str, list[int]] = {}
     duplicates: list[int] = []
     now = utcnow()
@@ -81,14 +82,16 @@ def triage_many(
         session,
         [t["id"] for t in triaged],
         CaseState.CONFIRMED,
-        CaseState.TRIAGED,  # type: ignore[misc]
+        CaseState.TRIAGED,
         actor=actor,
         reason="triaged by catalogue",
         now=now,
     )
     for reason, ids in outside.items():
         for start in range(0, len(ids), _PART):
-            session.execute(update(Case).where(Case.id.in_(ids[start : start + _PART])).values(state_reason=reason))  # type: ignore[union-attr]
+            session.execute(
+                update(Case).where(col(Case.id).in_(ids[start : start + _PART])).values(state_reason=reason)
+            )
     closed = advance_many(
         session,
         duplicates,

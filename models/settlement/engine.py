@@ -80,8 +80,16 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         rule = next((r for r in layer.rules if matches(r.when, bill)), None)
         if rule is None or (layer.after_cap_of is not None and layer.after_cap_of not in capped):
             why = "no_rule_matched" if rule is None else f"waits_for_cap_of_{layer.after_cap_of}"
-            lines.append(LayerLine.model_construct(layer=layer.layer, base=ZERO, deductible=ZERO, ratio=ZERO,
-                                                   paid=ZERO, rule=f"{layer.layer.value}.{why}"))
+            lines.append(
+                LayerLine.model_construct(
+                    layer=layer.layer,
+                    base=ZERO,
+                    deductible=ZERO,
+                    ratio=ZERO,
+                    paid=ZERO,
+                    rule=f"{layer.layer.value}.{why}",
+                )
+            )
             continue
         if rule.base == Base.IN_SCOPE:
             base = in_scope
@@ -90,7 +98,9 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         else:
             base = total - paid_so_far
         deductible = _deductible(rule, bill, prior, base)
-        ratio, name = _ratio(rule, layer, bill) if (rule.ratio is not None or rule.ratio_by_level) else (ZERO, rule.name)
+        ratio, name = (
+            _ratio(rule, layer, bill) if (rule.ratio is not None or rule.ratio_by_level) else (ZERO, rule.name)
+        )
         payable = ((base - deductible) * ratio).quantize(FEN, rounding=ROUND_HALF_UP)  # rounding point 1
         payable += rule.per_session * bill.sessions
         paid = min(payable, total - paid_so_far)
@@ -100,15 +110,33 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
                 paid = room
                 capped.add(layer.layer)
         paid_so_far += paid
-        lines.append(LayerLine.model_construct(layer=layer.layer, base=base, deductible=deductible, ratio=ratio,
-                                               paid=paid, rule=f"{layer.layer.value}.{name}"))
+        lines.append(
+            LayerLine.model_construct(
+                layer=layer.layer,
+                base=base,
+                deductible=deductible,
+                ratio=ratio,
+                paid=paid,
+                rule=f"{layer.layer.value}.{name}",
+            )
+        )
         deltas.append(LedgerDelta(layer.layer, paid, deductible if rule.deductible_per == Per.YEAR else ZERO))
     patient_pays = total - paid_so_far
     ratio = (patient_pays / total).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP) if total else ZERO  # point 2
     flags = []
-    if (bill.setting == CareSetting.INPATIENT and bill.hospital_location == HospitalLocation.IN_COUNTY
-            and ratio > SELF_PAY_LIMIT):
+    if (
+        bill.setting == CareSetting.INPATIENT
+        and bill.hospital_location == HospitalLocation.IN_COUNTY
+        and ratio > SELF_PAY_LIMIT
+    ):
         flags.append(Flag.SELF_PAY_OVER_10PCT)
-    statement = Statement.model_construct(policy_id=policy.id, total=total, in_scope=in_scope, layers=lines,
-                                          patient_pays=patient_pays, self_pay_ratio=ratio, flags=flags)
+    statement = Statement.model_construct(
+        policy_id=policy.id,
+        total=total,
+        in_scope=in_scope,
+        layers=lines,
+        patient_pays=patient_pays,
+        self_pay_ratio=ratio,
+        flags=flags,
+    )
     return statement, deltas

@@ -22,8 +22,14 @@ def preview(bill_json: dict[str, Any], policies: Policies) -> dict[str, Any]:
         "total": str(statement.total),
         "in_scope": str(statement.in_scope),
         "layers": [
-            {"layer": ln.layer.value, "paid": str(ln.paid), "rule": ln.rule, "base": str(ln.base),
-             "deductible": str(ln.deductible), "ratio": str(ln.ratio)}
+            {
+                "layer": ln.layer.value,
+                "paid": str(ln.paid),
+                "rule": ln.rule,
+                "base": str(ln.base),
+                "deductible": str(ln.deductible),
+                "ratio": str(ln.ratio),
+            }
             for ln in statement.layers
         ],
         "patient_pays": str(statement.patient_pays),

@@ -38,21 +38,34 @@ def check_recorded(record: dict[str, Any]) -> list[Finding]:
         in_scope = parse_money(record["in_scope"], "in_scope")
         if in_scope + oos != total:
             diff = total - oos - in_scope
-            findings.append(Finding(kind=FindingKind.SCOPE_DOES_NOT_ADD_UP, difference=diff,
-                                    detail=f"total − out of scope = {total - oos}, recorded in scope {in_scope}"))
+            findings.append(
+                Finding(
+                    kind=FindingKind.SCOPE_DOES_NOT_ADD_UP,
+                    difference=diff,
+                    detail=f"total − out of scope = {total - oos}, recorded in scope {in_scope}",
+                )
+            )
     by_layers = sum(paid.values(), Decimal("0.00")) + patient
     if by_layers != total and paid:
         last = max(paid, key=lambda k: list(PayerLayer).index(k))  # the layer that settles the remainder
         implied = total - patient - sum((v for k, v in paid.items() if k != last), Decimal("0.00"))
-        findings.append(Finding(
-            kind=FindingKind.LAYERS_DO_NOT_ADD_UP, difference=implied,
-            detail=f"total − patient paid − earlier layers = {implied} for {last.value}, but {paid[last]} is "
-                   f"recorded: layers + patient = {by_layers} against total {total} (off by {by_layers - total})",
-        ))
+        findings.append(
+            Finding(
+                kind=FindingKind.LAYERS_DO_NOT_ADD_UP,
+                difference=implied,
+                detail=f"total − patient paid − earlier layers = {implied} for {last.value}, but {paid[last]} is "
+                f"recorded: layers + patient = {by_layers} against total {total} (off by {by_layers - total})",
+            )
+        )
     if "self_pay_ratio" in record:
         printed = Decimal(str(record["self_pay_ratio"]))
         actual = (patient / total).quantize(Decimal("0.0001")) if total else Decimal("0")
         if printed != actual:
-            findings.append(Finding(kind=FindingKind.RATIO_MISPRINTED, difference=actual - printed,
-                                    detail=f"printed {printed}, patient paid ÷ total = {actual}"))
+            findings.append(
+                Finding(
+                    kind=FindingKind.RATIO_MISPRINTED,
+                    difference=actual - printed,
+                    detail=f"printed {printed}, patient paid ÷ total = {actual}",
+                )
+            )
     return findings

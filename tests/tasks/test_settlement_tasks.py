@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from models import national_id
 from models.clinical import Case
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 from tasks.db import session_scope
@@ -19,8 +20,6 @@ from tasks.intake import import_screenings_file
 from tasks.referral import refer_many
 from tasks.settlement import settle_case, settle_many
 from tasks.treatment import Discharge, admit_many, discharge_many
-from tasks.triage import triage_many
-from models import national_id
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 ON = date(2017, 3, 1)
@@ -40,12 +39,23 @@ def discharged_case(tmp_path: Path, url: str, poverty: str, bills: list[tuple[st
         s.execute(Case.__table__.update().values(disease_code=None))  # type: ignore[attr-defined]
     with session_scope(url) as s:
         for cid, code in zip(ids, ["stroke_sequelae", "tuberculosis", "hypertension"], strict=False):
-            s.execute(Case.__table__.update().where(Case.id == cid).values(  # type: ignore[attr-defined]
-                state="triaged", disease_code=code, category="long_term"))
+            s.execute(
+                Case.__table__.update()
+                .where(Case.id == cid)
+                .values(  # type: ignore[attr-defined]
+                    state="triaged", disease_code=code, category="long_term"
+                )
+            )
         refer_many(s, ids, ON, "c-1")
         admit_many(s, ids, ON, "c-1")
-        discharge_many(s, [Discharge(cid, date(2017, 3, 10 + i), Decimal(t), Decimal(o))
-                           for i, (cid, (t, o)) in enumerate(zip(ids, bills, strict=True))], "c-1")
+        discharge_many(
+            s,
+            [
+                Discharge(cid, date(2017, 3, 10 + i), Decimal(t), Decimal(o))
+                for i, (cid, (t, o)) in enumerate(zip(ids, bills, strict=True))
+            ],
+            "c-1",
+        )
     return ids
 
 
@@ -58,8 +68,11 @@ def _run(tmp_path: Path, url: str) -> None:
         st = s.execute(select(Settlement)).scalar_one()
         lines = {ln.layer: ln.paid for ln in s.execute(select(SettlementLine)).scalars()}
         assert (st.total, st.in_scope, st.patient_pays) == (Decimal("39467.00"), Decimal("38734.00"), Decimal("0.00"))
-        assert lines == {"basic_insurance": Decimal("38534.00"), "critical_illness": Decimal("0.00"),
-                         "medical_assistance": Decimal("933.00")}
+        assert lines == {
+            "basic_insurance": Decimal("38534.00"),
+            "critical_illness": Decimal("0.00"),
+            "medical_assistance": Decimal("933.00"),
+        }
         assert again.settlement_id == first.settlement_id == st.id
         assert s.execute(select(func.count()).select_from(Settlement)).scalar() == 1
 
@@ -86,8 +99,17 @@ def _annual(tmp_path: Path, url: str) -> None:
         assert ledger["critical_illness"] == (Decimal("3650.00"), Decimal("3000.00"))
         with pytest.raises(IntegrityError):
             episode = s.execute(select(Settlement.episode_id)).scalars().first()
-            s.execute(insert(Settlement).values(episode_id=episode, case_id=ids[0], patient_id=1, policy_id="x",
-                                                service_date=ON, self_pay_ratio=0, actor="x"))
+            s.execute(
+                insert(Settlement).values(
+                    episode_id=episode,
+                    case_id=ids[0],
+                    patient_id=1,
+                    policy_id="x",
+                    service_date=ON,
+                    self_pay_ratio=0,
+                    actor="x",
+                )
+            )
     with session_scope(url) as s:
         assert settle_many(s, ids, "c-1") == ([], {})
 

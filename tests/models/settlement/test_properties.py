@@ -22,20 +22,33 @@ fen = st.integers(min_value=0, max_value=50_000_000).map(lambda n: Decimal(n) / 
 
 @st.composite
 def bills(draw: st.DrawFn) -> Bill:
-    region, day = draw(st.sampled_from([("520527", date(2016, 5, 1)), ("520527", date(2017, 3, 1)),
-                                        ("530427", date(2017, 8, 1))]))
+    region, day = draw(
+        st.sampled_from([("520527", date(2016, 5, 1)), ("520527", date(2017, 3, 1)), ("530427", date(2017, 8, 1))])
+    )
     total = draw(fen)
     oos = draw(st.integers(0, int(total * 100))) / Decimal(100)
-    prior = draw(st.dictionaries(st.sampled_from(list(PayerLayer)),
-                                 st.builds(PriorUse, paid=fen, deductible=st.sampled_from(["0", "1000", "5000"])),
-                                 max_size=2))
+    prior = draw(
+        st.dictionaries(
+            st.sampled_from(list(PayerLayer)),
+            st.builds(PriorUse, paid=fen, deductible=st.sampled_from(["0", "1000", "5000"])),
+            max_size=2,
+        )
+    )
     return Bill(
-        region=region, service_date=day, setting=draw(st.sampled_from(list(CareSetting))),
+        region=region,
+        service_date=day,
+        setting=draw(st.sampled_from(list(CareSetting))),
         hospital_level=draw(st.sampled_from(list(HospitalLevel))),
         hospital_location=draw(st.sampled_from(list(HospitalLocation))),
-        patient=PatientFacts(poverty_status=draw(st.sampled_from(list(PovertyStatus))), age=draw(st.integers(0, 100)),
-                             groups=frozenset(draw(st.lists(st.sampled_from(GROUPS), max_size=2)))),
-        total=total, out_of_scope=oos, sessions=draw(st.integers(0, 20)), prior_paid=prior,
+        patient=PatientFacts(
+            poverty_status=draw(st.sampled_from(list(PovertyStatus))),
+            age=draw(st.integers(0, 100)),
+            groups=frozenset(draw(st.lists(st.sampled_from(GROUPS), max_size=2))),
+        ),
+        total=total,
+        out_of_scope=oos,
+        sessions=draw(st.integers(0, 20)),
+        prior_paid=prior,
     )
 
 

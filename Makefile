@@ -23,5 +23,8 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy flows tasks models config
 
+bench: setup
+	$(VENV)/bin/python bench/bench_settlement.py
+
 serve: setup
 	$(VENV)/bin/dabing serve

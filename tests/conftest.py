@@ -21,10 +21,8 @@ from tasks.db import _engine_for, get_engine, init_db
 PG_ADMIN_URL = os.environ.get("DABING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture()
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A new SQLite app database, made the default for code that reads settings."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def _as_default(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Make ``url`` the configured database for the test, with the schema created; undo afterwards."""
     monkeypatch.setenv("DABING_DATABASE_URL", url)
     get_settings.cache_clear()
     init_db(url)
@@ -32,6 +30,12 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_engine(url).dispose()
     _engine_for.cache_clear()
     get_settings.cache_clear()
+
+
+@pytest.fixture()
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new SQLite app database, made the default for code that reads settings."""
+    yield from _as_default(f"sqlite:///{tmp_path / 'app.db'}", monkeypatch)
 
 
 def _pg_reachable() -> bool:
@@ -54,14 +58,7 @@ def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("DABING_DATABASE_URL", url)
-    get_settings.cache_clear()
-    init_db(url)
-    yield url
-    get_engine(url).dispose()
-    _engine_for.cache_clear()
-    get_settings.cache_clear()
+    yield from _as_default(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}", monkeypatch)
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()

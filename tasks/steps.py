@@ -14,6 +14,7 @@ from models.catalogue import is_known_icd10
 from models.enums import CaseState, ReferralDirection
 from models.pathway import IllegalTransition, check_transition
 from models.schemas import CaseOutcome
+from models.settlement.bill import BillError, parse_money
 from tasks.db import session_scope
 from tasks.diagnosis import confirm_many
 from tasks.referral import refer_many
@@ -112,7 +113,12 @@ def admit_case(case_id: int, admitted_on: date, actor: str) -> CaseOutcome:
 def discharge_case(
     case_id: int, discharged_on: date, total_cost: Decimal, out_of_scope: Decimal, sessions: int, actor: str
 ) -> CaseOutcome:
-    bill = Discharge(case_id, discharged_on, total_cost, out_of_scope, sessions)
+    total, oos = parse_money(total_cost, "total_cost"), parse_money(out_of_scope, "out_of_scope")
+    if oos > total:
+        raise BillError("out_of_scope", "greater than total_cost")
+    if sessions < 0:
+        raise BillError("sessions", "must not be negative")
+    bill = Discharge(case_id, discharged_on, total, oos, sessions)
     with session_scope() as s:
         return run_step(
             s, case_id, CaseState.IN_TREATMENT, CaseState.DISCHARGED, lambda: discharge_many(s, [bill], actor)

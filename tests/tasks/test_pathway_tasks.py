@@ -17,6 +17,7 @@ from models.enums import CaseState
 from models.intake import ImportRejected
 from models.pathway import IllegalTransition
 from models.people import Patient
+from models.settlement.bill import BillError
 from tasks.db import session_scope
 from tasks.diagnosis import confirm_many
 from tasks.hospitals import sync_hospitals
@@ -161,3 +162,23 @@ def test_money_round_trips_exactly_on_postgres(tmp_path: Path, pg_url: str) -> N
         assert (ep.total_cost - ep.out_of_scope) == Decimal("111647.07")
         assert str(ep.total_cost) == "114634.48"
         assert s.execute(select(func.count()).select_from(Patient)).scalar() == 2
+
+
+@pytest.mark.parametrize(
+    ("total", "oos", "sessions", "field"),
+    [
+        pytest.param(Decimal("-1"), Decimal("0"), 0, "total_cost", id="negative total"),
+        pytest.param(Decimal("10.001"), Decimal("0"), 0, "total_cost", id="fraction of a fen"),
+        pytest.param(Decimal("10"), Decimal("11"), 0, "out_of_scope", id="out of scope above total"),
+        pytest.param(Decimal("10"), Decimal("0"), -2, "sessions", id="negative sessions"),
+    ],
+)
+def test_discharge_rejects_bad_amounts_and_writes_nothing(
+    tmp_path: Path, db_url: str, total: Decimal, oos: Decimal, sessions: int, field: str
+) -> None:
+    ids = load_county(tmp_path, db_url)
+    before = count(db_url, "case_transition")
+    with pytest.raises(BillError) as err:
+        discharge_case.fn(ids[0], date(2017, 4, 2), total, oos, sessions, "c-1")
+    assert err.value.field == field
+    assert count(db_url, "case_transition") == before

@@ -94,7 +94,7 @@ def finish_chunk(case_ids: list[int], actor: str) -> StepResult:
     return StepResult(step="outcome", considered=len(case_ids), moved=sum(held.values()), held=held)
 
 
-@task(**BULK)
+@task(**BULK_ON_CONFLICT)
 def manage_chunk(case_ids: list[int], on_date: date, actor: str) -> StepResult:
     """Long-term management: a family-doctor contract for each patient and a first follow-up."""
     with session_scope() as s:

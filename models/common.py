@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
@@ -18,6 +18,11 @@ ZERO = Decimal("0.00")
 def utcnow() -> datetime:
     """Timezone-aware UTC timestamp (sqlmodel refuses naive datetimes)."""
     return datetime.now(UTC)
+
+
+def age_on(born: date, on: date) -> int:
+    """Completed years of age on a date."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def to_fen(value: Decimal) -> Decimal:

@@ -8,7 +8,6 @@ Annual ledgers of the chunk's patients are locked (FOR UPDATE on PostgreSQL) whi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlmodel import Session, col
 from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
+from models.common import age_on
 from models.enums import CaseState
 from models.people import Patient
 from models.referral import location_of
@@ -32,10 +32,6 @@ from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 from tasks.db import session_scope
 from tasks.retry import RETRY_ON_CONFLICT
 from tasks.transitions import advance_many, lock_case
-
-
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -117,7 +113,7 @@ def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[
                 setting=setting,
                 hospital_level=level,
                 hospital_location=location_of(p_region, h_region),
-                patient=PatientFacts(poverty_status=poverty, age=_age(born, on)),
+                patient=PatientFacts(poverty_status=poverty, age=age_on(born, on)),
                 total=total,
                 out_of_scope=oos,
                 sessions=sessions,

@@ -16,16 +16,12 @@ from sqlmodel import Session, col
 from config.catalogue import load_catalogue
 from models.catalogue import triage
 from models.clinical import Case, Condition
-from models.common import utcnow
+from models.common import age_on, utcnow
 from models.enums import CaseState
 from models.people import Patient
 from tasks.transitions import advance_many
 
 _PART = 900
-
-
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def triage_many(
@@ -60,7 +56,7 @@ def triage_many(
     duplicates: list[int] = []
     now = utcnow()
     for case_id, patient_id, icd10, born in rows:
-        result = triage(icd10, catalogue, on_date, _age(born, on_date))
+        result = triage(icd10, catalogue, on_date, age_on(born, on_date))
         if result.disease_code is None or result.category is None:
             outside.setdefault(result.reason.value, []).append(case_id)
         elif (patient_id, result.disease_code) in taken:

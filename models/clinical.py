@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.common import enum_field, region_field, utcnow
@@ -34,26 +34,32 @@ class Condition(ConditionBase, table=True):
 
 
 class CaseBase(SQLModel):
-    state: CaseState = enum_field(CaseState, default=CaseState.SCREENED, index=True)
-    disease_code: str | None = Field(default=None, max_length=40, index=True)
-    category: str | None = Field(default=None, max_length=20, index=True)
+    state: CaseState = enum_field(CaseState, default=CaseState.SCREENED)
+    disease_code: str | None = Field(default=None, max_length=40)
+    category: str | None = Field(default=None, max_length=20)
     state_reason: str | None = Field(default=None, max_length=60)
 
 
 class Case(CaseBase, table=True):
     """One suspected/confirmed condition of one patient followed along the pathway."""
 
-    __table_args__ = (UniqueConstraint("patient_id", "disease_code", name="uq_case_patient_disease"),)
+    # Few indexes on purpose: every state change rewrites each of them (bulk moves of 5,000 cases).
+    # patient_id is served by the unique constraint's prefix; (state, state_changed_at) serves both
+    # "cases in state X" and "stuck in X since before T".
+    __table_args__ = (
+        UniqueConstraint("patient_id", "disease_code", name="uq_case_patient_disease"),
+        Index("ix_case_state_changed", "state", "state_changed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id")
     condition_id: int = Field(foreign_key="condition.id", unique=True)
     region_code: str = region_field()
     hospital_id: int | None = Field(default=None, foreign_key="hospital.id", index=True)
     green_channel: bool = False
     catalogue_version: str | None = Field(default=None, max_length=20)
     triaged_at: datetime | None = None
-    state_changed_at: datetime = Field(default_factory=utcnow, index=True)
+    state_changed_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -2,6 +2,7 @@
 
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
+from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
 from models.people import Household, Patient
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
@@ -10,13 +11,17 @@ __all__ = [
     "CaseTransition",
     "Condition",
     "FamilyDoctorContract",
+    "Finding",
     "FollowUp",
     "Hospital",
     "HospitalDisease",
     "Household",
+    "NightlyChunk",
+    "NightlyRun",
     "Patient",
     "PayerLedger",
     "Referral",
+    "RegionSnapshot",
     "Screening",
     "Settlement",
     "SettlementLine",

@@ -37,7 +37,16 @@ def _engine_for(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+    @event.listens_for(engine, "connect")
+    def _utc_session(dbapi_conn: Any, _record: Any) -> None:
+        """Timestamps are stored as UTC wall time whichever zone the server is set to."""
+        dbapi_conn.autocommit = True
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.autocommit = False
+
+    return engine
 
 
 def init_db(url: str | None = None) -> Engine:

@@ -8,27 +8,27 @@ Annual ledgers of the chunk's patients are locked (FOR UPDATE on PostgreSQL) whi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
-from models.common import age_on
+from models.common import ZERO, age_on, utcnow
 from models.enums import CaseState
 from models.people import Patient
 from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
-from models.settlement.bill import Bill, BillError, PatientFacts, PriorUse
+from models.settlement.bill import Bill, BillError, LayerLine, PatientFacts, PriorUse
 from models.settlement.engine import settle
 from models.settlement.policy import PayerLayer
-from models.settlement.tables import PayerLedger, Settlement, SettlementLine
+from models.settlement.tables import PayerLedger, Settlement
+from tasks.bulkwrite import append_rows, gc_paused, id_in
 from tasks.db import session_scope
 from tasks.retry import RETRY_ON_CONFLICT
 from tasks.transitions import advance_many, lock_case
@@ -57,7 +57,7 @@ def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple[Any, ...]]
         .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
         .outerjoin(settled, col(settled.episode_id) == col(TreatmentEpisode.id))
         .where(
-            col(Case.id).in_(case_ids),
+            id_in(session, col(Case.id), case_ids),
             col(Case.state) == CaseState.DISCHARGED,
             col(TreatmentEpisode.discharged_on).is_not(None),
             col(settled.id).is_(None),
@@ -69,54 +69,49 @@ def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple[Any, ...]]
 
 def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
     """DISCHARGED → SETTLED for every case whose open discharge can be settled; returns (moved, held)."""
+    with gc_paused():
+        return _settle_many(session, case_ids, actor)
+
+
+def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
     policies = load_policies()
     rows = _pending(session, case_ids)
     patients = sorted({r[2] for r in rows})
     ledgers: dict[tuple[int, int, PayerLayer], PayerLedger] = {
         (lg.patient_id, lg.year, PayerLayer(lg.layer)): lg
         for lg in session.execute(
-            select(PayerLedger).where(col(PayerLedger.patient_id).in_(patients)).with_for_update()
+            select(PayerLedger)
+            .where(id_in(session, col(PayerLedger.patient_id), patients))
+            .order_by(col(PayerLedger.id))
+            .with_for_update()
         ).scalars()
     }
-    new_ledgers: dict[tuple[int, int, PayerLayer], dict[str, Any]] = {}
+    new_ledgers: dict[tuple[int, int, PayerLayer], list[Any]] = {}
     held: dict[str, int] = {}
-    settlements: list[dict[str, object]] = []
-    lines_by_episode: dict[int, list[dict[str, object]]] = {}
+    settlements: list[tuple[Any, ...]] = []
+    lines_by_episode: dict[int, list[LayerLine]] = {}
     ok_cases: list[int] = []
-    for (
-        case_id,
-        episode_id,
-        patient_id,
-        poverty,
-        born,
-        p_region,
-        level,
-        h_region,
-        setting,
-        on,
-        total,
-        oos,
-        sessions,
-    ) in rows:
+    now = utcnow()
+    for case_id, episode_id, patient_id, poverty, born, p_region, level, h_region, setting, on, total, oos, n in rows:
         year = on.year
         prior = {}
         for layer in PayerLayer:
             key = (patient_id, year, layer)
             if key in ledgers:
-                prior[layer] = PriorUse(paid=ledgers[key].paid, deductible=ledgers[key].deductible_used)
+                prior[layer] = PriorUse.model_construct(paid=ledgers[key].paid, deductible=ledgers[key].deductible_used)
             elif key in new_ledgers:
-                prior[layer] = PriorUse(paid=new_ledgers[key]["paid"], deductible=new_ledgers[key]["deductible_used"])
+                prior[layer] = PriorUse.model_construct(paid=new_ledgers[key][3], deductible=new_ledgers[key][4])
         try:
-            bill = Bill(
+            bill = Bill.from_record(
                 region=p_region,
                 service_date=on,
                 setting=setting,
                 hospital_level=level,
                 hospital_location=location_of(p_region, h_region),
-                patient=PatientFacts(poverty_status=poverty, age=age_on(born, on)),
+                patient=PatientFacts.model_construct(poverty_status=poverty, age=age_on(born, on), groups=frozenset()),
                 total=total,
                 out_of_scope=oos,
-                sessions=sessions,
+                sessions=n,
                 prior_paid=prior,
             )
             statement, deltas = settle(bill, policies.in_force(p_region, on))
@@ -125,64 +120,80 @@ def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[
             continue
         ok_cases.append(case_id)
         settlements.append(
-            {
-                "episode_id": episode_id,
-                "case_id": case_id,
-                "patient_id": patient_id,
-                "policy_id": statement.policy_id,
-                "service_date": on,
-                "total": statement.total,
-                "in_scope": statement.in_scope,
-                "patient_pays": statement.patient_pays,
-                "self_pay_ratio": statement.self_pay_ratio,
-                "flags": ",".join(statement.flags),
-                "actor": actor,
-            }
+            (
+                episode_id,
+                case_id,
+                patient_id,
+                statement.policy_id,
+                on,
+                statement.total,
+                statement.in_scope,
+                statement.patient_pays,
+                statement.self_pay_ratio,
+                ",".join(statement.flags),
+                now,
+                actor,
+            )
         )
-        lines_by_episode[episode_id] = [
-            {
-                "layer": ln.layer,
-                "base": ln.base,
-                "deductible": ln.deductible,
-                "ratio": ln.ratio,
-                "paid": ln.paid,
-                "rule": ln.rule,
-            }
-            for ln in statement.layers
-        ]
+        lines_by_episode[episode_id] = statement.layers
         for d in deltas:
             key = (patient_id, year, d.layer)
             if key in ledgers:
                 ledgers[key].paid += d.paid
                 ledgers[key].deductible_used += d.deductible
             else:
-                row = new_ledgers.setdefault(
-                    key,
-                    {
-                        "patient_id": patient_id,
-                        "year": year,
-                        "layer": d.layer,
-                        "paid": Decimal("0.00"),
-                        "deductible_used": Decimal("0.00"),
-                    },
-                )
-                row["paid"] += d.paid
-                row["deductible_used"] += d.deductible
+                row = new_ledgers.setdefault(key, [patient_id, year, d.layer, ZERO, ZERO])
+                row[3] += d.paid
+                row[4] += d.deductible
+    moved = advance_many(
+        session, ok_cases, CaseState.DISCHARGED, CaseState.SETTLED, actor=actor, reason="one-stop settlement", now=now
+    )
+    _write(session, settlements, lines_by_episode, list(new_ledgers.values()))
+    return moved, held
+
+
+def _write(
+    session: Session,
+    settlements: list[tuple[Any, ...]],
+    lines_by_episode: dict[int, list[LayerLine]],
+    new_ledgers: list[list[Any]],
+) -> None:
+    """Append settlements, their lines and new ledger rows (updated ledgers are flushed by the session)."""
     if settlements:
-        stmt = insert(Settlement).returning(
-            col(Settlement.id), col(Settlement.episode_id), sort_by_parameter_order=True
-        )
-        ids = session.execute(stmt, settlements).tuples().all()
-        session.execute(
-            insert(SettlementLine),
-            [{"settlement_id": sid, **line} for sid, eid in ids for line in lines_by_episode[eid]],
+        append_rows(session, "settlement", _SETTLEMENT_COLUMNS, settlements)
+        ids = session.execute(
+            select(col(Settlement.id), col(Settlement.episode_id)).where(
+                id_in(session, col(Settlement.episode_id), list(lines_by_episode))
+            )
+        ).tuples()
+        append_rows(
+            session,
+            "settlement_line",
+            ("settlement_id", "layer", "base", "deductible", "ratio", "paid", "rule"),
+            (
+                (sid, ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule)
+                for sid, eid in ids
+                for ln in lines_by_episode[eid]
+            ),
         )
     if new_ledgers:
-        session.execute(insert(PayerLedger), list(new_ledgers.values()))
-    moved = advance_many(
-        session, ok_cases, CaseState.DISCHARGED, CaseState.SETTLED, actor=actor, reason="one-stop settlement"
-    )
-    return moved, held
+        append_rows(session, "payer_ledger", ("patient_id", "year", "layer", "paid", "deductible_used"), new_ledgers)
+
+
+_SETTLEMENT_COLUMNS = (
+    "episode_id",
+    "case_id",
+    "patient_id",
+    "policy_id",
+    "service_date",
+    "total",
+    "in_scope",
+    "patient_pays",
+    "self_pay_ratio",
+    "flags",
+    "settled_at",
+    "actor",
+)
 
 
 def settlement_of_case(session: Session, case_id: int) -> Settlement | None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from models.clinical import Case, CaseTransition
 from models.common import utcnow
 from models.enums import CaseState
 from models.pathway import check_transition
+from tasks.bulkwrite import append_rows, id_in
 
 
 class CaseNotFound(LookupError):
@@ -85,28 +86,19 @@ def advance_many(
         return []
     now = now or utcnow()
     moved: list[int] = []
-    for start in range(0, len(case_ids), 900):  # SQLite bound-parameter limit
-        part = list(case_ids[start : start + 900])
+    for start in range(0, len(case_ids), 30_000):  # SQLite's bound-parameter limit is 32,766
         stmt = (
             update(Case)
-            .where(col(Case.id).in_(part), col(Case.state) == from_state)
+            .where(id_in(session, col(Case.id), case_ids[start : start + 30_000]), col(Case.state) == from_state)
             .values(state=to_state, state_reason=state_reason, state_changed_at=now)
             .returning(col(Case.id))
         )
         moved.extend(session.execute(stmt).scalars().all())
     if moved:
-        session.execute(
-            insert(CaseTransition),
-            [
-                {
-                    "case_id": cid,
-                    "from_state": from_state,
-                    "to_state": to_state,
-                    "actor": actor,
-                    "reason": reason,
-                    "at": now,
-                }
-                for cid in moved
-            ],
+        append_rows(
+            session,
+            "case_transition",
+            ("case_id", "from_state", "to_state", "actor", "reason", "at"),
+            ((cid, from_state, to_state, actor, reason, now) for cid in moved),
         )
     return moved

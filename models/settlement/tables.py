@@ -32,11 +32,9 @@ class Settlement(SQLModel, table=True):
 
 class SettlementLine(SQLModel, table=True):
     __tablename__ = "settlement_line"
-    __table_args__ = (UniqueConstraint("settlement_id", "layer", name="uq_settlement_line_layer"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    settlement_id: int = Field(foreign_key="settlement.id", index=True)
-    layer: PayerLayer = enum_field(PayerLayer)
+    settlement_id: int = Field(foreign_key="settlement.id", primary_key=True)
+    layer: PayerLayer = enum_field(PayerLayer, primary_key=True)
     base: Decimal = money_field()
     deductible: Decimal = money_field()
     ratio: Decimal = Field(max_digits=6, decimal_places=4)
@@ -51,7 +49,7 @@ class PayerLedger(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("patient_id", "year", "layer", name="uq_payer_ledger"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id")  # indexed by the unique constraint's prefix
     year: int
     layer: PayerLayer = enum_field(PayerLayer)
     paid: Decimal = money_field()

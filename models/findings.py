@@ -1,0 +1,86 @@
+"""Nightly dynamic adjustment (动态调整): runs, their resumable chunks, findings and per-region snapshots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.common import enum_field, utcnow
+
+
+class FindingKind(StrEnum):
+    OVERDUE_FOLLOW_UP = "overdue_follow_up"  # long-term management follow-up interval exceeded
+    EXPIRING_CONTRACT = "expiring_contract"  # family-doctor contract expires soon (or has expired)
+    UNTREATED = "untreated"  # confirmed/triaged/referred but not treated after N days (未救治)
+    STUCK = "stuck"  # in one state longer than that state's limit
+    RETRIAGE = "retriage"  # catalogue or diagnosis changed since triage
+    POVERTY_ALARM = "poverty_alarm"  # 防止返贫监测预警: household self-pay above threshold
+    STATUS_MISMATCH = "status_mismatch"  # 四个一致: poverty status differs from the external list
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class NightlyRun(SQLModel, table=True):
+    """One nightly run per (night, scope). Re-running the same night resumes/reuses this row."""
+
+    __tablename__ = "nightly_run"
+    __table_args__ = (UniqueConstraint("night", "scope", name="uq_nightly_run_night_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    night: date
+    scope: str = Field(max_length=20, description="'*' for every region, else a region code")
+    status: RunStatus = enum_field(RunStatus, default=RunStatus.RUNNING)
+    flow_run_id: str | None = Field(default=None, max_length=40)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class NightlyChunk(SQLModel, table=True):
+    """A finished chunk of one stage: a restarted run skips these (resume without doubling)."""
+
+    __tablename__ = "nightly_chunk"
+
+    run_id: int = Field(foreign_key="nightly_run.id", primary_key=True)
+    stage: str = Field(max_length=40, primary_key=True)
+    first_id: int = Field(primary_key=True)
+    last_id: int
+    findings: int = 0
+    done_at: datetime = Field(default_factory=utcnow)
+
+
+class Finding(SQLModel, table=True):
+    """One thing the nightly run found. UNIQUE(run, kind, subject) makes a re-run idempotent."""
+
+    __table_args__ = (UniqueConstraint("run_id", "kind", "subject", name="uq_finding_run_kind_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="nightly_run.id", index=True)
+    night: date = Field(index=True)
+    kind: FindingKind = enum_field(FindingKind, index=True)
+    subject: str = Field(max_length=40, description="'case:12', 'household:3', 'patient:7', 'contract:9'")
+    reason: str = Field(max_length=120)
+    region_code: str = Field(max_length=6, index=True)
+    patient_id: int | None = Field(default=None, index=True)
+    household_id: int | None = Field(default=None, index=True)
+    case_id: int | None = Field(default=None, index=True)
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 2, asdecimal=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RegionSnapshot(SQLModel, table=True):
+    """Per-region ledger snapshot of one night: counts by state and category (one row per pair)."""
+
+    __tablename__ = "region_snapshot"
+
+    run_id: int = Field(foreign_key="nightly_run.id", primary_key=True)
+    region_code: str = Field(max_length=6, primary_key=True)
+    state: str = Field(max_length=40, primary_key=True)
+    category: str = Field(max_length=20, primary_key=True, description="'' when not triaged")
+    cases: int = 0

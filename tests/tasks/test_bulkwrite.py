@@ -1,0 +1,92 @@
+"""The fast append path must store exactly what the ORM would, on both backends, and surface unique
+violations as SQLAlchemy IntegrityError (the retry policies depend on it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from models.care import Hospital
+from models.clinical import Screening
+from models.enums import HospitalLevel, PovertyStatus
+from models.people import Household, Patient
+from models.settlement.policy import PayerLayer
+from models.settlement.tables import PayerLedger
+from tasks.bulkwrite import append_rows, id_in
+from tasks.db import session_scope
+
+AWKWARD = "tab\there\nnew line \\ backslash 中文"
+
+
+def _patient() -> int:
+    with session_scope() as s:
+        hh = Household(ref="H1", region_code="520527", poverty_status=PovertyStatus.GENERAL)
+        s.add(hh)
+        s.flush()
+        p = Patient(
+            household_id=hh.id or 0,
+            national_id="X",
+            name="n",
+            region_code="520527",
+            poverty_status=PovertyStatus.GENERAL,
+            sex="F",
+            birth_date=date(1960, 1, 1),
+        )
+        s.add(p)
+        s.flush()
+        return p.id or 0
+
+
+def _round_trip() -> None:
+    pid = _patient()
+    at = datetime(2017, 3, 1, 8, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
+    with session_scope() as s:
+        append_rows(
+            s,
+            "hospital",
+            ("code", "name", "level", "region_code", "capacity", "green_channel"),
+            [("H-X", AWKWARD, HospitalLevel.LEVEL3, "520527", 5, True)],
+        )
+        append_rows(
+            s,
+            "screening",
+            ("patient_id", "screened_on", "method", "actor", "created_at"),
+            [(pid, date(2017, 3, 1), "health_check", AWKWARD[:60], at)],
+        )
+        append_rows(
+            s,
+            "payer_ledger",
+            ("patient_id", "year", "layer", "paid", "deductible_used"),
+            [(pid, 2017, PayerLayer.BASIC_INSURANCE, Decimal("38534.00"), Decimal("0.10"))],
+        )
+    with session_scope() as s:
+        h = s.execute(select(Hospital).where(col(Hospital.code) == "H-X")).scalars().one()
+        assert (h.name, h.level, h.green_channel) == (AWKWARD, HospitalLevel.LEVEL3, True)
+        sc = s.execute(select(Screening)).scalars().one()
+        assert sc.actor == AWKWARD[:60]
+        assert sc.created_at.replace(tzinfo=UTC) == at.astimezone(UTC), "stored as UTC wall time"
+        lg = s.execute(select(PayerLedger)).scalars().one()
+        assert (lg.paid, lg.deductible_used, lg.layer) == (Decimal("38534.00"), Decimal("0.10"), "basic_insurance")
+        assert s.execute(select(col(Hospital.id)).where(id_in(s, col(Hospital.id), [h.id or 0, 999]))).all()
+    with pytest.raises(IntegrityError), session_scope() as s:
+        append_rows(
+            s,
+            "payer_ledger",
+            ("patient_id", "year", "layer", "paid", "deductible_used"),
+            [(pid, 2017, PayerLayer.BASIC_INSURANCE, Decimal("1"), Decimal("0"))],
+        )
+    with session_scope() as s:
+        assert len(s.execute(select(PayerLedger)).all()) == 1, "the failed append wrote nothing"
+
+
+def test_round_trip_sqlite(db_url: str) -> None:
+    _round_trip()
+
+
+def test_round_trip_postgres(pg_url: str) -> None:
+    _round_trip()

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench serve
+.PHONY: setup demo test lint bench bench-nightly serve
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,9 @@ lint: setup
 
 bench: setup
 	$(VENV)/bin/python bench/bench_settlement.py
+
+bench-nightly: setup
+	$(VENV)/bin/python bench/bench_nightly.py
 
 serve: setup
 	$(VENV)/bin/dabing serve

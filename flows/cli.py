@@ -215,6 +215,17 @@ def ledger(region_code: Annotated[str | None, typer.Option()] = None) -> None:
 
 
 @app.command()
+def nightly(
+    night: Annotated[str | None, typer.Option(help="ISO date; default: today in DABING_TIMEZONE.")] = None,
+    region_code: Annotated[str | None, typer.Option(help="Only this region (on demand).")] = None,
+) -> None:
+    """Nightly dynamic adjustment (动态调整) now: findings, re-triage, alarms, ledger snapshot."""
+    from flows.nightly import nightly_adjustment
+
+    _echo(nightly_adjustment(night=date.fromisoformat(night) if night else None, region_code=region_code))
+
+
+@app.command()
 def serve() -> None:
     """Serve every flow as a Prefect deployment (forms in the UI)."""
     from flows.serve import serve_all

@@ -64,7 +64,7 @@ class Finding(SQLModel, table=True):
     run_id: int = Field(foreign_key="nightly_run.id", index=True)
     night: date = Field(index=True)
     kind: FindingKind = enum_field(FindingKind, index=True)
-    subject: str = Field(max_length=40, description="'case:12', 'household:3', 'patient:7', 'contract:9'")
+    subject: str = Field(max_length=64, description="'case:12', 'patient:7', 'household:3/rule', …")
     reason: str = Field(max_length=120)
     region_code: str = Field(max_length=6, index=True)
     patient_id: int | None = Field(default=None, index=True)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import field_validator
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models import national_id
@@ -62,3 +63,17 @@ class PatientPublic(PatientBase):
 
     id: int
     household_id: int
+
+
+class ExternalStatus(SQLModel, table=True):
+    """A person's poverty status on an imported external list (扶贫办 / 民政 / 人社) for the 四个一致 check;
+    the latest list date per patient is the one compared."""
+
+    __tablename__ = "external_status"
+    __table_args__ = (Index("ix_external_status_patient_date", "patient_id", "list_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    source: str = Field(max_length=40)
+    list_date: date
+    poverty_status: PovertyStatus = enum_field(PovertyStatus)

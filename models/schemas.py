@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict
 
 from models.enums import CaseState
+from models.findings import RunStatus
 
 
 class CaseOutcome(BaseModel):
@@ -43,3 +46,15 @@ class LedgerSummary(BaseModel):
     in_treatment: int
     not_yet_treated: int
     treatment_rate: str
+    alarms: dict[str, int] = {}
+
+
+class NightlySummary(BaseModel):
+    """What one nightly run found: finding counts by kind, and per region the ledger snapshot with alarms."""
+
+    run_id: int
+    night: date
+    scope: str
+    status: RunStatus
+    findings: dict[str, int]
+    regions: list[LedgerSummary]

@@ -3,13 +3,14 @@
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
-from models.people import Household, Patient
+from models.people import ExternalStatus, Household, Patient
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
 __all__ = [
     "Case",
     "CaseTransition",
     "Condition",
+    "ExternalStatus",
     "FamilyDoctorContract",
     "Finding",
     "FollowUp",

@@ -93,7 +93,9 @@ def append_rows(session: Session, table: str, columns: Sequence[str], rows: Iter
     """Insert ``rows`` (tuples in ``columns`` order) into ``table``; returns how many were written."""
     conn = session.connection()
     dialect = conn.dialect.name
-    cols = ", ".join(columns)
+    quote = conn.dialect.identifier_preparer.quote
+    cols = ", ".join(quote(c) for c in columns)
+    table = quote(table)
     driver_conn: Any = conn.connection.driver_connection
     n = 0
     try:

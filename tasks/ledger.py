@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.clinical import Case
-from models.enums import CaseState
-from models.pathway import IN_TREATMENT, NOT_YET_TREATED, TREATED
+from models.ledger import summarise_ledger_rows
 from models.schemas import LedgerSummary
 
 
@@ -17,28 +14,4 @@ def ledger_summary(session: Session, region_code: str | None = None) -> LedgerSu
     stmt = select(col(Case.state), col(Case.category), func.count()).group_by(col(Case.state), col(Case.category))
     if region_code:
         stmt = stmt.where(col(Case.region_code) == region_code)
-    by_state: dict[str, int] = {}
-    by_category: dict[str, dict[str, int]] = {}
-    special = treated = in_treatment = not_yet = 0
-    for state, category, n in session.execute(stmt):
-        by_state[state] = by_state.get(state, 0) + n
-        if category is None:
-            continue
-        by_category.setdefault(category, {})[state] = n
-        if CaseState(state) == CaseState.CLOSED:
-            continue
-        special += n
-        treated += n if state in TREATED else 0
-        in_treatment += n if state in IN_TREATMENT else 0
-        not_yet += n if state in NOT_YET_TREATED else 0
-    rate = (Decimal(treated) * 100 / special).quantize(Decimal("0.1")) if special else Decimal("0.0")
-    return LedgerSummary(
-        region_code=region_code,
-        by_state=by_state,
-        by_category=by_category,
-        special_cases=special,
-        treated=treated,
-        in_treatment=in_treatment,
-        not_yet_treated=not_yet,
-        treatment_rate=f"{rate}%",
-    )
+    return summarise_ledger_rows(session.execute(stmt).tuples(), region_code)

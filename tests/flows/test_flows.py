@@ -43,3 +43,20 @@ def test_import_flow_rejects_bad_file(tmp_path: Path, db_url: str) -> None:
     csv.write_text(HEADER + "H1,123,x,520527,general,2017-05-02,I10\n", encoding="utf-8")
     with pytest.raises(ImportRejected, match="line 2: national_id"):
         asyncio.run(import_screenings(str(csv), "c-9"))
+
+
+def test_nightly_flow_runs_once_per_night_and_publishes_a_summary(db_url: str) -> None:
+    from prefect.artifacts import Artifact
+
+    from bench.cohort import NIGHT, build_cohort
+    from flows.nightly import nightly_adjustment
+
+    build_cohort(300, night=NIGHT)
+    first = nightly_adjustment(night=NIGHT)
+    assert first.status == "finished" and sum(first.findings.values()) > 20
+    assert {r.region_code for r in first.regions} and all(r.special_cases > 0 for r in first.regions)
+    again = nightly_adjustment(night=NIGHT)
+    assert (again.run_id, again.findings) == (first.run_id, first.findings), "a finished night is not redone"
+    artifact = Artifact.get("nightly-all")
+    assert artifact is not None and "treatment_rate" in str(artifact.data)
+    assert "national_id" not in str(artifact.data) and "X0000" not in str(artifact.data)

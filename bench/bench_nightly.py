@@ -1,0 +1,193 @@
+"""Nightly dynamic adjustment at 10k / 100k / 1M patients on SQLite (and PostgreSQL when reachable), against
+a per-patient-task baseline measured in the same run on a sample.
+
+    python bench/bench_nightly.py [--sizes 10000,100000,1000000] [--no-pg]
+
+Cohorts are built once into var/bench/ (seeded, bench/cohort.py) and copied before each timed run. Each run
+is a separate process (peak RSS is its own); the Prefect flow runs against a local temporary server that is
+warmed up first, so the wall time is the flow's, not the server's start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+VAR = ROOT / "var" / "bench"
+PG = os.environ.get("DABING_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TARGET_S, TARGET_RATIO = 60.0, 100.0
+
+
+def _child(args: list[str], url: str) -> dict[str, float]:
+    env = {**os.environ, "DABING_DATABASE_URL": url}
+    out = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def do_build(n: int) -> None:
+    from bench.cohort import build_cohort
+
+    t0 = time.perf_counter()
+    counts = build_cohort(n)
+    print(json.dumps({"seconds": time.perf_counter() - t0, **counts}))
+
+
+def _warm_up() -> None:
+    from prefect import flow
+
+    @flow
+    def warm() -> None:
+        return None
+
+    warm()
+
+
+def do_run() -> None:
+    from bench.cohort import NIGHT
+    from flows.nightly import nightly_adjustment
+
+    _warm_up()
+    t0 = time.perf_counter()
+    summary = nightly_adjustment(night=NIGHT)
+    wall = time.perf_counter() - t0
+    print(json.dumps({"seconds": wall, "rss_mib": _rss_mib(), "findings": sum(summary.findings.values())}))
+
+
+def do_baseline(n: int, sample: int) -> None:
+    """The naive design: one Prefect task per patient running the same checks for that patient only."""
+    from prefect import flow, task
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from bench.cohort import NIGHT, iter_sample
+    from models.clinical import Case
+    from models.people import Patient
+    from tasks import nightly, nightly_sql
+    from tasks.db import session_scope
+
+    @task
+    def assess_patient(run_id: int, patient_id: int) -> int:
+        with session_scope() as s:
+            sc = nightly._scope(s, run_id)
+            found = 0
+            for cid in s.execute(select(col(Case.id)).where(col(Case.patient_id) == patient_id)).scalars():
+                found += nightly.retriage(s, sc, cid, cid, "baseline")[0]
+                found += nightly_sql.overdue_follow_ups(s, sc, cid, cid)
+                found += nightly_sql.expiring_contracts(s, sc, cid, cid)
+                found += nightly_sql.untreated_and_stuck(s, sc, cid, cid)
+            hh = s.execute(select(col(Patient.household_id)).where(col(Patient.id) == patient_id)).scalar_one()
+            found += nightly.household_alarms(s, sc, hh, hh)
+            return found + nightly_sql.status_mismatches(s, sc, patient_id, patient_id)
+
+    @flow
+    def per_patient(run_id: int, ids: list[int]) -> None:
+        assess_patient.map(run_id, ids).result()
+
+    with session_scope() as s:
+        run_id = nightly.open_run(s, NIGHT, "baseline", None).id or 0
+    ids = list(iter_sample(n, sample))
+    _warm_up()
+    t0 = time.perf_counter()
+    per_patient(run_id, ids)
+    print(json.dumps({"seconds": time.perf_counter() - t0, "patients": len(ids)}))
+
+
+def sqlite_cohort(n: int) -> Path:
+    path = VAR / f"cohort-{n}.db"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        built = _child(["--build", str(n)], f"sqlite:///{tmp}")
+        print(f"  built {n:,} patients in {built['seconds']:.0f} s")
+        tmp.rename(path)
+    return path
+
+
+def pg_url(n: int) -> str | None:
+    try:
+        from sqlalchemy import create_engine, text
+
+        schema = f"bench_nightly_{n}"
+        with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # PostgreSQL is optional here
+        print(f"  PostgreSQL skipped ({type(exc).__name__})")
+        return None
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    built = _child(["--build", str(n)], url)
+    print(f"  built {n:,} patients on PostgreSQL in {built['seconds']:.0f} s")
+    return url
+
+
+def main(sizes: list[int], use_pg: bool, sample: int) -> None:
+    rows = []
+    for n in sizes:
+        print(f"cohort {n:,}")
+        pristine = sqlite_cohort(n)
+        work = VAR / "work.db"
+        shutil.copyfile(pristine, work)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{work}{suffix}").unlink(missing_ok=True)
+        r = _child(["--run"], f"sqlite:///{work}")
+        rows.append(("sqlite", n, r))
+        print(f"  SQLite: {r['seconds']:.1f} s, peak {r['rss_mib']:.0f} MiB, {r['findings']:,.0f} findings")
+        if use_pg and (url := pg_url(n)):
+            r = _child(["--run"], url)
+            rows.append(("postgresql", n, r))
+            print(f"  PostgreSQL: {r['seconds']:.1f} s, peak {r['rss_mib']:.0f} MiB")
+    shutil.copyfile(sqlite_cohort(sizes[0]), VAR / "work.db")
+    base = _child(["--baseline", str(sizes[0]), str(sample)], f"sqlite:///{VAR / 'work.db'}")
+    per_base = base["seconds"] / base["patients"]
+    print(f"\nbaseline, one task per patient ({base['patients']:.0f} sampled): {per_base * 1000:.2f} ms/patient")
+    print(f"{'backend':<11}{'patients':>10}{'wall s':>9}{'peak MiB':>10}{'µs/patient':>12}{'× baseline':>12}")
+    for backend, n, r in rows:
+        per = r["seconds"] / n
+        print(
+            f"{backend:<11}{n:>10,}{r['seconds']:>9.1f}{r['rss_mib']:>10.0f}{per * 1e6:>12.1f}{per_base / per:>12.0f}"
+        )
+    sq = {n: r["seconds"] for b, n, r in rows if b == "sqlite"}
+    if len(sq) > 1:
+        lo, hi = min(sq), max(sq)
+        print(f"growth {lo:,} → {hi:,}: {sq[hi] / sq[lo]:.1f}× time for {hi / lo:.0f}× patients")
+    if 1_000_000 in sq:
+        print(f"1M on SQLite: {sq[1_000_000]:.1f} s (target {TARGET_S:.0f} s: ratio {TARGET_S / sq[1_000_000]:.2f})")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--sample", type=int, default=300)
+    ap.add_argument("--build", type=int)
+    ap.add_argument("--run", action="store_true")
+    ap.add_argument("--baseline", nargs=2, type=int)
+    a = ap.parse_args()
+    if a.build:
+        do_build(a.build)
+    elif a.run:
+        do_run()
+    elif a.baseline:
+        do_baseline(*a.baseline)
+    else:
+        main([int(x) for x in a.sizes.split(",")], not a.no_pg, a.sample)

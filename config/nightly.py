@@ -1,0 +1,15 @@
+"""Thresholds of the nightly dynamic adjustment, validated from ``config/data/nightly.yaml``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from config.catalogue import _dir, _load
+from models.nightly import NightlyRules
+
+
+@lru_cache(maxsize=4)
+def load_nightly_rules(data_dir: Path | None = None) -> NightlyRules:
+    rules: NightlyRules = _load(_dir(data_dir) / "nightly.yaml", NightlyRules)
+    return rules

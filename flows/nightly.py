@@ -1,0 +1,42 @@
+"""Nightly dynamic adjustment (动态调整): one flow run per night (or on demand for one region).
+
+Orchestration only: open (or resume) the night's run, map the chunk task over each stage's pending
+keyset chunks on a bounded thread pool, then snapshot, finish and publish the summary.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from prefect import flow
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from config.settings import get_settings
+from models.schemas import NightlySummary
+from tasks.artifacts import publish_nightly_summary
+from tasks.nightly import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
+
+
+def _tonight() -> date:
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+@flow(name="nightly-adjustment", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().workers))  # type: ignore[arg-type]
+def nightly_adjustment(
+    night: date | None = None, region_code: str | None = None, actor: str = "nightly"
+) -> NightlySummary:
+    """Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot."""
+    night = night or _tonight()
+    run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
+    if finished:
+        return load_summary(run_id)
+    size = get_settings().nightly_chunk_size
+    for stage in STAGES:
+        chunks = plan_chunks(run_id, stage, size)
+        futures = assess_chunk.map(run_id, stage, chunks, actor)
+        futures.result()
+    summary = finish_run(run_id)
+    publish_nightly_summary(summary)
+    return summary

@@ -1,0 +1,72 @@
+"""End of a nightly run: the per-region snapshot of the ledger and the run's summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, String, func, literal, select
+from sqlmodel import Session, col
+
+from models.clinical import Case
+from models.findings import Finding, FindingKind, NightlyRun, RegionSnapshot, RunStatus
+from models.ledger import summarise_ledger_rows
+from models.schemas import NightlySummary
+
+
+def snapshot(session: Session, run_id: int) -> None:
+    """Per-region counts by state and category, stored with the run (replaced if taken again)."""
+    run = session.get(NightlyRun, run_id)
+    assert run is not None
+    region_code = None if run.scope == "*" else run.scope
+    table: Any = RegionSnapshot.__table__  # type: ignore[attr-defined]
+    session.execute(table.delete().where(table.c.run_id == run_id))
+    stmt = select(
+        literal(run_id, Integer),
+        col(Case.region_code),
+        col(Case.state),
+        func.coalesce(col(Case.category), literal("", String)),
+        func.count(),
+    ).group_by(col(Case.region_code), col(Case.state), col(Case.category))
+    if region_code:
+        stmt = stmt.where(col(Case.region_code) == region_code)
+    session.execute(table.insert().from_select(["run_id", "region_code", "state", "category", "cases"], stmt))
+
+
+def summary(session: Session, run_id: int) -> NightlySummary:
+    run = session.get(NightlyRun, run_id)
+    assert run is not None
+    snaps = (
+        session.execute(
+            select(
+                col(RegionSnapshot.region_code),
+                col(RegionSnapshot.state),
+                col(RegionSnapshot.category),
+                col(RegionSnapshot.cases),
+            ).where(col(RegionSnapshot.run_id) == run_id)
+        )
+        .tuples()
+        .all()
+    )
+    kinds = (
+        session.execute(
+            select(col(Finding.region_code), col(Finding.kind), func.count())
+            .where(col(Finding.run_id) == run_id)
+            .group_by(col(Finding.region_code), col(Finding.kind))
+        )
+        .tuples()
+        .all()
+    )
+    regions = sorted({r[0] for r in snaps} | {k[0] for k in kinds})
+    return NightlySummary(
+        run_id=run_id,
+        night=run.night,
+        scope=run.scope,
+        status=RunStatus(run.status),
+        findings={k.value: sum(n for _, kind, n in kinds if kind == k) for k in FindingKind},
+        regions=[
+            summarise_ledger_rows([(s, c, n) for rg, s, c, n in snaps if rg == region], region).model_copy(
+                update={"alarms": {str(kind): n for rg, kind, n in kinds if rg == region}}
+            )
+            for region in regions
+        ],
+    )

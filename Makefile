@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench bench-nightly serve
+.PHONY: setup demo test lint bench bench-nightly bench-events serve up
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,12 @@ bench: setup
 
 bench-nightly: setup
 	$(VENV)/bin/python bench/bench_nightly.py
+
+bench-events: setup
+	$(VENV)/bin/python bench/bench_events.py
+
+up: setup
+	$(VENV)/bin/dabing up
 
 serve: setup
 	$(VENV)/bin/dabing serve

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai")
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines instead of console.")
+    events: bool = Field(default=True, description="Emit a Prefect event for every committed state change.")
+    prefect_port: int = Field(default=4200, description="Port of the local Prefect server `dabing up` starts.")
+    prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
+    poll_seconds: float = Field(
+        default=0.2, gt=0, le=60, description="How often `serve` asks for runs to start (Prefect default: 10 s)."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -42,6 +42,9 @@ def _echo(model: Any) -> None:
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    from flows.up import use_running_local_server
+
+    use_running_local_server()  # a running `dabing up` receives this command's runs and events
 
 
 @app.command()
@@ -227,7 +230,15 @@ def nightly(
 
 @app.command()
 def serve() -> None:
-    """Serve every flow as a Prefect deployment (forms in the UI)."""
+    """Serve every flow as a Prefect deployment (forms in the UI) on the configured Prefect server."""
     from flows.serve import serve_all
 
     serve_all()
+
+
+@app.command()
+def up() -> None:
+    """Everything on one machine: a local Prefect server (unless PREFECT_API_URL is set) + serve."""
+    from flows.up import up as start
+
+    start()

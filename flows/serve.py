@@ -6,6 +6,7 @@ from typing import Any
 
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 
 from config.settings import get_settings
@@ -13,8 +14,11 @@ from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
+from flows.reactions import refer_triaged
 from flows.settlement import settle_discharge
+from models.events import DomainEvent
 
+Spec = tuple[Any, dict[str, Any]]
 FLOWS: tuple[Any, ...] = (
     import_screenings,
     screen_patient,
@@ -28,17 +32,56 @@ FLOWS: tuple[Any, ...] = (
 )
 
 
-def deployments() -> list[Any]:
-    settings = get_settings()
-    nightly = nightly_adjustment.to_deployment(
-        name="nightly",
-        tags=["dabing", "nightly"],
-        schedules=[Cron(settings.nightly_cron, timezone=settings.timezone)],
-        # one night at a time: a late night makes the next one wait instead of overlapping
-        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+def on_case_event(event: DomainEvent, **parameters: str) -> DeploymentEventTrigger:
+    """Start the deployment when one case (a coordinator's action, not a bulk batch) emits ``event``."""
+    return DeploymentEventTrigger(
+        name=f"on {event.value}",
+        expect={event.value},
+        match={"prefect.resource.id": "dabing.case.*"},
+        parameters={"case_id": "{{ event.payload.ids[0] }}", **parameters},
     )
-    return [f.to_deployment(name="county", tags=["dabing"]) for f in FLOWS] + [nightly]
+
+
+def triggered() -> list[Spec]:
+    """The event-driven part of the pathway: triaged → referred, discharged → settled."""
+    return [
+        (refer_triaged, {
+            "name": "on-event", "tags": ["dabing", "events"],
+            "triggers": [on_case_event(DomainEvent.CASE_TRIAGED, on="{{ event.payload.on }}")],
+        }),
+        (settle_discharge, {
+            "name": "on-event", "tags": ["dabing", "events"], "parameters": {"actor": "events"},
+            "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED)],
+        }),
+    ]  # fmt: skip
+
+
+def specs() -> list[Spec]:
+    """(flow, deployment options) for everything `serve` runs."""
+    settings = get_settings()
+    nightly: Spec = (
+        nightly_adjustment,
+        {
+            "name": "nightly",
+            "tags": ["dabing", "nightly"],
+            "schedules": [Cron(settings.nightly_cron, timezone=settings.timezone)],
+            # one night at a time: a late night makes the next one wait instead of overlapping
+            "concurrency_limit": ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+        },
+    )
+    return [(f, {"name": "county", "tags": ["dabing"]}) for f in FLOWS] + [nightly, *triggered()]
+
+
+def deployments(which: list[Spec] | None = None) -> list[Any]:
+    return [f.to_deployment(**options) for f, options in (which or specs())]
 
 
 def serve_all() -> None:
-    serve(*deployments(), pause_on_shutdown=False)
+    """Every deployment on one runner that asks for runs every ``DABING_POLL_SECONDS`` (Prefect: 10 s).
+
+    Runs start as ``python -m prefect.engine`` subprocesses (~1.7 s here). ``Runner.add_flow`` would fork the
+    loaded flow instead, but Prefect then pickles our flow functions by value and loses the module globals
+    their postponed annotations need (``date``): parameter validation fails. Left as is; see README.
+    """
+    settings = get_settings()
+    serve(*deployments(), pause_on_shutdown=False, query_seconds=settings.poll_seconds)

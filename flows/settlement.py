@@ -8,7 +8,7 @@ from models.schemas import CaseOutcome
 from tasks.settlement import settle_case
 
 
-@flow(name="settle-discharge")
+@flow(name="settle-discharge", flow_run_name="settle-case-{case_id}")
 async def settle_discharge(case_id: int, actor: str = "coordinator") -> CaseOutcome:
     """Settle all payer layers at discharge (先诊疗后付费); a second run returns the first settlement."""
     return settle_case(case_id, actor)

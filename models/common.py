@@ -20,6 +20,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def local_today(timezone: str) -> date:
+    """Today's date where the county is (business dates are local, timestamps UTC)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
 def age_on(born: date, on: date) -> int:
     """Completed years of age on a date."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

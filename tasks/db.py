@@ -17,6 +17,10 @@ from config.settings import get_settings
 
 def get_engine(url: str | None = None) -> Engine:
     """The engine for ``url`` (default: the configured database), one per URL."""
+    import models.tables  # noqa: F401  (every table mapped, whatever the caller imported)
+    from tasks.events import install
+
+    install()  # domain events go out after each commit (idempotent)
     return _engine_for(url or get_settings().database_url)
 
 

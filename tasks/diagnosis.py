@@ -36,7 +36,13 @@ def confirm_many(
 ) -> list[int]:
     """SCREENED → CONFIRMED; the condition becomes confirmed (optionally with the final ICD-10 code)."""
     moved = advance_many(
-        session, case_ids, CaseState.SCREENED, CaseState.CONFIRMED, actor=actor, reason="diagnosis confirmed"
+        session,
+        case_ids,
+        CaseState.SCREENED,
+        CaseState.CONFIRMED,
+        actor=actor,
+        reason="diagnosis confirmed",
+        on=confirmed_on,
     )
     if moved:
         _set_conditions(session, moved, ConditionStatus.CONFIRMED, confirmed_on, icd10)

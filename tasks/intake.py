@@ -21,9 +21,11 @@ from models.catalogue import is_known_icd10
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.common import utcnow
 from models.enums import CaseState, ConditionStatus
+from models.events import Change, DomainEvent
 from models.intake import ScreeningRow, parse_screenings
 from models.people import Household, Patient, PatientCreate
 from tasks.db import session_scope
+from tasks.events import record
 from tasks.retry import RETRY
 
 _PART = 900  # keeps IN (...) lists under SQLite's bound-parameter limit
@@ -127,6 +129,7 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
             for c in case_ids
         ],
     )
+    record(session, Change(DomainEvent.PATIENT_SCREENED, "case", tuple(case_ids), {"actor": actor}))
     return {"screenings": len(visits), "cases": len(case_ids), "first_case_id": min(case_ids, default=0)}
 
 
@@ -248,5 +251,6 @@ def register_patient(person: PatientCreate) -> int:
         s.add(patient)
         s.flush()
         assert patient.id is not None
+        record(s, Change(DomainEvent.PATIENT_REGISTERED, "patient", (patient.id,), {"region_code": person.region_code}))
         log.info("patient.registered", patient_id=patient.id, region_code=person.region_code)
         return patient.id

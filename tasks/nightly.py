@@ -23,6 +23,7 @@ from models.catalogue import triage
 from models.clinical import Case, Condition
 from models.common import age_on, utcnow
 from models.enums import CaseState, Category, PovertyStatus
+from models.events import Change, DomainEvent
 from models.findings import FindingKind, NightlyChunk, NightlyRun, RunStatus
 from models.nightly import HouseholdYear, chunk_bounds, cutoffs, lowest_year_limit, poverty_alarms, retriage_move
 from models.people import Household, Patient
@@ -30,6 +31,7 @@ from models.schemas import NightlySummary
 from models.settlement.tables import Settlement
 from tasks.bulkwrite import append_rows
 from tasks.db import session_scope
+from tasks.events import record
 from tasks.nightly_report import snapshot, summary
 from tasks.nightly_sql import (
     FINDING_COLUMNS,
@@ -206,6 +208,9 @@ def assess(session: Session, run_id: int, stage: str, lo: int, hi: int, actor: s
     if before_chunk_commit is not None:
         before_chunk_commit(stage, lo)
     session.add(NightlyChunk(run_id=run_id, stage=stage, first_id=lo, last_id=hi, findings=n))
+    if n:  # a re-run of the same night writes nothing new and says nothing
+        payload = {"night": sc.cut.night.isoformat(), "stage": stage, "first_id": lo, "last_id": hi, "findings": n}
+        record(session, Change(DomainEvent.ALARM_RAISED, "nightly-run", (run_id,), payload))
     return n, moved
 
 
@@ -251,6 +256,7 @@ def finish_run(run_id: int) -> NightlySummary:
         run.status, run.finished_at = RunStatus.FINISHED, utcnow()
         s.add(run)
         s.flush()
+        record(s, Change(DomainEvent.NIGHTLY_COMPLETED, "nightly-run", (run_id,), {"night": run.night.isoformat()}))
         return summary(s, run_id)
 
 

@@ -102,6 +102,7 @@ def refer_many(
         CaseState.REFERRED,
         actor=actor,
         reason=f"{direction.value} referral",
+        on=referred_on,
     )
     if placed:
         session.execute(update(Case), placed)

@@ -7,7 +7,7 @@ transaction as the state change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
@@ -15,8 +15,25 @@ from sqlmodel import Session, col
 from models.clinical import Case, CaseTransition
 from models.common import utcnow
 from models.enums import CaseState
+from models.events import STATE_EVENTS, Change
 from models.pathway import check_transition
 from tasks.bulkwrite import append_rows, id_in
+from tasks.events import record
+
+
+def _moved(
+    session: Session,
+    ids: Sequence[int],
+    from_state: CaseState,
+    to_state: CaseState,
+    actor: str,
+    reason: str,
+    on: date | None,
+) -> None:
+    """Queue the domain event for cases that moved (emitted after the commit)."""
+    payload = {"from_state": from_state.value, "to_state": to_state.value, "actor": actor, "reason": reason,
+               "on": on.isoformat() if on else None}  # fmt: skip
+    record(session, Change(STATE_EVENTS[to_state], "case", tuple(ids), payload))
 
 
 class CaseNotFound(LookupError):
@@ -43,6 +60,7 @@ def move_case(
     reason: str,
     event_id: str | None = None,
     state_reason: str | None = None,
+    on: date | None = None,
 ) -> None:
     """Move one loaded case; raises IllegalTransition naming both states."""
     from_state = CaseState(case.state)
@@ -63,6 +81,7 @@ def move_case(
             event_id=event_id,
         )
     )
+    _moved(session, [case.id or 0], from_state, to_state, actor, reason, on)
 
 
 def advance_many(
@@ -75,6 +94,7 @@ def advance_many(
     reason: str,
     state_reason: str | None = None,
     now: datetime | None = None,
+    on: date | None = None,
 ) -> list[int]:
     """Set-based move of every listed case that is still in ``from_state``.
 
@@ -101,4 +121,5 @@ def advance_many(
             ("case_id", "from_state", "to_state", "actor", "reason", "at"),
             ((cid, from_state, to_state, actor, reason, now) for cid in moved),
         )
+        _moved(session, moved, from_state, to_state, actor, reason, on)
     return moved

@@ -18,7 +18,9 @@ from sqlmodel import Session, col
 from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
 from models.clinical import Case
 from models.enums import CareSetting, CaseState, ReferralStatus
+from models.events import Change, DomainEvent
 from models.pathway import outcome_state
+from tasks.events import record
 from tasks.transitions import advance_many
 
 _PART = 900
@@ -147,6 +149,8 @@ def record_follow_ups(
             insert(FollowUp),
             [{"case_id": cid, "followed_on": followed_on, "actor": actor, "outcome": outcome} for cid in live],
         )
+        payload = {"actor": actor, "outcome": outcome, "on": followed_on.isoformat()}
+        record(session, Change(DomainEvent.FOLLOW_UP_RECORDED, "case", tuple(live), payload))
     return len(live)
 
 

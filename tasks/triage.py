@@ -82,6 +82,7 @@ def triage_many(
         actor=actor,
         reason="triaged by catalogue",
         now=now,
+        on=on_date,
     )
     for reason, ids in outside.items():
         for start in range(0, len(ids), _PART):

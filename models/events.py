@@ -1,0 +1,129 @@
+"""The domain-event catalogue and how committed changes become Prefect events (pure: no Prefect, no session).
+
+A unit of work records what it changed (``Change``: event name, resource kind, internal ids, a small payload).
+After its commit the changes are grouped into ``EventSpec``s: a change of exactly one entity becomes one event
+about that entity (resource ``dabing.case.31``) — that is what a coordinator's action produces and what
+deployment triggers listen to; a change of many entities (a bulk chunk) becomes one *batch* event per
+``BATCH_MAX`` ids (resource ``dabing.batch.<uuid>``, ids in ``payload["ids"]``), so province-scale bulk work
+sends hundreds of events, not millions. Every payload carries ``ids``. Internal ids only: never a national ID
+number or a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from models.enums import CaseState
+
+PREFIX = "dabing"
+BATCH_MAX = 5_000  # ids per batch event: ~40 kB, far below the server's 1.5 MB event limit
+
+
+class DomainEvent(StrEnum):
+    """Every event the engine emits (see README, "Events")."""
+
+    PATIENT_REGISTERED = "patient.registered"
+    PATIENT_SCREENED = "patient.screened"  # a suspected condition opened a case
+    CASE_CONFIRMED = "case.confirmed"
+    CASE_TRIAGED = "case.triaged"
+    REFERRAL_CREATED = "referral.created"
+    TREATMENT_ADMITTED = "treatment.admitted"
+    TREATMENT_DISCHARGED = "treatment.discharged"
+    SETTLEMENT_COMPLETED = "settlement.completed"
+    CASE_CURED = "case.cured"
+    CASE_UNDER_MAINTENANCE = "case.under_maintenance"
+    CASE_UNDER_MANAGEMENT = "case.under_management"
+    CASE_CLOSED = "case.closed"
+    FOLLOW_UP_RECORDED = "follow_up.recorded"
+    ALARM_RAISED = "alarm.raised"  # nightly findings written for a chunk
+    NIGHTLY_COMPLETED = "nightly.completed"
+
+
+STATE_EVENTS: dict[CaseState, DomainEvent] = {
+    CaseState.SCREENED: DomainEvent.PATIENT_SCREENED,
+    CaseState.CONFIRMED: DomainEvent.CASE_CONFIRMED,
+    CaseState.TRIAGED: DomainEvent.CASE_TRIAGED,
+    CaseState.REFERRED: DomainEvent.REFERRAL_CREATED,
+    CaseState.IN_TREATMENT: DomainEvent.TREATMENT_ADMITTED,
+    CaseState.DISCHARGED: DomainEvent.TREATMENT_DISCHARGED,
+    CaseState.SETTLED: DomainEvent.SETTLEMENT_COMPLETED,
+    CaseState.CURED: DomainEvent.CASE_CURED,
+    CaseState.UNDER_MAINTENANCE: DomainEvent.CASE_UNDER_MAINTENANCE,
+    CaseState.UNDER_MANAGEMENT: DomainEvent.CASE_UNDER_MANAGEMENT,
+    CaseState.CLOSED: DomainEvent.CASE_CLOSED,
+}
+
+
+def resource_id(kind: str, key: object) -> str:
+    return f"{PREFIX}.{kind}.{key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one statement of a unit of work changed."""
+
+    event: DomainEvent
+    kind: str  # resource kind: case, patient, nightly-run, ...
+    ids: tuple[int, ...]
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """One Prefect event to emit: arguments for ``prefect.events.emit_event``."""
+
+    event: str
+    resource: dict[str, str]
+    payload: dict[str, Any]
+
+
+def _entity(change: Change) -> EventSpec:
+    key = change.ids[0]
+    return EventSpec(
+        event=change.event.value,
+        resource={
+            "prefect.resource.id": resource_id(change.kind, key),
+            "prefect.resource.name": f"{change.kind} {key}",
+            f"{PREFIX}.{change.kind.replace('-', '_')}_id": str(key),
+        },
+        payload={**change.payload, "ids": [key]},
+    )
+
+
+def _batches(change: Change, batch_key: str) -> Iterable[EventSpec]:
+    for part, start in enumerate(range(0, len(change.ids), BATCH_MAX)):
+        ids = list(change.ids[start : start + BATCH_MAX])
+        yield EventSpec(
+            event=change.event.value,
+            resource={
+                "prefect.resource.id": resource_id("batch", f"{batch_key}-{part}"),
+                "prefect.resource.name": f"{len(ids)} × {change.kind}",
+                f"{PREFIX}.kind": change.kind,
+                f"{PREFIX}.count": str(len(ids)),
+            },
+            payload={**change.payload, "ids": ids},
+        )
+
+
+def plan_events(changes: Sequence[Change], batch_key: str) -> list[EventSpec]:
+    """Group one commit's changes: same event and kind merge; one id → entity event, more → batch events.
+
+    ``batch_key`` (unique per commit) makes batch resource ids distinct. Payload keys of merged changes must
+    agree (they come from one statement type); the first change's payload wins.
+    """
+    merged: dict[tuple[DomainEvent, str], Change] = {}
+    for ch in changes:
+        if not ch.ids:
+            continue
+        key = (ch.event, ch.kind)
+        prev = merged.get(key)
+        merged[key] = ch if prev is None else Change(ch.event, ch.kind, prev.ids + ch.ids, prev.payload)
+    specs: list[EventSpec] = []
+    for n, ch in enumerate(merged.values()):
+        unique = tuple(dict.fromkeys(ch.ids))
+        ch = Change(ch.event, ch.kind, unique, ch.payload)
+        specs.extend([_entity(ch)] if len(unique) == 1 else _batches(ch, f"{batch_key}-{n}"))
+    return specs

@@ -72,7 +72,7 @@ async def _completed_runs(deployment_name: str) -> int:
     return len(runs)
 
 
-async def _assert_no_identity_on_server(identity: tuple[str, str]) -> None:
+async def _assert_no_identity_on_server(identity: tuple[str, str]) -> list[Any]:
     """Every event, flow-run parameter and artifact the server holds is free of the national ID and name."""
     from prefect.client.orchestration import get_client
 
@@ -96,6 +96,7 @@ async def _assert_no_identity_on_server(identity: tuple[str, str]) -> None:
         text = json.dumps(dump, ensure_ascii=False, default=str)
         for secret in identity:
             assert secret not in text, f"{name} carry identity"
+    return list(artifacts)
 
 
 def test_events_trigger_referral_and_settlement_once(tmp_path: Path, db_url: str) -> None:
@@ -136,7 +137,9 @@ async def _scenario(tmp_path: Path, deployments: list[Any]) -> None:
         assert await _completed_runs("on-event") >= 3, "refer + settle + the re-delivered settle all ran"
         assert _settlements(case_id) == 1, "a second delivery of the same event leaves one settlement"
         assert _state(case_id) == CaseState.SETTLED
-        await _assert_no_identity_on_server((nid, NAME))
+        artifacts = await _assert_no_identity_on_server((nid, NAME))
+        statement = next(a for a in artifacts if a.key == f"settlement-case-{case_id}")
+        assert "patient_pays" in str(statement.data) and "basic_insurance" in str(statement.data)
     finally:
         events.sinks.pop()
         serving.cancel()

@@ -18,9 +18,11 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import get_settings
+from flows.cli_reports import reports_app
 from models.enums import PovertyStatus, ReferralDirection
 
 app = typer.Typer(no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
+app.add_typer(reports_app, name="reports")
 Actor = Annotated[str, typer.Option(help="Internal id of the coordinator acting.")]
 
 

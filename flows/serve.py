@@ -15,6 +15,7 @@ from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
 from flows.reactions import refer_triaged
+from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge
 from models.events import DomainEvent
 
@@ -29,6 +30,8 @@ FLOWS: tuple[Any, ...] = (
     record_follow_up,
     settle_discharge,
     county_demo,
+    export_ledger,
+    summary_report,
 )
 
 

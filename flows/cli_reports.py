@@ -5,13 +5,25 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 import typer
 
 from models.findings import FindingKind
 
 reports_app = typer.Typer(no_args_is_help=True, help="Ledgers, summaries with charts, FHIR export.")
+ActorOpt = Annotated[str, typer.Option(help="Internal id of the actor reading (their region scope applies).")]
+
+
+def _allowed(run: Any, **parameters: Any) -> Any:
+    """Run a report flow; a region outside the actor's scope prints the refusal and exits 1."""
+    from models.access import AccessDenied
+
+    try:
+        return run(**parameters)
+    except AccessDenied as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 def _day(value: str | None) -> date | None:
@@ -20,7 +32,9 @@ def _day(value: str | None) -> date | None:
 
 @reports_app.command("export-ledger")
 def export_ledger(
-    region_code: Annotated[str | None, typer.Option(help="6-digit region code; default every region.")] = None,
+    region_code: Annotated[
+        str | None, typer.Option(help="6-digit region code; default the actor's county (every region: system).")
+    ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day, ISO (inclusive).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, ISO (inclusive).")] = None,
     period_on: Annotated[str, typer.Option(help="screened | discharged: the date the period filters on.")] = "screened",
@@ -28,6 +42,7 @@ def export_ledger(
     headers: Annotated[str, typer.Option(help="zh | en column headers.")] = "zh",
     fmt: Annotated[list[str] | None, typer.Option("--format", help="xlsx | csv (repeat); default both.")] = None,
     out_dir: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("var/reports"),
+    actor: ActorOpt = "coordinator",
 ) -> None:
     """救治台账 (one row per case) and 预警名单 as XLSX/CSV: internal ids only, streamed from the database."""
     from flows.reports import export_ledger as flow
@@ -38,7 +53,8 @@ def export_ledger(
         raise typer.BadParameter("--headers is zh|en and --period-on is screened|discharged")
     if any(f not in ("xlsx", "csv") for f in fmt or []):
         raise typer.BadParameter("--format is xlsx or csv")
-    result = flow(
+    result = _allowed(
+        flow,
         region_code=region_code,
         date_from=_day(date_from),
         date_to=_day(date_to),
@@ -47,6 +63,7 @@ def export_ledger(
         headers=cast(Lang, headers),
         formats=cast(list[Format] | None, fmt),
         out_dir=str(out_dir),
+        actor=actor,
     )
     typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
@@ -58,15 +75,23 @@ def summary(
     region_code: Annotated[str | None, typer.Option()] = None,
     out_dir: Annotated[Path, typer.Option()] = Path("var/reports"),
     previous: Annotated[bool, typer.Option(help="The period before the one containing --on.")] = False,
+    actor: ActorOpt = "coordinator",
 ) -> None:
     """日报 / 周调度 / 月总结: figures, three PNG charts and a Prefect markdown artifact."""
     from flows.reports import summary_report
-    from tasks.charts import Period, summary_markdown
+    from models.summary import Period
+    from tasks.charts import summary_markdown
 
     if period not in ("daily", "weekly", "monthly"):
         raise typer.BadParameter("period is daily, weekly or monthly")
-    data = summary_report(
-        period=cast(Period, period), on=_day(on), region_code=region_code, out_dir=str(out_dir), previous=previous
+    data = _allowed(
+        summary_report,
+        period=cast(Period, period),
+        on=_day(on),
+        region_code=region_code,
+        out_dir=str(out_dir),
+        previous=previous,
+        actor=actor,
     )
     typer.echo(summary_markdown(data, data.charts))
 
@@ -75,13 +100,15 @@ def summary(
 def fhir_export(
     patient_id: int,
     out: Annotated[Path | None, typer.Option(help="Output file; default var/fhir/patient-ID.json.")] = None,
+    actor: ActorOpt = "coordinator",
 ) -> None:
     """One patient's whole pathway as a FHIR R4 Bundle (JSON). The file holds the national ID number."""
-    from tasks.export import PatientNotFound, export_fhir
+    from models.access import AccessDenied
+    from tasks.fhir_export import PatientNotFound, export_fhir
 
     try:
-        path = export_fhir(patient_id, out or Path("var/fhir") / f"patient-{patient_id}.json")
-    except PatientNotFound as exc:
+        path = export_fhir(patient_id, out or Path("var/fhir") / f"patient-{patient_id}.json", actor)
+    except (PatientNotFound, AccessDenied) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(json.dumps({"patient_id": patient_id, "file": str(path)}))

@@ -3,7 +3,7 @@ summary with its charts and markdown artifact. Parameters are flat (UI form) and
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -12,8 +12,11 @@ from prefect import flow
 from config.settings import get_settings
 from models.findings import FindingKind
 from models.ledger_rows import Lang
-from tasks.charts import Period, SummaryData, gather_summary, period_window, publish_summary, render_charts
+from models.summary import Period, SummaryData, chart_folder, reported_day
+from tasks.access import allowed_report_region
+from tasks.charts import publish_summary, render_charts
 from tasks.export import ExportResult, Format, LedgerFilter, export_ledger_task
+from tasks.summary import gather_summary
 
 
 def _today() -> date:
@@ -30,10 +33,12 @@ def export_ledger(
     headers: Lang = "zh",
     formats: list[Format] | None = None,
     out_dir: str = "var/reports",
+    actor: str = "coordinator",
 ) -> ExportResult:
-    """救治台账 + 预警名单 as XLSX and/or CSV (internal ids only; period on the screening or discharge date)."""
+    """救治台账 + 预警名单 as XLSX and/or CSV (internal ids only; period on the screening or discharge date).
+    The region must be within the actor's scope (default: a county actor's own county; all: system only)."""
     flt = LedgerFilter(
-        region_code=region_code,
+        region_code=allowed_report_region(actor, region_code),
         date_from=date_from,
         date_to=date_to,
         period_on=period_on,
@@ -49,13 +54,14 @@ def summary_report(
     region_code: str | None = None,
     out_dir: str = "var/reports",
     previous: bool = False,
+    actor: str = "coordinator",
 ) -> SummaryData:
     """日报 / 周调度 / 月总结: figures for the day, week or month containing ``on`` (default today; with
-    ``previous``, the period before it — what a morning schedule reports), three charts, an artifact."""
-    on = on or _today()
-    if previous:
-        on = period_window(period, on)[0] - timedelta(days=1)
+    ``previous``, the period before it — what a morning schedule reports), three charts, an artifact.
+    The region must be within the actor's scope (the scheduled summaries run as ``system``: every region)."""
+    region_code = allowed_report_region(actor, region_code)
+    on = reported_day(period, on or _today(), previous)
     data = gather_summary(period, on, region_code)
-    charts = render_charts(data, f"{out_dir}/{period}-{on.isoformat()}-{region_code or 'all'}")
+    charts = render_charts(data, chart_folder(out_dir, period, on, region_code))
     publish_summary(data, charts)
     return data.model_copy(update={"charts": charts})

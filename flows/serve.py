@@ -59,6 +59,21 @@ def triggered() -> list[Spec]:
     ]  # fmt: skip
 
 
+#: 日报 07:00 daily, 周调度 Monday 07:30, 月总结 1st 08:00 (in DABING_TIMEZONE); each reports the period just ended.
+SUMMARY_CRONS = {"daily": "0 7 * * *", "weekly": "30 7 * * 1", "monthly": "0 8 1 * *"}
+
+
+def scheduled_summaries(timezone: str) -> list[Spec]:
+    return [
+        (summary_report, {
+            "name": period, "tags": ["dabing", "reports"],
+            "parameters": {"period": period, "previous": True, "actor": "system"},  # all regions
+            "schedules": [Cron(cron, timezone=timezone)],
+        })
+        for period, cron in SUMMARY_CRONS.items()
+    ]  # fmt: skip
+
+
 def specs() -> list[Spec]:
     """(flow, deployment options) for everything `serve` runs."""
     settings = get_settings()
@@ -72,7 +87,8 @@ def specs() -> list[Spec]:
             "concurrency_limit": ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
         },
     )
-    return [(f, {"name": "county", "tags": ["dabing"]}) for f in FLOWS] + [nightly, *triggered()]
+    summaries = scheduled_summaries(settings.timezone)
+    return [(f, {"name": "county", "tags": ["dabing"]}) for f in FLOWS] + [nightly, *summaries, *triggered()]
 
 
 def deployments(which: list[Spec] | None = None) -> list[Any]:

@@ -6,24 +6,19 @@ cardinality in R4 4.0.1, so the JSON is valid R4 too. Constructing each resource
 
 The national ID number appears in exactly one place — ``Patient.identifier`` (system: the WS/T 500 OID of
 the identity-card number) — beside the poverty-registration household number as a separate identifier.
-No name is exported. Resource ids are UUIDs derived from internal ids (the same input gives the same file).
+No name is exported. Coverage, Claim and ExplanationOfBenefit are built in ``fhir_claims``; identifier systems and
+resource ids in ``fhir_common``.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
 
 from fhir.resources.R4B import bundle as fb
-from fhir.resources.R4B import claim as fcl
 from fhir.resources.R4B import condition as fcond
-from fhir.resources.R4B import coverage as fcov
 from fhir.resources.R4B import encounter as fenc
 from fhir.resources.R4B import episodeofcare as feoc
-from fhir.resources.R4B import explanationofbenefit as feob
 from fhir.resources.R4B import patient as fpat
 from fhir.resources.R4B import servicerequest as fsr
 from fhir.resources.R4B.address import Address
@@ -31,30 +26,20 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
 from fhir.resources.R4B.extension import Extension
 from fhir.resources.R4B.identifier import Identifier
-from fhir.resources.R4B.money import Money
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.resource import Resource
 
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
+from models.fhir_claims import claim, coverage, coverage_key, explanation_of_benefit
+from models.fhir_common import BASE, ICD10, TERM, aware, concept, ids, org, ref, uid
 from models.people import Patient
 from models.settlement.policy import LAYER_ORDER, PayerLayer
 from models.settlement.tables import Settlement, SettlementLine
 
 NATIONAL_ID_SYSTEM = "urn:oid:2.16.156.10011.1.3"  # 患者身份证件号码 (WS/T 500 shared-document OID)
-BASE = "urn:dabing"
-ICD10 = "http://hl7.org/fhir/sid/icd-10"
-TERM = "http://terminology.hl7.org/CodeSystem"
-_NS = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
-
 CATEGORY_ZH = {"one_time_cure": "一次性能治愈", "maintenance": "需要维持治疗", "long_term": "需要长期治疗和健康管理"}
-LAYER_ZH = {
-    PayerLayer.BASIC_INSURANCE: "基本医疗保险",
-    PayerLayer.CRITICAL_ILLNESS: "大病保险",
-    PayerLayer.MEDICAL_ASSISTANCE: "医疗救助",
-    PayerLayer.SUPPLEMENTARY: "补充保险及兜底",
-}
 TREATED_STATES = frozenset({"discharged", "settled", "cured", "under_maintenance", "under_management"})
 #: Pathway state → EpisodeOfCare.status (planned | waitlist | active | onhold | finished | cancelled).
 EPISODE_STATUS = {
@@ -74,6 +59,7 @@ class Pathway:
     codes to their Chinese catalogue names. Naive datetimes (SQLite) are read as UTC."""
 
     patient: Patient
+    national_id: str  # opened from ``patient.national_id_sealed`` by the caller (the only place it is)
     household_ref: str
     hospitals: dict[int, Hospital]
     cases: list[Case]
@@ -86,44 +72,12 @@ class Pathway:
     disease_names: dict[str, str] = field(default_factory=dict)
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def _uid(kind: str, key: object) -> str:
-    return str(uuid.uuid5(_NS, f"{kind}/{key}"))
-
-
-def _ref(kind: str, key: object) -> Reference:
-    return Reference(reference=f"urn:uuid:{_uid(kind, key)}", type=kind)
-
-
-def _cc(system: str, code: str, display: str | None = None, text: str | None = None) -> CodeableConcept:
-    return CodeableConcept(coding=[Coding(system=system, code=code, display=display)], text=text)
-
-
-def _ids(kind: str, key: object) -> list[Identifier]:
-    return [Identifier(system=f"{BASE}:{kind.lower()}", value=str(key))]
-
-
-def _money(value: Decimal) -> Money:
-    return Money(value=value, currency="CNY")
-
-
-def _org(h: Hospital) -> Reference:
-    return Reference(identifier=Identifier(system=f"{BASE}:hospital", value=h.code), display=h.name)
-
-
-def _payer(layer: PayerLayer) -> Reference:
-    return Reference(identifier=Identifier(system=f"{BASE}:payer-layer", value=layer.value), display=LAYER_ZH[layer])
-
-
-def patient_resource(p: Patient, household_ref: str) -> fpat.Patient:
+def patient_resource(p: Patient, household_ref: str, national_id: str) -> fpat.Patient:
     national = Identifier(
         use="official",
-        type=_cc(f"{TERM}/v2-0203", "NI", "National unique individual identifier", "居民身份证号"),
+        type=concept(f"{TERM}/v2-0203", "NI", "National unique individual identifier", "居民身份证号"),
         system=NATIONAL_ID_SYSTEM,
-        value=p.national_id,
+        value=national_id,
     )
     poverty = Identifier(
         use="secondary",
@@ -132,8 +86,8 @@ def patient_resource(p: Patient, household_ref: str) -> fpat.Patient:
         value=household_ref,
     )
     return fpat.Patient(
-        id=_uid("Patient", p.id),
-        identifier=[national, poverty, *_ids("Patient", p.id)],
+        id=uid("Patient", p.id),
+        identifier=[national, poverty, *ids("Patient", p.id)],
         gender={"M": "male", "F": "female"}.get(p.sex, "unknown"),
         birthDate=p.birth_date,
         address=[Address(use="home", district=p.region_code)],
@@ -148,11 +102,11 @@ def condition_resource(c: Case, cond: Condition, names: dict[str, str], patient:
     if c.disease_code:
         codings.append(Coding(system=f"{BASE}:disease", code=c.disease_code, display=name))
     return fcond.Condition(
-        id=_uid("Condition", c.id),
-        identifier=_ids("Case", c.id),
-        clinicalStatus=_cc(f"{TERM}/condition-clinical", clinical),
-        verificationStatus=_cc(f"{TERM}/condition-ver-status", VERIFICATION[str(cond.status)]),
-        category=[_cc(f"{TERM}/condition-category", "problem-list-item")],
+        id=uid("Condition", c.id),
+        identifier=ids("Case", c.id),
+        clinicalStatus=concept(f"{TERM}/condition-clinical", clinical),
+        verificationStatus=concept(f"{TERM}/condition-ver-status", VERIFICATION[str(cond.status)]),
+        category=[concept(f"{TERM}/condition-category", "problem-list-item")],
         code=CodeableConcept(coding=codings, text=name or cond.icd10),
         subject=patient,
         recordedDate=cond.confirmed_on,
@@ -168,31 +122,31 @@ def episode_of_care(
     c: Case, moves: list[CaseTransition], hospital: Hospital | None, patient: Reference
 ) -> feoc.EpisodeOfCare:
     """status + statusHistory from the audited transitions; each entry keeps its pathway state (extension)."""
-    moves = sorted(moves, key=lambda t: (_aware(t.at), t.id or 0))
+    moves = sorted(moves, key=lambda t: (aware(t.at), t.id or 0))
     treated, history = False, []
     for i, t in enumerate(moves):
         treated = treated or t.to_state in TREATED_STATES
-        end = _aware(moves[i + 1].at) if i + 1 < len(moves) else None
+        end = aware(moves[i + 1].at) if i + 1 < len(moves) else None
         history.append(
             feoc.EpisodeOfCareStatusHistory(
                 status=episode_status(str(t.to_state), treated),
-                period=Period(start=_aware(t.at), end=end),
+                period=Period(start=aware(t.at), end=end),
                 extension=[Extension(url=f"{BASE}:pathway-state", valueCode=str(t.to_state))],
             )
         )
     status = episode_status(str(c.state), treated)
     closed = status in ("finished", "cancelled")
     return feoc.EpisodeOfCare(
-        id=_uid("EpisodeOfCare", c.id),
-        identifier=_ids("Case", c.id),
+        id=uid("EpisodeOfCare", c.id),
+        identifier=ids("Case", c.id),
         status=status,
         statusHistory=history or None,
-        type=[_cc(f"{BASE}:triage-category", c.category, CATEGORY_ZH.get(c.category))] if c.category else None,
-        diagnosis=[feoc.EpisodeOfCareDiagnosis(condition=_ref("Condition", c.id), rank=1)],
+        type=[concept(f"{BASE}:triage-category", c.category, CATEGORY_ZH.get(c.category))] if c.category else None,
+        diagnosis=[feoc.EpisodeOfCareDiagnosis(condition=ref("Condition", c.id), rank=1)],
         patient=patient,
-        managingOrganization=_org(hospital) if hospital else None,
+        managingOrganization=org(hospital) if hospital else None,
         period=Period(
-            start=_aware(moves[0].at) if moves else None, end=_aware(moves[-1].at) if moves and closed else None
+            start=aware(moves[0].at) if moves else None, end=aware(moves[-1].at) if moves and closed else None
         ),
     )
 
@@ -200,136 +154,44 @@ def episode_of_care(
 def service_request(r: Referral, hospitals: dict[int, Hospital], patient: Reference) -> fsr.ServiceRequest:
     sender = hospitals.get(r.from_hospital_id) if r.from_hospital_id else None
     return fsr.ServiceRequest(
-        id=_uid("ServiceRequest", r.id),
-        identifier=_ids("Referral", r.id),
+        id=uid("ServiceRequest", r.id),
+        identifier=ids("Referral", r.id),
         status=REFERRAL_STATUS[str(r.status)],
         intent="order",
         priority="urgent" if r.urgent else "routine",
-        category=[_cc("http://snomed.info/sct", "3457005", "Patient referral")],
-        code=_cc(f"{BASE}:referral-direction", str(r.direction), text="定点医院转诊"),
+        category=[concept("http://snomed.info/sct", "3457005", "Patient referral")],
+        code=concept(f"{BASE}:referral-direction", str(r.direction), text="定点医院转诊"),
         subject=patient,
         authoredOn=r.referred_on,
-        requester=_org(sender) if sender else None,
-        performer=[_org(hospitals[r.hospital_id])],
-        reasonReference=[_ref("Condition", r.case_id)],
-        supportingInfo=[_ref("EpisodeOfCare", r.case_id)],
+        requester=org(sender) if sender else None,
+        performer=[org(hospitals[r.hospital_id])],
+        reasonReference=[ref("Condition", r.case_id)],
+        supportingInfo=[ref("EpisodeOfCare", r.case_id)],
     )
 
 
 def encounter(e: TreatmentEpisode, hospitals: dict[int, Hospital], patient: Reference) -> fenc.Encounter:
     return fenc.Encounter(
-        id=_uid("Encounter", e.id),
-        identifier=_ids("Episode", e.id),
+        id=uid("Encounter", e.id),
+        identifier=ids("Episode", e.id),
         status="finished" if e.discharged_on else "in-progress",
         class_fhir=Coding(system=f"{TERM}/v3-ActCode", code="IMP" if e.setting == "inpatient" else "AMB"),
         subject=patient,
-        episodeOfCare=[_ref("EpisodeOfCare", e.case_id)],
-        basedOn=[_ref("ServiceRequest", e.referral_id)] if e.referral_id else None,
+        episodeOfCare=[ref("EpisodeOfCare", e.case_id)],
+        basedOn=[ref("ServiceRequest", e.referral_id)] if e.referral_id else None,
         period=Period(start=e.admitted_on, end=e.discharged_on),
-        diagnosis=[fenc.EncounterDiagnosis(condition=_ref("Condition", e.case_id), rank=1)],
-        serviceProvider=_org(hospitals[e.hospital_id]),
-    )
-
-
-def coverage(layer: PayerLayer, patient_id: int, patient: Reference) -> fcov.Coverage:
-    """One Coverage per payer layer; ``order`` is the layer's place in the one-stop sequence (1..4)."""
-    return fcov.Coverage(
-        id=_uid("Coverage", f"{patient_id}/{layer.value}"),
-        identifier=_ids("Coverage", f"{patient_id}/{layer.value}"),
-        status="active",
-        type=_cc(f"{BASE}:payer-layer", layer.value, LAYER_ZH[layer]),
-        beneficiary=patient,
-        payor=[_payer(layer)],
-        order=LAYER_ORDER.index(layer) + 1,
-    )
-
-
-def _common(s: Settlement, ep: TreatmentEpisode, hospitals: dict[int, Hospital], patient: Reference) -> dict[str, Any]:
-    """Elements a Claim and its ExplanationOfBenefit share."""
-    return {
-        "identifier": _ids("Settlement", s.id),
-        "status": "active",
-        "type": _cc(f"{TERM}/claim-type", "institutional"),
-        "use": "claim",
-        "patient": patient,
-        "billablePeriod": Period(start=ep.admitted_on, end=ep.discharged_on),
-        "created": _aware(s.settled_at),
-        "provider": _org(hospitals[ep.hospital_id]),
-    }
-
-
-def _item(s: Settlement, ep: TreatmentEpisode) -> dict[str, Any]:
-    return {
-        "sequence": 1,
-        "productOrService": CodeableConcept(text=str(ep.setting)),
-        "servicedDate": s.service_date,
-        "net": _money(s.total),
-        "encounter": [_ref("Encounter", ep.id)],
-    }
-
-
-def claim(
-    s: Settlement, ep: TreatmentEpisode, layers: list[PayerLayer], hospitals: dict[int, Hospital], patient: Reference
-) -> fcl.Claim:
-    covs = [_ref("Coverage", f"{s.patient_id}/{layer.value}") for layer in layers]
-    return fcl.Claim(
-        id=_uid("Claim", s.id),
-        **_common(s, ep, hospitals, patient),
-        priority=_cc(f"{TERM}/processpriority", "normal"),
-        insurance=[fcl.ClaimInsurance(sequence=i, focal=i == 1, coverage=ref) for i, ref in enumerate(covs, 1)],
-        diagnosis=[fcl.ClaimDiagnosis(sequence=1, diagnosisReference=_ref("Condition", s.case_id))],
-        item=[fcl.ClaimItem(**_item(s, ep))],
-        total=_money(s.total),
-    )
-
-
-def _adj(
-    code: str, amount: Decimal, layer: PayerLayer | None = None, ratio: Decimal | None = None
-) -> feob.ExplanationOfBenefitItemAdjudication:
-    system = f"{BASE}:adjudication" if code == "patient-pays" else f"{TERM}/adjudication"
-    codings = [Coding(system=system, code=code)]
-    if layer is not None:
-        codings.append(Coding(system=f"{BASE}:payer-layer", code=layer.value, display=LAYER_ZH[layer]))
-    return feob.ExplanationOfBenefitItemAdjudication(
-        category=CodeableConcept(coding=codings), amount=_money(amount), value=ratio
-    )
-
-
-def explanation_of_benefit(
-    s: Settlement, ep: TreatmentEpisode, lines: list[SettlementLine], hospitals: dict[int, Hospital], pat: Reference
-) -> feob.ExplanationOfBenefit:
-    """The one-stop settlement statement: submitted, in scope, each layer's benefit, what the patient pays."""
-    layers = [
-        (PayerLayer(ln.layer), ln) for ln in sorted(lines, key=lambda ln: LAYER_ORDER.index(PayerLayer(ln.layer)))
-    ]
-    adjudication = [
-        _adj("submitted", s.total),
-        _adj("eligible", s.in_scope),
-        *(_adj("benefit", ln.paid, layer, ln.ratio) for layer, ln in layers),
-        _adj("patient-pays", s.patient_pays),
-    ]
-    return feob.ExplanationOfBenefit(
-        id=_uid("ExplanationOfBenefit", s.id),
-        **_common(s, ep, hospitals, pat),
-        insurer=_payer(layers[0][0] if layers else PayerLayer.BASIC_INSURANCE),
-        claim=_ref("Claim", s.id),
-        outcome="complete",
-        disposition=f"one-stop settlement, policy {s.policy_id}, self-pay ratio {s.self_pay_ratio}",
-        insurance=[
-            feob.ExplanationOfBenefitInsurance(focal=i == 0, coverage=_ref("Coverage", f"{s.patient_id}/{layer.value}"))
-            for i, (layer, _) in enumerate(layers)
-        ],
-        item=[feob.ExplanationOfBenefitItem(**_item(s, ep), adjudication=adjudication)],
-        total=[feob.ExplanationOfBenefitTotal(category=a.category, amount=a.amount) for a in adjudication],
-        payment=feob.ExplanationOfBenefitPayment(amount=_money(sum((ln.paid for _, ln in layers), Decimal("0.00")))),
+        diagnosis=[fenc.EncounterDiagnosis(condition=ref("Condition", e.case_id), rank=1)],
+        serviceProvider=org(hospitals[e.hospital_id]),
     )
 
 
 def pathway_bundle(p: Pathway, generated_at: datetime | None = None) -> fb.Bundle:
     """Patient; per case Condition + EpisodeOfCare; referrals; encounters; a Coverage per layer; Claims and EOBs."""
     pid = p.patient.id or 0
-    pref, hospitals = _ref("Patient", pid), p.hospitals
-    out: list[tuple[str, object, Resource]] = [("Patient", pid, patient_resource(p.patient, p.household_ref))]
+    pref, hospitals = ref("Patient", pid), p.hospitals
+    out: list[tuple[str, object, Resource]] = [
+        ("Patient", pid, patient_resource(p.patient, p.household_ref, p.national_id))
+    ]
     for c in p.cases:
         moves = [t for t in p.transitions if t.case_id == c.id]
         hospital = hospitals.get(c.hospital_id) if c.hospital_id else None
@@ -338,7 +200,7 @@ def pathway_bundle(p: Pathway, generated_at: datetime | None = None) -> fb.Bundl
     out += [("ServiceRequest", r.id, service_request(r, hospitals, pref)) for r in p.referrals]
     out += [("Encounter", e.id, encounter(e, hospitals, pref)) for e in p.episodes]
     used = [layer for layer in LAYER_ORDER if any(ln.layer == layer for ln in p.lines)]
-    out += [("Coverage", f"{pid}/{layer.value}", coverage(layer, pid, pref)) for layer in used]
+    out += [("Coverage", coverage_key(pid, layer), coverage(layer, pid, pref)) for layer in used]
     episodes = {e.id: e for e in p.episodes}
     for s in p.settlements:
         ep, lines = episodes[s.episode_id], [ln for ln in p.lines if ln.settlement_id == s.id]
@@ -346,8 +208,8 @@ def pathway_bundle(p: Pathway, generated_at: datetime | None = None) -> fb.Bundl
         out.append(("Claim", s.id, claim(s, ep, layers, hospitals, pref)))
         out.append(("ExplanationOfBenefit", s.id, explanation_of_benefit(s, ep, lines, hospitals, pref)))
     return fb.Bundle(
-        id=_uid("Bundle", pid),
+        id=uid("Bundle", pid),
         type="collection",
         timestamp=generated_at or datetime.now(UTC),
-        entry=[fb.BundleEntry(fullUrl=f"urn:uuid:{_uid(kind, key)}", resource=res) for kind, key, res in out],
+        entry=[fb.BundleEntry(fullUrl=f"urn:uuid:{uid(kind, key)}", resource=res) for kind, key, res in out],
     )

@@ -1,4 +1,4 @@
-"""Ledger exports a county office files (救治台账 + 预警名单) as XLSX and CSV, and one patient's FHIR Bundle.
+"""Ledger exports a county office files (救治台账 + 预警名单) as XLSX and CSV (the FHIR Bundle: ``fhir_export``).
 
 Rows stream: cases are read in keyset pages (``case.id > last ORDER BY id LIMIT page``) with their episode and
 settlement aggregates fetched per page, findings with ``yield_per``; writers consume the rows one at a time
@@ -12,18 +12,14 @@ covers the nights in the period (without a period: the latest night with finding
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import structlog
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,10 +28,9 @@ from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
 from config.settings import get_settings
-from models.care import Hospital, Referral, TreatmentEpisode
-from models.clinical import Case, CaseTransition, Condition, Screening
+from models.care import Hospital, TreatmentEpisode
+from models.clinical import Case, Condition, Screening
 from models.common import ZERO
-from models.fhir_bundle import Pathway, pathway_bundle
 from models.findings import Finding, FindingKind
 from models.ledger_rows import (
     ALARM_COLUMNS,
@@ -47,13 +42,13 @@ from models.ledger_rows import (
     LedgerTotals,
     headers,
     number_formats,
-    text_cell,
 )
-from models.people import Household, Patient
+from models.people import Patient
 from models.settlement.policy import PayerLayer
 from models.settlement.tables import Settlement, SettlementLine
 from tasks.bulkwrite import id_in
 from tasks.db import session_scope
+from tasks.spreadsheets import Sheet, write_csv, write_xlsx
 
 log = structlog.get_logger()
 Format = Literal["xlsx", "csv"]
@@ -70,7 +65,8 @@ class LedgerFilter(BaseModel):
 
     def slug(self) -> str:
         parts = [self.region_code or "all", *(d.isoformat() for d in (self.date_from, self.date_to) if d)]
-        return "-".join(parts)
+        on_discharge = self.period_on == "discharged" and (self.date_from or self.date_to)
+        return "-".join([*parts, "discharged"] if on_discharge else parts)
 
 
 class ExportResult(BaseModel):
@@ -208,46 +204,6 @@ def iter_alarm_rows(session: Session, flt: LedgerFilter, batch: int = 5000) -> I
                        f.amount, f.reason, f.run_id)  # fmt: skip
 
 
-def write_csv(path: Path, header: list[str], rows: Iterable[list[Cell]]) -> int:
-    """UTF-8 with BOM (Excel on a Chinese Windows desktop opens it as UTF-8), one line per row."""
-    n = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(header)
-        for row in rows:
-            out.writerow([text_cell(v) for v in row])
-            n += 1
-    return n
-
-
-Sheet = tuple[str, list[str], dict[int, str], Iterable[list[Cell]]]
-
-
-def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> list[int]:
-    """A write-only workbook (rows go to disk as they come; header frozen, number formats per column);
-    returns the rows appended per sheet after the header."""
-    wb = Workbook(write_only=True)
-    counts = []
-    for title, header, fmts, rows in sheets:
-        ws = wb.create_sheet(title)
-        ws.freeze_panes = "A2"
-        for i in range(len(header)):
-            ws.column_dimensions[get_column_letter(i + 1)].width = 14
-        ws.append(header)
-        n = 0
-        for row in rows:
-            cells: list[Any] = row
-            for i, fmt in fmts.items():
-                if row[i] is not None:
-                    cells[i] = WriteOnlyCell(ws, cast(Any, row[i]))
-                    cells[i].number_format = fmt
-            ws.append(cells)
-            n += 1
-        counts.append(n)
-    wb.save(path)
-    return counts
-
-
 def _ledger_cells(rows: Iterable[LedgerRow], totals: LedgerTotals) -> Iterator[list[Cell]]:
     for row in rows:
         totals.add(row)
@@ -293,51 +249,3 @@ def export_ledger_task(
     flt: LedgerFilter, out_dir: str, formats: list[Format], lang: Lang, page: int = 2000
 ) -> ExportResult:
     return export_files(flt, Path(out_dir), formats, lang, page)
-
-
-class PatientNotFound(LookupError):
-    pass
-
-
-def load_pathway(session: Session, patient_id: int) -> Pathway:
-    """Everything recorded about one patient (the one read of the national ID outside the intake)."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise PatientNotFound(f"patient {patient_id} does not exist")
-    household = session.get(Household, patient.household_id)
-    cases = list(
-        session.execute(select(Case).where(col(Case.patient_id) == patient_id).order_by(col(Case.id))).scalars()
-    )
-    case_ids = [c.id or 0 for c in cases]
-
-    def rows(model: Any, key: Any, ids: Sequence[int]) -> list[Any]:
-        return list(session.execute(select(model).where(key.in_(ids)).order_by(*model.__table__.primary_key)).scalars())
-
-    episodes = rows(TreatmentEpisode, col(TreatmentEpisode.case_id), case_ids)
-    referrals = rows(Referral, col(Referral.case_id), case_ids)
-    settlements = rows(Settlement, col(Settlement.case_id), case_ids)
-    used = {c.hospital_id for c in cases} | {e.hospital_id for e in episodes}
-    used |= {r.hospital_id for r in referrals} | {r.from_hospital_id for r in referrals}
-    return Pathway(
-        patient=patient,
-        household_ref=household.ref if household else "",
-        hospitals={h.id: h for h in rows(Hospital, col(Hospital.id), [h for h in used if h])},
-        cases=cases,
-        conditions={c.id: c for c in rows(Condition, col(Condition.id), [c.condition_id for c in cases])},
-        transitions=rows(CaseTransition, col(CaseTransition.case_id), case_ids),
-        referrals=referrals,
-        episodes=episodes,
-        settlements=settlements,
-        lines=rows(SettlementLine, col(SettlementLine.settlement_id), [s.id for s in settlements]),
-        disease_names={d.code: d.name_zh for d in load_catalogue().diseases},
-    )
-
-
-def export_fhir(patient_id: int, path: Path) -> Path:
-    """Write the patient's pathway Bundle as FHIR JSON (the one file that holds a national ID on purpose)."""
-    with session_scope() as s:
-        bundle = pathway_bundle(load_pathway(s, patient_id))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(bundle.model_dump_json(indent=2), encoding="utf-8")
-    log.info("fhir_exported", patient_id=patient_id, resources=len(bundle.entry or []))
-    return path

@@ -15,12 +15,15 @@ from fhir.resources.R4B.bundle import Bundle
 
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
+from models.enums import CaseState
 from models.fhir_bundle import NATIONAL_ID_SYSTEM, Pathway, episode_status, pathway_bundle
+from models.identity import derive_keys, protect
 from models.people import Patient
 from models.settlement.tables import Settlement, SettlementLine
 
 D = Decimal
 NID = "520527194101050771"
+KEYS = derive_keys("a test key, not the configured one")
 AT = datetime(2017, 3, 1, 9, 0, tzinfo=UTC)
 STEPS = ["screened", "confirmed", "triaged", "referred", "in_treatment", "discharged", "settled", "under_management"]
 
@@ -39,8 +42,9 @@ def pathway() -> Pathway:
     lines = [("basic_insurance", "38534.00", "1.0000"), ("critical_illness", "0.00", "0"),
              ("medical_assistance", "933.00", "1.0000")]  # fmt: skip
     return Pathway(
-        patient=Patient(id=7, household_id=3, national_id=NID, name="贺某", region_code="520527",
+        patient=Patient(id=7, household_id=3, **protect(KEYS, NID, "贺某"), region_code="520527",
                         poverty_status="destitute", sex="M", birth_date=date(1941, 1, 5)),
+        national_id=NID,
         household_ref="520527-H-0000003",
         hospitals={1: Hospital(id=1, code="520527-PH", name="赫章县人民医院", level="level2",
                                region_code="520527", capacity=50)},
@@ -102,6 +106,33 @@ def test_every_resource_validates_and_every_reference_resolves(doc: dict[str, An
     assert Bundle.model_validate(doc).type == "collection"
     urls = {e["fullUrl"] for e in doc["entry"]}
     assert set(_references(doc)) <= urls
+
+
+#: R4 required bindings of the coded elements we fill (fhir.resources checks types and cardinality, not codes).
+REQUIRED_CODES: dict[tuple[str, str], set[str]] = {
+    ("Patient", "gender"): {"male", "female", "other", "unknown"},
+    ("EpisodeOfCare", "status"): {"planned", "waitlist", "active", "onhold", "finished", "cancelled",
+                                  "entered-in-error"},
+    ("ServiceRequest", "status"): {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"},
+    ("ServiceRequest", "intent"): {"proposal", "plan", "directive", "order", "original-order", "reflex-order",
+                                   "filler-order", "instance-order", "option"},
+    ("ServiceRequest", "priority"): {"routine", "urgent", "asap", "stat"},
+    ("Encounter", "status"): {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled",
+                              "entered-in-error", "unknown"},
+    **{(kind, "status"): {"active", "cancelled", "draft", "entered-in-error"}
+       for kind in ("Coverage", "Claim", "ExplanationOfBenefit")},
+    **{(kind, "use"): {"claim", "preauthorization", "predetermination"} for kind in ("Claim", "ExplanationOfBenefit")},
+    ("ExplanationOfBenefit", "outcome"): {"queued", "complete", "error", "partial"},
+}  # fmt: skip
+
+
+def test_coded_elements_use_their_required_value_sets(doc: dict[str, Any]) -> None:
+    for (kind, element), allowed in REQUIRED_CODES.items():
+        for resource in _of(doc, kind):
+            assert resource[element] in allowed, (kind, element)
+    history = [h["status"] for e in _of(doc, "EpisodeOfCare") for h in e["statusHistory"]]
+    mapped = {episode_status(state.value, treated) for state in CaseState for treated in (False, True)}
+    assert set(history) | mapped <= REQUIRED_CODES[("EpisodeOfCare", "status")]
 
 
 def test_identity_only_in_patient_identifiers_and_no_name(doc: dict[str, Any]) -> None:

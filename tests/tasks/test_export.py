@@ -19,25 +19,21 @@ from sqlmodel import col
 from typer.testing import CliRunner
 
 from bench.county import build_discharged
+from config.identity import identity_keys
 from flows.cli_reports import reports_app
 from models.care import TreatmentEpisode
 from models.clinical import Case, Condition, Screening
 from models.enums import CaseState
 from models.findings import Finding, FindingKind, NightlyRun, RunStatus
+from models.identity import Purpose, unseal
 from models.people import Patient
 from models.settlement.tables import Settlement, SettlementLine
-from tasks.charts import (
-    Period,
-    collect_summary,
-    cumulative_rates,
-    draw_charts,
-    period_window,
-    series_ends,
-    summary_markdown,
-)
+from tasks.charts import draw_charts, summary_markdown
 from tasks.db import session_scope
-from tasks.export import LedgerFilter, export_fhir, export_files
+from tasks.export import LedgerFilter, export_files
+from tasks.fhir_export import export_fhir
 from tasks.settlement import settle_many
+from tasks.summary import collect_summary
 from tasks.treatment import finish_many
 
 D = Decimal
@@ -74,7 +70,9 @@ def _db(stmt: Any) -> Any:
 
 
 def _identity() -> set[str]:
-    return {v for row in _db(select(col(Patient.national_id), col(Patient.name))) for v in row}
+    keys = identity_keys()
+    rows = _db(select(col(Patient.national_id_sealed), col(Patient.name_sealed)))
+    return {v for nid, name in rows for v in (unseal(keys, Purpose.NATIONAL_ID, nid), unseal(keys, Purpose.NAME, name))}
 
 
 def test_xlsx_and_csv_rows_and_totals_equal_the_database(county: str, tmp_path: Path) -> None:
@@ -129,7 +127,7 @@ def test_exports_on_postgres(pg_url: str, tmp_path: Path) -> None:
     )[0]
     assert (result.ledger_rows, result.totals["total"], result.alarm_rows) == (n, str(total), 1)
     (pid,), *_ = _db(select(col(Settlement.patient_id)))
-    assert Bundle.model_validate_json(export_fhir(pid, tmp_path / "p.json").read_text(encoding="utf-8")).entry
+    assert Bundle.model_validate_json(export_fhir(pid, tmp_path / "p.json", "system").read_text(encoding="utf-8")).entry
 
 
 def test_one_case_row_matches_its_settlement(county: str, tmp_path: Path) -> None:
@@ -184,13 +182,14 @@ def test_filters(county: str, tmp_path: Path, flt: LedgerFilter, reason: str) ->
 
 
 def test_fhir_export_from_the_database(county: str, tmp_path: Path) -> None:
-    (pid, nid), *_ = _db(
-        select(col(Patient.id), col(Patient.national_id)).join(
+    (pid, sealed), *_ = _db(
+        select(col(Patient.id), col(Patient.national_id_sealed)).join(
             Settlement, col(Settlement.patient_id) == col(Patient.id)
         )
     )
+    nid = unseal(identity_keys(), Purpose.NATIONAL_ID, sealed)
     out = tmp_path / "p.json"
-    done = CliRunner().invoke(reports_app, ["fhir-export", str(pid), "--out", str(out)])
+    done = CliRunner().invoke(reports_app, ["fhir-export", str(pid), "--out", str(out), "--actor", "system"])
     assert done.exit_code == 0 and json.loads(done.output.splitlines()[-1]) == {"patient_id": pid, "file": str(out)}
     assert nid not in done.output
     bundle = Bundle.model_validate_json(out.read_text(encoding="utf-8"))
@@ -198,36 +197,8 @@ def test_fhir_export_from_the_database(county: str, tmp_path: Path) -> None:
     (n_settled,) = _db(select(func.count()).where(col(Settlement.patient_id) == pid))[0]
     assert kinds.count("ExplanationOfBenefit") == kinds.count("Claim") == n_settled and "Coverage" in kinds
     assert nid in out.read_text(encoding="utf-8")
-    missing = CliRunner().invoke(reports_app, ["fhir-export", "999999", "--out", str(out)])
+    missing = CliRunner().invoke(reports_app, ["fhir-export", "999999", "--out", str(out), "--actor", "system"])
     assert missing.exit_code == 1
-
-
-@pytest.mark.parametrize(
-    ("period", "on", "window", "first_end", "reason"),
-    [
-        ("daily", date(2017, 3, 15), (date(2017, 3, 15), date(2017, 3, 15)), date(2017, 2, 14), "30 days back"),
-        ("weekly", date(2017, 3, 15), (date(2017, 3, 13), date(2017, 3, 19)), date(2017, 1, 1), "Monday-Sunday"),
-        ("monthly", date(2017, 3, 15), (date(2017, 3, 1), date(2017, 3, 31)), date(2016, 4, 30), "12 month ends"),
-        ("monthly", date(2016, 2, 10), (date(2016, 2, 1), date(2016, 2, 29)), date(2015, 3, 31), "leap February"),
-    ],
-)
-def test_period_windows(period: Period, on: date, window: tuple[date, date], first_end: date, reason: str) -> None:
-    ends = series_ends(period, on)
-    assert (period_window(period, on), ends[0], ends[-1]) == (window, first_end, window[1]), reason
-
-
-def test_cumulative_rates() -> None:
-    ends = [date(2017, 3, d) for d in (1, 10, 20)]
-    confirmed = [("long_term", date(2017, 3, 5), 4), ("long_term", None, 1), ("maintenance", date(2017, 3, 15), 2)]
-    treated = [
-        ("long_term", date(2017, 3, 8), 2),
-        ("long_term", date(2017, 3, 18), 3),
-        ("maintenance", date(2017, 3, 19), 1),
-    ]
-    assert cumulative_rates(confirmed, treated, ends) == {
-        "long_term": [0.0, 40.0, 100.0],  # the undated case counts from the start
-        "maintenance": [None, None, 50.0],  # no case confirmed yet: no rate rather than 0%
-    }
 
 
 def test_summary_figures_charts_and_text(county: str, tmp_path: Path) -> None:
@@ -240,6 +211,7 @@ def test_summary_figures_charts_and_text(county: str, tmp_path: Path) -> None:
     assert sum(data.self_pay_bins) == settled and len(data.rate_ends) == 12
     assert all(r is None or 0 <= r <= 100 for rates in data.rates.values() for r in rates)
     charts = draw_charts(data, tmp_path / "charts")
+    assert "**Alarms and findings in period:** none." in summary_markdown(data, charts), "no findings in March"
     assert [Path(p).name for p in charts] == ["treatment-rate.png", "self-pay.png", "alarms-by-region.png"]
     for p in charts:
         raw = Path(p).read_bytes()
@@ -261,9 +233,9 @@ def test_report_flows_write_files_and_publish_the_artifact(county: str, tmp_path
 
     result = export_ledger(region_code="520527", headers="en", formats=["xlsx"], out_dir=str(tmp_path))
     assert result.files == [str(tmp_path / "ledger-520527.xlsx")] and result.ledger_rows > 0
-    data = summary_report(period="monthly", on=date(2017, 3, 31), out_dir=str(tmp_path))
+    data = summary_report(period="monthly", on=date(2017, 3, 31), out_dir=str(tmp_path), actor="system")
     assert len(data.charts) == 3 and all(Path(p).exists() for p in data.charts)
-    before = summary_report(period="weekly", on=date(2017, 6, 7), out_dir=str(tmp_path), previous=True)
+    before = summary_report(period="weekly", on=date(2017, 6, 7), out_dir=str(tmp_path), previous=True, actor="system")
     assert (before.start, before.end) == (date(2017, 5, 29), date(2017, 6, 4)), "the week before the 7th's"
     artifact = Artifact.get("summary-monthly-all")
     assert artifact is not None and "月总结" in str(artifact.data)

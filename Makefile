@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench bench-nightly bench-events serve up
+.PHONY: setup demo test lint bench bench-nightly bench-events bench-export serve up
 
 setup: $(VENV)/.installed
 
@@ -31,6 +31,9 @@ bench-nightly: setup
 
 bench-events: setup
 	$(VENV)/bin/python bench/bench_events.py
+
+bench-export: setup
+	$(VENV)/bin/python bench/bench_export.py
 
 up: setup
 	$(VENV)/bin/dabing up

@@ -1,24 +1,85 @@
-"""structlog, configured once. Key-value events; national ID numbers are masked in every value."""
+"""structlog, configured once, and the identity mask on every log sink of the process.
+
+- structlog: a processor masks identity in every value — by key (``name``, ``patient_name``,
+  ``national_id``, ... at any depth of nested dicts and lists), ID-shaped numbers anywhere in text, and
+  the rendered exception (tracebacks are formatted to text *before* the mask runs).
+- stdlib ``logging`` (Prefect's loggers, whose ``api`` handler ships records to the Prefect server):
+  ``IdentityFilter`` masks the message, its arguments and the traceback. It is put on the handlers present
+  at configuration time and, because Prefect (re)builds its handlers when a run starts, the same masking
+  runs in the log-record factory, so a handler created later still receives masked records.
+
+Masking is defence in depth: identity is never passed to a logger on purpose.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import structlog
 
-_ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
+from models.identity import mask_text, mask_value
+
 _configured = False
+_factory_installed = False
+_formatter = logging.Formatter()
 
 
 def mask_identity(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Replace anything shaped like a national ID number with a mask (defence in depth)."""
-    for key, value in event_dict.items():
-        if isinstance(value, str) and _ID_PATTERN.search(value):
-            event_dict[key] = _ID_PATTERN.sub("[national-id]", value)
+    """structlog processor: mask identity in every value (by key, nested, and in text)."""
+    for key, value in list(event_dict.items()):
+        event_dict[key] = mask_value(value, key)
     return event_dict
+
+
+class IdentityFilter(logging.Filter):
+    """Masks a stdlib log record in place (message with its arguments, traceback text); never drops it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        mask_record(record)
+        return True
+
+
+def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    if getattr(record, "_identity_masked", False):
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string is logging's problem to report, not ours
+        message = str(record.msg)
+    masked = mask_text(message)
+    if masked != message or record.args:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _formatter.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+    record._identity_masked = True
+    return record
+
+
+def install_stdlib_masking() -> None:
+    """IdentityFilter on the root and ``prefect*`` handlers present now, and masking in the log-record
+    factory, so records reach handlers created later (Prefect rebuilds its own) already masked."""
+    global _factory_installed
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in list(logging.root.manager.loggerDict))]
+    for lg in loggers:
+        if lg.name == "root" or lg.name.startswith("prefect"):
+            for handler in lg.handlers:
+                if not any(isinstance(f, IdentityFilter) for f in handler.filters):
+                    handler.addFilter(IdentityFilter())
+    if _factory_installed:
+        return
+    previous: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
+
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return mask_record(previous(*args, **kwargs))
+
+    logging.setLogRecordFactory(masked_record)
+    _factory_installed = True
 
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
@@ -31,14 +92,26 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,  # traceback → text, so the mask sees it
             mask_identity,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
+    install_stdlib_masking()
     _configured = True
 
 
+def ensure_configured() -> None:
+    """Configure from the settings unless already done (every entry point: CLI, served runs, tests)."""
+    if not _configured:
+        from config.settings import get_settings
+
+        settings = get_settings()
+        configure_logging(settings.log_level, settings.log_json)
+
+
 def get_logger(name: str) -> Any:
+    ensure_configured()
     return structlog.get_logger(name)

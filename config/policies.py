@@ -25,10 +25,16 @@ class PolicyRegistry:
             if a.region == b.region and (a.effective_to is None or a.effective_to >= b.effective_from):
                 raise PolicyFileError(f"policies {a.id} and {b.id} overlap for region {a.region}")
 
+    def known_groups(self) -> frozenset[str]:
+        """The population groups any policy refers to: a bill naming another one has a typo."""
+        return frozenset().union(*(p.groups for p in self.policies))
+
     def in_force(self, region: str, on: date) -> Policy:
         for policy in self.policies:
             if policy.region == region and policy.in_force(on):
                 return policy
+        if not any(policy.region == region for policy in self.policies):
+            raise BillError("region", f"no settlement policy for region {region}")
         raise BillError("service_date", f"no policy in force for region {region} on {on.isoformat()}")
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: Works out of the box for the demo and the tests; anything holding real people must set its own key
+#: (a warning is logged whenever identity is sealed or looked up under this one).
+DEV_IDENTITY_KEY = "dabing-dev-identity-key-not-for-real-data"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DABING_", env_file=".env", extra="ignore")
+    # errors name the setting, never repeat its value (the identity key is a secret)
+    model_config = SettingsConfigDict(env_prefix="DABING_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = Field(
         default="sqlite:///var/dabing.db",
@@ -29,6 +33,13 @@ class Settings(BaseSettings):
     events: bool = Field(default=True, description="Emit a Prefect event for every committed state change.")
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server `dabing up` starts.")
     prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
+    identity_key: SecretStr = Field(
+        default=SecretStr(DEV_IDENTITY_KEY),
+        min_length=16,
+        description="Secret for national-ID lookup hashes (HMAC-SHA256) and sealed identity (AES-256-GCM). "
+        "Generate with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`; keep it out of the "
+        "database and its backups; losing it loses every stored ID number and name.",
+    )
     poll_seconds: float = Field(
         default=0.2, gt=0, le=60, description="How often `serve` asks for runs to start (Prefect default: 10 s)."
     )

@@ -8,7 +8,6 @@ import os
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -18,12 +17,30 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import get_settings
+from flows.cli_params import (
+    Actor,
+    Amount,
+    AmountOpt,
+    Day,
+    DayOpt,
+    HouseholdRef,
+    Icd10,
+    Icd10Opt,
+    Id,
+    InputFile,
+    Name,
+    NationalId,
+    OptDay,
+    OptRegion,
+    Outcome,
+    Region,
+    Sessions,
+)
 from flows.cli_reports import reports_app
 from models.enums import PovertyStatus, ReferralDirection
 
 app = typer.Typer(no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
 app.add_typer(reports_app, name="reports")
-Actor = Annotated[str, typer.Option(help="Internal id of the coordinator acting.")]
 
 
 def _use_database(url: str | None) -> None:
@@ -33,7 +50,13 @@ def _use_database(url: str | None) -> None:
 
 
 def _run(coro: Any) -> Any:
-    return asyncio.run(coro)
+    from models.access import AccessDenied
+
+    try:
+        return asyncio.run(coro)
+    except AccessDenied as exc:  # names the actor and the internal id; nothing was written
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 def _echo(model: Any) -> None:
@@ -67,8 +90,8 @@ def init_db(database_url: Annotated[str | None, typer.Option()] = None) -> None:
 def demo(
     patients: Annotated[int, typer.Option(min=1)] = 2000,
     seed: int = 7,
-    region_code: str = "520527",
-    start: Annotated[str, typer.Option(help="First screening date, ISO.")] = "2017-03-01",
+    region_code: Region = "520527",
+    start: DayOpt = "2017-03-01",
     database_url: Annotated[str, typer.Option(help="Demo database (rebuilt).")] = "sqlite:///var/demo.db",
 ) -> None:
     """Build a synthetic county and drive every patient as far as the pathway allows."""
@@ -83,7 +106,7 @@ def demo(
 
 
 @app.command("import")
-def import_csv(csv_path: Path, actor: Actor = "coordinator") -> None:
+def import_csv(csv_path: InputFile, actor: Actor = "coordinator") -> None:
     """Import a screening CSV (all rows validated; a bad row rejects the file)."""
     from flows.intake import import_screenings
     from models.intake import ImportRejected
@@ -99,13 +122,15 @@ def import_csv(csv_path: Path, actor: Actor = "coordinator") -> None:
 
 @app.command()
 def register(
-    household_ref: Annotated[str, typer.Option()],
-    national_id: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-    name: Annotated[str, typer.Option(prompt=True)],
-    region_code: Annotated[str, typer.Option()],
+    household_ref: HouseholdRef,
+    national_id: NationalId,
+    name: Name,
+    region_code: Region,
     poverty_status: Annotated[PovertyStatus, typer.Option()],
+    actor: Actor = "coordinator",
 ) -> None:
-    """Register a person (identity stays in the app database); prints the internal patient id."""
+    """Register a person (identity stays in the app database, hashed and sealed); prints the internal id."""
+    from models.access import AccessDenied
     from models.people import PatientCreate
     from tasks.intake import register_patient
 
@@ -116,11 +141,15 @@ def register(
         region_code=region_code,
         poverty_status=poverty_status,
     )
-    typer.echo(json.dumps({"patient_id": register_patient(person)}))
+    try:
+        typer.echo(json.dumps({"patient_id": register_patient(person, actor)}))
+    except AccessDenied as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
-def screen(patient_id: int, icd10: str, screened_on: str, actor: Actor = "coordinator") -> None:
+def screen(patient_id: Id, icd10: Icd10, screened_on: Day, actor: Actor = "coordinator") -> None:
     """Record a suspected condition for a registered patient (opens a case)."""
     from flows.intake import screen_patient
 
@@ -128,7 +157,7 @@ def screen(patient_id: int, icd10: str, screened_on: str, actor: Actor = "coordi
 
 
 @app.command()
-def confirm(case_id: int, confirmed_on: str, icd10: str = "", actor: Actor = "coordinator") -> None:
+def confirm(case_id: Id, confirmed_on: Day, icd10: Icd10Opt = "", actor: Actor = "coordinator") -> None:
     """Confirm the diagnosis (核准患病) and triage the case."""
     from flows.pathway import confirm_diagnosis
 
@@ -137,8 +166,8 @@ def confirm(case_id: int, confirmed_on: str, icd10: str = "", actor: Actor = "co
 
 @app.command()
 def refer(
-    case_id: int,
-    referred_on: str,
+    case_id: Id,
+    referred_on: Day,
     urgent: bool = False,
     direction: ReferralDirection = ReferralDirection.INITIAL,
     actor: Actor = "coordinator",
@@ -150,7 +179,7 @@ def refer(
 
 
 @app.command()
-def admit(case_id: int, admitted_on: str, actor: Actor = "coordinator") -> None:
+def admit(case_id: Id, admitted_on: Day, actor: Actor = "coordinator") -> None:
     from flows.pathway import admit as admit_flow
 
     _echo(_run(admit_flow(case_id, date.fromisoformat(admitted_on), actor)))
@@ -158,11 +187,11 @@ def admit(case_id: int, admitted_on: str, actor: Actor = "coordinator") -> None:
 
 @app.command()
 def discharge(
-    case_id: int,
-    discharged_on: str,
-    total_cost: str,
-    out_of_scope: str = "0",
-    sessions: int = 0,
+    case_id: Id,
+    discharged_on: Day,
+    total_cost: Amount,
+    out_of_scope: AmountOpt = "0",
+    sessions: Sessions = 0,
     actor: Actor = "coordinator",
 ) -> None:
     from flows.pathway import discharge as discharge_flow
@@ -177,7 +206,7 @@ def discharge(
 
 
 @app.command("follow-up")
-def follow_up(case_id: int, followed_on: str, outcome: str = "stable", actor: Actor = "coordinator") -> None:
+def follow_up(case_id: Id, followed_on: Day, outcome: Outcome = "stable", actor: Actor = "coordinator") -> None:
     from flows.pathway import record_follow_up
 
     typer.echo(
@@ -186,7 +215,7 @@ def follow_up(case_id: int, followed_on: str, outcome: str = "stable", actor: Ac
 
 
 @app.command()
-def settle(case_id: int, actor: Actor = "coordinator") -> None:
+def settle(case_id: Id, actor: Actor = "coordinator") -> None:
     """One-stop settlement of a discharged case (idempotent)."""
     from flows.settlement import settle_discharge
 
@@ -194,7 +223,7 @@ def settle(case_id: int, actor: Actor = "coordinator") -> None:
 
 
 @app.command("settle-preview")
-def settle_preview(bill_json: Path) -> None:
+def settle_preview(bill_json: InputFile) -> None:
     """Print the settlement statement of BILL.json as JSON; writes nothing."""
     from config.policies import load_policies
     from models.settlement.bill import BillError
@@ -206,23 +235,31 @@ def settle_preview(bill_json: Path) -> None:
     except (BillError, json.JSONDecodeError) as exc:
         typer.echo(f"invalid bill: {exc}", err=True)
         raise typer.Exit(2) from None
+    except (UnicodeDecodeError, RecursionError):
+        typer.echo("invalid bill: file: not a UTF-8 JSON document", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
-def ledger(region_code: Annotated[str | None, typer.Option()] = None) -> None:
-    """Print the treatment ledger summary."""
+def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
+    """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default)."""
     from flows.report import print_ledger
+    from models.access import AccessDenied
     from tasks.db import session_scope
-    from tasks.ledger import ledger_summary
+    from tasks.ledger import ledger_for
 
-    with session_scope() as s:
-        print_ledger(ledger_summary(s, region_code))
+    try:
+        with session_scope() as s:
+            print_ledger(ledger_for(s, actor, region_code))
+    except AccessDenied as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
 def nightly(
-    night: Annotated[str | None, typer.Option(help="ISO date; default: today in DABING_TIMEZONE.")] = None,
-    region_code: Annotated[str | None, typer.Option(help="Only this region (on demand).")] = None,
+    night: OptDay = None,
+    region_code: OptRegion = None,
 ) -> None:
     """Nightly dynamic adjustment (动态调整) now: findings, re-triage, alarms, ledger snapshot."""
     from flows.nightly import nightly_adjustment

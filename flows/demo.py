@@ -29,7 +29,7 @@ from tasks.demo import prepare_demo, summarise_ledger, write_county_csv
 from tasks.intake import import_screenings_file
 from tasks.settlement import settle_chunk
 
-ACTOR = "demo-coordinator"
+ACTOR = "demo"  # a system actor (config/data/actors.yaml): the demo may build any region
 
 
 def _run_stage(state: CaseState, region: str, task: object, **kwargs: object) -> list[StepResult]:

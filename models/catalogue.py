@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from models.enums import Category, HospitalLevel, TriageReason
 from models.synthetic import DiseaseChoice
 
-_ICD = re.compile(r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
+_ICD = re.compile(r"[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?")  # ASCII digits only (\d takes any script's)
 _RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
 
 
@@ -31,7 +31,7 @@ def is_known_icd10(code: str) -> bool:
     Without the full ICD-10 table shipped, "known" means well-formed in a clinical chapter.
     """
     c = code.strip().upper()
-    return bool(_ICD.match(c)) and not c.startswith("U")
+    return bool(_ICD.fullmatch(c)) and not c.startswith("U")
 
 
 class Disease(BaseModel):
@@ -54,7 +54,7 @@ class Disease(BaseModel):
     @classmethod
     def _codes(cls, v: list[str]) -> list[str]:
         for item in v:
-            if not (_RANGE.match(item) or _ICD.match(item)):
+            if not (_RANGE.match(item) or _ICD.fullmatch(item)):
                 raise ValueError(f"not an ICD-10 code or 3-character range: {item!r}")
         return v
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -13,6 +15,7 @@ from sqlmodel import Field
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def utcnow() -> datetime:
@@ -30,6 +33,24 @@ def local_today(timezone: str) -> date:
 def age_on(born: date, on: date) -> int:
     """Completed years of age on a date."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def iso_date_text(value: Any) -> Any:
+    """Pydantic before-validator: a business date is written YYYY-MM-DD (pydantic alone would also take
+    numbers and numeric strings as Unix timestamps: ``0`` would become 1970-01-01)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def plain_text(value: Any) -> Any:
+    """Pydantic before-validator for free text: no control characters (NUL cannot even be stored in
+    PostgreSQL; tabs and line breaks inside a name or reference are typing or export accidents)."""
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("contains control characters")
+    return value
 
 
 def to_fen(value: Decimal) -> Decimal:

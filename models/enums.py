@@ -100,3 +100,21 @@ class TriageReason(StrEnum):
 class ReferralReason(StrEnum):
     NO_DESIGNATED_HOSPITAL = "no_designated_hospital"
     NO_CAPACITY = "no_capacity"
+
+
+class ActorRole(StrEnum):
+    """Who acts: a coordinator (one county), a supervisor (a prefecture or province), or the system
+    (bulk jobs: demo, imports run by the system, nightly, event-triggered steps) over every region."""
+
+    COORDINATOR = "coordinator"
+    SUPERVISOR = "supervisor"
+    SYSTEM = "system"
+
+
+class AccessReason(StrEnum):
+    """Why an action was refused (``AccessDenied.reason``)."""
+
+    UNKNOWN_ACTOR = "unknown_actor"
+    INACTIVE_ACTOR = "inactive_actor"
+    OUTSIDE_REGION = "outside_region"
+    REGION_REQUIRED = "region_required"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models import national_id
+from models.common import iso_date_text, plain_text
 from models.enums import PovertyStatus
 
 REQUIRED_COLUMNS = ("household_ref", "national_id", "name", "region_code", "poverty_status", "screened_on", "icd10")
@@ -20,7 +23,7 @@ OPTIONAL_COLUMNS = ("method",)
 class ScreeningRow(BaseModel):
     """One suspected condition found for one person at one screening."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(str_strip_whitespace=True, frozen=True, hide_input_in_errors=True)  # no identity
 
     line: int
     household_ref: str = Field(min_length=1, max_length=40)
@@ -31,6 +34,9 @@ class ScreeningRow(BaseModel):
     screened_on: date
     icd10: str = Field(min_length=3, max_length=16)
     method: str = Field(default="health_check", max_length=30)
+
+    _iso_date = field_validator("screened_on", mode="before")(iso_date_text)
+    _plain = field_validator("household_ref", "name", "method", mode="before")(plain_text)
 
     @field_validator("national_id")
     @classmethod
@@ -63,10 +69,42 @@ class ImportRejected(ValueError):
         self.errors = errors
 
 
+def _records(reader: csv.DictReader[str], errors: list[RowError]) -> Iterator[dict[str | Any, str | Any]]:
+    """The reader's records; a malformed one (an over-long field, a stray quote at the end) is a row error
+    and stops the reading: what follows cannot be lined up reliably."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append(RowError(reader.line_num, "file", f"malformed CSV: {exc}"))
+            return
+
+
+_REGION_SHAPE = re.compile(r"\d{6}")
+_ICD_SHAPE = re.compile(r"[A-Z](?=[0-9A-Z]*[0-9])[0-9A-Z]{2,3}(\.[0-9A-Z]{1,4})?")  # with a digit: not a name
+
+
+def _echo(value: str, shape: re.Pattern[str]) -> str:
+    """A rejected value is repeated only when it has the shape of its column: a name or an ID number in the
+    wrong column (columns swapped, a comma inside a name) is never echoed into the error."""
+    return value if shape.fullmatch(value) else "(value not shown)"
+
+
 def _pydantic_errors(line: int, exc: ValidationError) -> Iterable[RowError]:
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "row"
         yield RowError(line, field, err["msg"].removeprefix("Value error, "))
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 text of an uploaded file (a BOM is dropped later); anything else names the line it breaks on."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRejected([RowError(line, "file", "not UTF-8 text (save the CSV as UTF-8)")]) from None
 
 
 def parse_screenings(
@@ -76,14 +114,19 @@ def parse_screenings(
     known_icd10: Callable[[str], bool],
 ) -> list[ScreeningRow]:
     """Validate every row; raise ImportRejected listing all bad rows (header is line 1)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing_cols = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    # newline="": CR, LF and CRLF all end a line (files saved on any system), quoted line breaks stay
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ImportRejected([RowError(1, "file", f"malformed CSV header: {exc}")]) from None
+    missing_cols = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing_cols:
         raise ImportRejected([RowError(1, c, "column missing from header") for c in missing_cols])
     rows: list[ScreeningRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, ScreeningRow] = {}
-    for raw in reader:
+    for raw in _records(reader, errors):
         line = reader.line_num  # physical line (blank lines and quoted newlines counted)
         data = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(data.values()):
@@ -91,9 +134,9 @@ def parse_screenings(
         row_errors = [RowError(line, c, "missing") for c in REQUIRED_COLUMNS if not data.get(c)]
         region, icd = data.get("region_code", ""), data.get("icd10", "").upper()
         if region and not known_region(region):
-            row_errors.append(RowError(line, "region_code", f"unknown region {region}"))
+            row_errors.append(RowError(line, "region_code", f"unknown region {_echo(region, _REGION_SHAPE)}"))
         if icd and not known_icd10(icd):
-            row_errors.append(RowError(line, "icd10", f"unknown ICD-10 code {icd}"))
+            row_errors.append(RowError(line, "icd10", f"unknown ICD-10 code {_echo(icd, _ICD_SHAPE)}"))
         try:
             row = ScreeningRow(line=line, **{k: v for k, v in data.items() if v})
         except ValidationError as exc:
@@ -108,6 +151,8 @@ def parse_screenings(
                 RowError(line, "national_id", f"same person as line {earlier.line} with another region/household")
             )
         rows.append(row)
+    if not rows and not errors:
+        errors.append(RowError(max(reader.line_num, 1), "file", "no screening rows (only a header)"))
     if errors:
         raise ImportRejected(errors)
     return rows

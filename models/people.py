@@ -1,12 +1,12 @@
-"""Households and patients. Identity (national ID, name) lives only in ``patient``; everything else
-refers to the internal id."""
+"""Households and patients. Identity (national ID, name) lives only in ``patient``, and only protected:
+a keyed lookup hash and sealed values (``models.identity``); everything else refers to the internal id."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -38,6 +38,9 @@ class PatientBase(SQLModel):
 class PatientCreate(SQLModel):
     """What a coordinator types in; validated, never logged."""
 
+    # a validation error never repeats an ID or a name (SQLModelConfig extends ConfigDict but is not exported)
+    model_config = ConfigDict(hide_input_in_errors=True)  # type: ignore[assignment]
+
     household_ref: str = Field(min_length=1, max_length=40)
     national_id: str
     name: str = Field(min_length=1, max_length=60)
@@ -53,8 +56,9 @@ class PatientCreate(SQLModel):
 class Patient(PatientBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id", index=True)
-    national_id: str = Field(max_length=18, unique=True)
-    name: str = Field(max_length=60)
+    national_id_hash: str = Field(max_length=64, unique=True, description="HMAC-SHA256 of the ID number.")
+    national_id_sealed: str = Field(max_length=120, description="AES-256-GCM sealed ID number.")
+    name_sealed: str = Field(max_length=400, description="AES-256-GCM sealed name.")
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -1,5 +1,6 @@
 """Importing this module registers every table on ``SQLModel.metadata``."""
 
+from models.access import Actor
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
@@ -7,6 +8,7 @@ from models.people import ExternalStatus, Household, Patient
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
 __all__ = [
+    "Actor",
     "Case",
     "CaseTransition",
     "Condition",

@@ -62,6 +62,11 @@ def init_db(url: str | None = None) -> Engine:
     engine = get_engine(url)
     SQLModel.metadata.create_all(engine)
     install_guards(engine)
+    from tasks.access import sync_actors
+
+    with Session(engine) as session:
+        sync_actors(session)  # who may act where: config/data/actors.yaml
+        session.commit()
     return engine
 
 

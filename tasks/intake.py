@@ -15,15 +15,19 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from config.catalogue import load_regions
+from config.identity import identity_keys
 from config.logging import get_logger
 from models import national_id
+from models.access import Scope
 from models.catalogue import is_known_icd10
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.common import utcnow
 from models.enums import CaseState, ConditionStatus
 from models.events import Change, DomainEvent
-from models.intake import ScreeningRow, parse_screenings
+from models.identity import lookup_hash, protect
+from models.intake import ScreeningRow, decode_csv, parse_screenings
 from models.people import Household, Patient, PatientCreate
+from tasks.access import authorize_patient, authorize_region, authorize_rows, scope_of
 from tasks.db import session_scope
 from tasks.events import record
 from tasks.retry import RETRY
@@ -133,8 +137,21 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
     return {"screenings": len(visits), "cases": len(case_ids), "first_case_id": min(case_ids, default=0)}
 
 
-def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str) -> dict[str, int]:
-    """Insert everything for validated rows; returns counts. Existing people are reused (re-screening)."""
+def write_screenings(
+    session: Session, rows: Sequence[ScreeningRow], actor: str, scope: Scope | None = None
+) -> dict[str, int]:
+    """Insert everything for validated rows; returns counts. Existing people are reused (re-screening).
+    With the actor's ``scope``, every row's region and every existing person must be within it (checked
+    before anything is written; bulk callers without an actor pass none)."""
+    keys = identity_keys()
+    hash_of = {n: lookup_hash(keys, n) for n in {r.national_id for r in rows}}  # people are found by hash
+    ids = sorted(hash_of)
+    patients = _existing(session, col(Patient.id), col(Patient.national_id_hash), sorted(hash_of.values()))
+    if scope is not None:
+        regions: dict[str, int] = {}
+        for r in rows:
+            regions.setdefault(r.region_code, r.line)
+        authorize_rows(session, scope, regions, list(patients.values()))
     now = utcnow()
     refs = sorted({r.household_ref for r in rows})
     households = _existing(session, col(Household.id), col(Household.ref), refs)
@@ -150,14 +167,11 @@ def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str)
         if ref not in households
     ]
     households |= _insert_returning(session, Household, "ref", new_households)
-    ids = sorted({r.national_id for r in rows})
-    patients = _existing(session, col(Patient.id), col(Patient.national_id), ids)
     first_by_id = {r.national_id: r for r in reversed(rows)}
     new_patients = [
         {
             "household_id": households[first_by_id[n].household_ref],
-            "national_id": n,
-            "name": first_by_id[n].name,
+            **protect(keys, n, first_by_id[n].name),
             "region_code": first_by_id[n].region_code,
             "poverty_status": first_by_id[n].poverty_status,
             "sex": national_id.sex(n),
@@ -165,13 +179,13 @@ def write_screenings(session: Session, rows: Sequence[ScreeningRow], actor: str)
             "created_at": now,
         }
         for n in ids
-        if n not in patients
+        if hash_of[n] not in patients
     ]
-    patients |= _insert_returning(session, Patient, "national_id", new_patients)
+    patients |= _insert_returning(session, Patient, "national_id_hash", new_patients)
 
     opened = open_cases(
         session,
-        [Suspicion(patients[r.national_id], r.region_code, r.screened_on, r.method, r.icd10) for r in rows],
+        [Suspicion(patients[hash_of[r.national_id]], r.region_code, r.screened_on, r.method, r.icd10) for r in rows],
         actor,
     )
     return {"rows": len(rows), "new_households": len(new_households), "new_patients": len(new_patients), **opened}
@@ -193,17 +207,18 @@ class ImportReport(BaseModel):
 
 def parse_file(path: str) -> list[ScreeningRow]:
     """Read and validate a whole screening CSV against the regions and the ICD-10 rule."""
-    text = Path(path).read_text(encoding="utf-8")
+    text = decode_csv(Path(path).read_bytes())
     regions = load_regions()
     return parse_screenings(text, known_region=regions.is_known, known_icd10=is_known_icd10)
 
 
 @task(task_run_name="import-screenings", **RETRY)
 def import_screenings_file(csv_path: str, actor: str) -> ImportReport:
-    """All or nothing: any bad row rejects the whole file (ImportRejected lists line and field)."""
+    """All or nothing: any bad row rejects the whole file (ImportRejected lists line and field); a row
+    outside the actor's region rejects it too (AccessDenied naming the region and its first line)."""
     rows = parse_file(csv_path)
     with session_scope() as s:
-        counts = write_screenings(s, rows, actor)
+        counts = write_screenings(s, rows, actor, scope_of(s, actor))
     log.info("intake.imported", **counts)
     return ImportReport(**counts)
 
@@ -215,6 +230,7 @@ def screen_patient_task(patient_id: int, icd10: str, screened_on: date, method: 
     if not is_known_icd10(code):
         raise ValueError(f"icd10: unknown ICD-10 code {code}")
     with session_scope() as s:
+        authorize_patient(s, actor, patient_id)
         patient = s.get(Patient, patient_id)
         if patient is None:
             raise LookupError(f"patient_id: patient {patient_id} does not exist")
@@ -222,13 +238,18 @@ def screen_patient_task(patient_id: int, icd10: str, screened_on: date, method: 
     return ImportReport(rows=1, new_households=0, new_patients=0, **counts)
 
 
-def register_patient(person: PatientCreate) -> int:
-    """Identity enters here (CLI), never through a Prefect parameter. Returns the internal id."""
+def register_patient(person: PatientCreate, actor: str) -> int:
+    """Identity enters here (CLI), never through a Prefect parameter. Returns the internal id (also for a
+    person already registered, found by the lookup hash: then the actor must cover that patient's region)."""
     if not load_regions().is_known(person.region_code):
         raise ValueError(f"region_code: unknown region {person.region_code}")
+    keys = identity_keys()
     with session_scope() as s:
-        existing = s.execute(select(col(Patient.id)).where(col(Patient.national_id) == person.national_id)).scalar()
+        authorize_region(s, actor, person.region_code)
+        by_hash = col(Patient.national_id_hash) == lookup_hash(keys, person.national_id)
+        existing = s.execute(select(col(Patient.id)).where(by_hash)).scalar()
         if existing is not None:
+            authorize_patient(s, actor, int(existing))
             return int(existing)
         hh = s.execute(select(col(Household.id)).where(col(Household.ref) == person.household_ref)).scalar()
         if hh is None:
@@ -241,8 +262,7 @@ def register_patient(person: PatientCreate) -> int:
         assert hh is not None
         patient = Patient(
             household_id=hh,
-            national_id=person.national_id,
-            name=person.name,
+            **protect(keys, person.national_id, person.name),
             region_code=person.region_code,
             poverty_status=person.poverty_status,
             sex=national_id.sex(person.national_id),
@@ -251,6 +271,7 @@ def register_patient(person: PatientCreate) -> int:
         s.add(patient)
         s.flush()
         assert patient.id is not None
-        record(s, Change(DomainEvent.PATIENT_REGISTERED, "patient", (patient.id,), {"region_code": person.region_code}))
-        log.info("patient.registered", patient_id=patient.id, region_code=person.region_code)
+        payload = {"region_code": person.region_code, "actor": actor}
+        record(s, Change(DomainEvent.PATIENT_REGISTERED, "patient", (patient.id,), payload))
+        log.info("patient.registered", patient_id=patient.id, region_code=person.region_code, actor=actor)
         return patient.id

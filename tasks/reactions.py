@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from models.enums import CaseState, ReferralDirection
 from models.schemas import CaseOutcome
+from tasks.access import authorize_case
 from tasks.db import session_scope
 from tasks.referral import refer_many
 from tasks.retry import RETRY
@@ -21,6 +22,7 @@ def refer_if_triaged(case_id: int, referred_on: date, actor: str) -> CaseOutcome
     """Initial referral of a triaged case; any other state (already referred, closed, ...) is left alone."""
     with session_scope() as s:
         case = lock_case(s, case_id)
+        authorize_case(s, actor, case)
         current = CaseState(case.state)
         if current != CaseState.TRIAGED:
             return CaseOutcome(

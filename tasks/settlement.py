@@ -1,8 +1,9 @@
 """Persisted one-stop settlement of discharged cases, set-based per chunk and idempotent.
 
-Each episode settles once: episodes that already have a settlement are skipped, and UNIQUE(episode_id)
-in the database rejects a concurrent second attempt (the chunk rolls back and its retry skips it).
-Annual ledgers of the chunk's patients are locked (FOR UPDATE on PostgreSQL) while they are updated.
+Each episode settles once: a case is priced only by the call whose UPDATE moved it out of DISCHARGED
+(a concurrent attempt on the same case waits on the row and then moves nothing), and UNIQUE(episode_id)
+in the database is the last line of defence. Settlements of one patient are serialised by a lock on the
+patient row (taken in id order after the cases), so the annual ledgers they read are never stale.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
 from models.settlement.bill import Bill, BillError, LayerLine, PatientFacts, PriorUse
 from models.settlement.engine import settle
-from models.settlement.policy import PayerLayer
+from models.settlement.policy import PayerLayer, Policy
 from models.settlement.tables import PayerLedger, Settlement
+from tasks.access import authorize_case
 from tasks.bulkwrite import append_rows, gc_paused, id_in
 from tasks.db import session_scope
 from tasks.retry import RETRY_ON_CONFLICT
@@ -74,33 +76,13 @@ def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[
 
 
 def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
+    """Validate every pending bill, move the valid cases (the UPDATE row-locks them: a concurrent attempt
+    on the same case moves nothing), then lock the patients and price only the cases this call moved."""
     policies = load_policies()
-    rows = _pending(session, case_ids)
-    patients = sorted({r[2] for r in rows})
-    ledgers: dict[tuple[int, int, PayerLayer], PayerLedger] = {
-        (lg.patient_id, lg.year, PayerLayer(lg.layer)): lg
-        for lg in session.execute(
-            select(PayerLedger)
-            .where(id_in(session, col(PayerLedger.patient_id), patients))
-            .order_by(col(PayerLedger.id))
-            .with_for_update()
-        ).scalars()
-    }
-    new_ledgers: dict[tuple[int, int, PayerLayer], list[Any]] = {}
     held: dict[str, int] = {}
-    settlements: list[tuple[Any, ...]] = []
-    lines_by_episode: dict[int, list[LayerLine]] = {}
-    ok_cases: list[int] = []
-    now = utcnow()
-    for case_id, episode_id, patient_id, poverty, born, p_region, level, h_region, setting, on, total, oos, n in rows:
-        year = on.year
-        prior = {}
-        for layer in PayerLayer:
-            key = (patient_id, year, layer)
-            if key in ledgers:
-                prior[layer] = PriorUse.model_construct(paid=ledgers[key].paid, deductible=ledgers[key].deductible_used)
-            elif key in new_ledgers:
-                prior[layer] = PriorUse.model_construct(paid=new_ledgers[key][3], deductible=new_ledgers[key][4])
+    bills: dict[int, tuple[tuple[Any, ...], Bill, Policy]] = {}
+    for row in _pending(session, case_ids):
+        case_id, _, _, poverty, born, p_region, level, h_region, setting, on, total, oos, n = row
         try:
             bill = Bill.from_record(
                 region=p_region,
@@ -112,13 +94,38 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
                 total=total,
                 out_of_scope=oos,
                 sessions=n,
-                prior_paid=prior,
+                prior_paid={},
             )
-            statement, deltas = settle(bill, policies.in_force(p_region, on))
+            bills[case_id] = (row, bill, policies.in_force(p_region, on))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
-            continue
-        ok_cases.append(case_id)
+    now = utcnow()
+    moved = advance_many(
+        session,
+        list(bills),
+        CaseState.DISCHARGED,
+        CaseState.SETTLED,
+        actor=actor,
+        reason="one-stop settlement",
+        now=now,
+    )
+    moved_here = set(moved)  # priced in _pending's order: per patient, by discharge date
+    todo = [bill for case_id, bill in bills.items() if case_id in moved_here]
+    ledgers = _lock_ledgers(session, sorted({row[2] for row, _, _ in todo}))
+    new_ledgers: dict[tuple[int, int, PayerLayer], list[Any]] = {}
+    settlements: list[tuple[Any, ...]] = []
+    lines_by_episode: dict[int, list[LayerLine]] = {}
+    for row, unpriced, policy in todo:
+        case_id, episode_id, patient_id, on = row[0], row[1], row[2], row[9]
+        year = on.year
+        prior = {}
+        for layer in PayerLayer:
+            key = (patient_id, year, layer)
+            if key in ledgers:
+                prior[layer] = PriorUse.model_construct(paid=ledgers[key].paid, deductible=ledgers[key].deductible_used)
+            elif key in new_ledgers:
+                prior[layer] = PriorUse.model_construct(paid=new_ledgers[key][3], deductible=new_ledgers[key][4])
+        statement, deltas = settle(unpriced.model_copy(update={"prior_paid": prior}), policy)
         settlements.append(
             (
                 episode_id,
@@ -142,14 +149,41 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
                 ledgers[key].paid += d.paid
                 ledgers[key].deductible_used += d.deductible
             else:
-                row = new_ledgers.setdefault(key, [patient_id, year, d.layer, ZERO, ZERO])
-                row[3] += d.paid
-                row[4] += d.deductible
-    moved = advance_many(
-        session, ok_cases, CaseState.DISCHARGED, CaseState.SETTLED, actor=actor, reason="one-stop settlement", now=now
-    )
+                fresh = new_ledgers.setdefault(key, [patient_id, year, d.layer, ZERO, ZERO])
+                fresh[3] += d.paid
+                fresh[4] += d.deductible
     _write(session, settlements, lines_by_episode, list(new_ledgers.values()))
     return moved, held
+
+
+def _lock_ledgers(session: Session, patients: list[int]) -> dict[tuple[int, int, PayerLayer], PayerLedger]:
+    """Lock the patients (in id order, so concurrent chunks cannot deadlock), then read their ledgers.
+
+    Locking the patient row, not only its ledger rows, serialises every settlement of one patient even
+    before its first ledger row exists (two first bills would otherwise both start from zero). FOR NO KEY
+    UPDATE does not block inserts that merely reference the patient. SQLite has no row locks: there the
+    caller's UPDATE of the cases already holds the database's single write lock, so these reads see the
+    latest committed ledger and no other settlement can commit before this one.
+    """
+    if not patients:
+        return {}
+    if session.connection().dialect.name == "postgresql":
+        session.execute(
+            select(col(Patient.id))
+            .where(id_in(session, col(Patient.id), patients))
+            .order_by(col(Patient.id))
+            .with_for_update(key_share=True)
+        ).all()
+    return {
+        (lg.patient_id, lg.year, PayerLayer(lg.layer)): lg
+        for lg in session.execute(
+            select(PayerLedger)
+            .where(id_in(session, col(PayerLedger.patient_id), patients))
+            .order_by(col(PayerLedger.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
 
 
 def _write(
@@ -216,9 +250,11 @@ def settle_chunk(case_ids: list[int], actor: str) -> StepResult:
 
 @task(task_run_name="settle-case-{case_id}", **RETRY_ON_CONFLICT)
 def settle_case(case_id: int, actor: str) -> CaseOutcome:
-    """Settle the case's discharge; settling again returns the first settlement unchanged."""
+    """Settle the case's discharge; settling again returns the first settlement unchanged. An actor outside
+    the patient's region gets AccessDenied before anything is read or written."""
     with session_scope() as s:
         case = lock_case(s, case_id)
+        authorize_case(s, actor, case)
         moved, held = settle_many(s, [case_id], actor) if case.state == CaseState.DISCHARGED else ([], {})
         s.flush()
         s.refresh(case)

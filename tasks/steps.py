@@ -1,5 +1,6 @@
 """Prefect tasks for one case at a time (coordinator actions). Each opens its own session, locks the
-case, and is idempotent: asking for the state the case is already in changes nothing."""
+case, checks that the actor's region covers the case's patient (AccessDenied before anything is written),
+and is idempotent: asking for the state the case is already in changes nothing."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from prefect import task
 from sqlmodel import Session
 
 from models.catalogue import is_known_icd10
+from models.clinical import Case
 from models.enums import CaseState, ReferralDirection
 from models.pathway import IllegalTransition, check_transition
 from models.schemas import CaseOutcome
 from models.settlement.bill import BillError, parse_money
+from tasks.access import authorize_case
 from tasks.db import session_scope
 from tasks.diagnosis import confirm_many
 from tasks.referral import refer_many
@@ -24,11 +27,23 @@ from tasks.treatment import Discharge, admit_many, discharge_many, record_follow
 from tasks.triage import triage_many
 
 
-def run_step(
-    session: Session, case_id: int, from_state: CaseState, to_state: CaseState, apply: Callable[[], object]
-) -> CaseOutcome:
-    """Lock, check the move against the state machine, apply it with the set-based function."""
+def lock_for(session: Session, case_id: int, actor: str) -> Case:
+    """The case, row-locked, once the actor is allowed to act on it."""
     case = lock_case(session, case_id)
+    authorize_case(session, actor, case)
+    return case
+
+
+def run_step(
+    session: Session,
+    case_id: int,
+    actor: str,
+    from_state: CaseState,
+    to_state: CaseState,
+    apply: Callable[[], object],
+) -> CaseOutcome:
+    """Lock, check the actor and the move against the state machine, apply it with the set-based function."""
+    case = lock_for(session, case_id, actor)
     current = CaseState(case.state)
     if current == to_state:
         return CaseOutcome(case_id=case_id, state=current, changed=False, reason="already done")
@@ -57,6 +72,7 @@ def confirm_case(case_id: int, confirmed_on: date, icd10: str, actor: str) -> Ca
         return run_step(
             s,
             case_id,
+            actor,
             CaseState.SCREENED,
             CaseState.CONFIRMED,
             lambda: confirm_many(s, [case_id], confirmed_on, actor, code or None),
@@ -68,7 +84,7 @@ def triage_case(case_id: int, on_date: date, actor: str) -> CaseOutcome:
     """Triage by the catalogue; a disease outside it stays confirmed with reason not_in_catalogue."""
     with session_scope() as s:
         outcome = run_step(
-            s, case_id, CaseState.CONFIRMED, CaseState.TRIAGED, lambda: triage_many(s, [case_id], on_date, actor)
+            s, case_id, actor, CaseState.CONFIRMED, CaseState.TRIAGED, lambda: triage_many(s, [case_id], on_date, actor)
         )
     return outcome
 
@@ -77,7 +93,7 @@ def triage_case(case_id: int, on_date: date, actor: str) -> CaseOutcome:
 def refer_case(case_id: int, referred_on: date, urgent: bool, direction: ReferralDirection, actor: str) -> CaseOutcome:
     """Initial, up (上转) or down (下转) referral to a designated hospital with capacity."""
     with session_scope() as s:
-        case = lock_case(s, case_id)
+        case = lock_for(s, case_id, actor)
         current = CaseState(case.state)
         check_transition(current, CaseState.REFERRED)
         moved, held = refer_many(
@@ -105,7 +121,12 @@ def refer_case(case_id: int, referred_on: date, urgent: bool, direction: Referra
 def admit_case(case_id: int, admitted_on: date, actor: str) -> CaseOutcome:
     with session_scope() as s:
         return run_step(
-            s, case_id, CaseState.REFERRED, CaseState.IN_TREATMENT, lambda: admit_many(s, [case_id], admitted_on, actor)
+            s,
+            case_id,
+            actor,
+            CaseState.REFERRED,
+            CaseState.IN_TREATMENT,
+            lambda: admit_many(s, [case_id], admitted_on, actor),
         )
 
 
@@ -121,12 +142,12 @@ def discharge_case(
     bill = Discharge(case_id, discharged_on, total, oos, sessions)
     with session_scope() as s:
         return run_step(
-            s, case_id, CaseState.IN_TREATMENT, CaseState.DISCHARGED, lambda: discharge_many(s, [bill], actor)
+            s, case_id, actor, CaseState.IN_TREATMENT, CaseState.DISCHARGED, lambda: discharge_many(s, [bill], actor)
         )
 
 
 @task(task_run_name="follow-up-case-{case_id}", **RETRY)
 def follow_up_case(case_id: int, followed_on: date, outcome: str, actor: str) -> int:
     with session_scope() as s:
-        lock_case(s, case_id)
+        lock_for(s, case_id, actor)
         return record_follow_ups(s, [case_id], followed_on, actor, outcome)

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models.common import iso_date_text
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
 from models.settlement.policy import PayerLayer
 
@@ -19,10 +20,12 @@ class BillError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.reason = message
 
 
 _FEN = Decimal("0.01")
 _LEVELS = frozenset(HospitalLevel)
+MAX_AMOUNT = Decimal("9999999999999999.99")  # what a NUMERIC(18,2) money column holds
 
 
 def parse_money(value: Any, field: str) -> Decimal:
@@ -37,9 +40,18 @@ def parse_money(value: Any, field: str) -> Decimal:
         raise BillError(field, "must be finite")
     if amount < 0:
         raise BillError(field, "must not be negative")
+    if amount > MAX_AMOUNT:
+        raise BillError(field, f"too large (at most {MAX_AMOUNT})")
     if amount != amount.quantize(Decimal("0.01")):
         raise BillError(field, "more than 2 decimal places (fen)")
     return amount.quantize(Decimal("0.01"))
+
+
+def _no_bool(value: Any) -> Any:
+    """JSON true/false is not a count (pydantic would read it as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    return value
 
 
 class PatientFacts(BaseModel):
@@ -48,6 +60,11 @@ class PatientFacts(BaseModel):
     poverty_status: PovertyStatus
     age: int = Field(ge=0, le=130)
     groups: frozenset[str] = frozenset()
+
+    @field_validator("age", mode="before")
+    @classmethod
+    def _not_bool(cls, v: Any) -> Any:
+        return _no_bool(v)
 
 
 class PriorUse(BaseModel):
@@ -67,7 +84,7 @@ class PriorUse(BaseModel):
 class Bill(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    region: str = Field(pattern=r"^\d{6}$")
+    region: str = Field(pattern=r"^[0-9]{6}$")
     service_date: date
     setting: CareSetting
     hospital_level: HospitalLevel
@@ -82,6 +99,13 @@ class Bill(BaseModel):
     @classmethod
     def _money(cls, v: Any, info: Any) -> Decimal:
         return parse_money(v, info.field_name)
+
+    _iso_date = field_validator("service_date", mode="before")(iso_date_text)
+
+    @field_validator("sessions", mode="before")
+    @classmethod
+    def _not_bool(cls, v: Any) -> Any:
+        return _no_bool(v)
 
     @model_validator(mode="after")
     def _scope(self) -> Bill:
@@ -143,9 +167,9 @@ def parse_bill(data: dict[str, Any]) -> Bill:
     except ValidationError as exc:
         err = exc.errors()[0]
         cause = err.get("ctx", {}).get("error")
-        if isinstance(cause, BillError):
-            raise cause from None
         field = ".".join(str(p) for p in err["loc"]) or "bill"
+        if isinstance(cause, BillError):  # raised by a validator: keep its reason, name the full path
+            raise BillError(field if err["loc"] else cause.field, cause.reason) from None
         raise BillError(field, err["msg"].removeprefix("Value error, ")) from None
 
 

@@ -118,3 +118,9 @@ class Policy(BaseModel):
 
     def in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """Every population group a rule or bonus of this policy looks at."""
+        matches = [r.when for lp in self.layers for r in lp.rules] + [b.when for lp in self.layers for b in lp.bonuses]
+        return frozenset(g for m in matches for g in (m.groups_any or ()))

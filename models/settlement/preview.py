@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from models.settlement.bill import parse_bill
+from models.settlement.bill import BillError, parse_bill
 from models.settlement.engine import settle
 from models.settlement.policy import Policy
 
@@ -12,9 +12,15 @@ from models.settlement.policy import Policy
 class Policies(Protocol):
     def in_force(self, region: str, on: Any) -> Policy: ...
 
+    def known_groups(self) -> frozenset[str]: ...
+
 
 def preview(bill_json: dict[str, Any], policies: Policies) -> dict[str, Any]:
     bill = parse_bill(bill_json)
+    unknown = sorted(bill.patient.groups - policies.known_groups())
+    if unknown:
+        known = ", ".join(sorted(policies.known_groups()))
+        raise BillError("patient.groups", f"unknown group {unknown[0]!r} (known: {known})")
     policy = policies.in_force(bill.region, bill.service_date)
     statement, _ = settle(bill, policy)
     return {

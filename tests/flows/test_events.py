@@ -120,12 +120,12 @@ async def _scenario(tmp_path: Path, deployments: list[Any]) -> None:
     serving = asyncio.create_task(runner.start())
     try:
         await asyncio.sleep(2)  # the runner registered its deployments (and their triggers)
-        confirm_case.fn(case_id, date(2017, 5, 10), "", "c-9")
-        triage_case.fn(case_id, date(2017, 5, 10), "c-9")  # commit → case.triaged → refer-triaged
+        confirm_case.fn(case_id, date(2017, 5, 10), "", "xinping-coordinator")
+        triage_case.fn(case_id, date(2017, 5, 10), "xinping-coordinator")  # commit → case.triaged → refer-triaged
         await _until(lambda: _state(case_id) == CaseState.REFERRED, "the triggered referral")
 
-        admit_case.fn(case_id, date(2017, 5, 12), "c-9")
-        discharge_case.fn(case_id, date(2017, 5, 20), Decimal("38734.00"), Decimal("733.00"), 0, "c-9")
+        admit_case.fn(case_id, date(2017, 5, 12), "xinping-coordinator")
+        discharge_case.fn(case_id, date(2017, 5, 20), Decimal("38734.00"), Decimal("733.00"), 0, "xinping-coordinator")
         await _until(lambda: _state(case_id) == CaseState.SETTLED, "the triggered settlement")
         assert _settlements(case_id) == 1
 

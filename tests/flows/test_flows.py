@@ -27,22 +27,22 @@ def test_coordinator_flows_drive_one_case(tmp_path: Path, db_url: str) -> None:
     nid = national_id.make("530427", date(1955, 1, 9), 3)
     csv = tmp_path / "s.csv"
     csv.write_text(HEADER + f"H7,{nid},王五,530427,registered_poor,2017-05-02,N18.5\n", encoding="utf-8")
-    report = asyncio.run(import_screenings(str(csv), "c-9"))
+    report = asyncio.run(import_screenings(str(csv), "xinping-coordinator"))
     case_id = report.first_case_id
-    outcome = asyncio.run(confirm_diagnosis(case_id, date(2017, 5, 10), "", "c-9"))
+    outcome = asyncio.run(confirm_diagnosis(case_id, date(2017, 5, 10), "", "xinping-coordinator"))
     assert (outcome.state, outcome.changed) == (CaseState.TRIAGED, True)
-    referred = asyncio.run(refer(case_id, date(2017, 5, 11), False, actor="c-9"))
+    referred = asyncio.run(refer(case_id, date(2017, 5, 11), False, actor="xinping-coordinator"))
     assert referred.state == CaseState.REFERRED and referred.hospital_id is not None
-    assert asyncio.run(admit(case_id, date(2017, 5, 12), "c-9")).state == CaseState.IN_TREATMENT
+    assert asyncio.run(admit(case_id, date(2017, 5, 12), "xinping-coordinator")).state == CaseState.IN_TREATMENT
     with pytest.raises(IllegalTransition, match="in_treatment -> confirmed"):
-        asyncio.run(confirm_diagnosis(case_id, date(2017, 5, 10), "", "c-9"))
+        asyncio.run(confirm_diagnosis(case_id, date(2017, 5, 10), "", "xinping-coordinator"))
 
 
 def test_import_flow_rejects_bad_file(tmp_path: Path, db_url: str) -> None:
     csv = tmp_path / "bad.csv"
     csv.write_text(HEADER + "H1,123,x,520527,general,2017-05-02,I10\n", encoding="utf-8")
     with pytest.raises(ImportRejected, match="line 2: national_id"):
-        asyncio.run(import_screenings(str(csv), "c-9"))
+        asyncio.run(import_screenings(str(csv), "xinping-coordinator"))
 
 
 def test_nightly_flow_runs_once_per_night_and_publishes_a_summary(db_url: str) -> None:

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from config.identity import identity_keys
 from models.care import Hospital
 from models.clinical import Screening
 from models.enums import HospitalLevel, PovertyStatus
+from models.identity import protect
 from models.people import Household, Patient
 from models.settlement.policy import PayerLayer
 from models.settlement.tables import PayerLedger
@@ -30,8 +32,7 @@ def _patient() -> int:
         s.flush()
         p = Patient(
             household_id=hh.id or 0,
-            national_id="X",
-            name="n",
+            **protect(identity_keys(), "X", "n"),
             region_code="520527",
             poverty_status=PovertyStatus.GENERAL,
             sex="F",

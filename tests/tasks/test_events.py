@@ -33,7 +33,7 @@ def test_committed_move_emits_after_commit(tmp_path: Path, db_url: str, captured
     case_id, _ = import_one_patient(tmp_path, "N18.5")
     assert [e.event for e in captured] == ["patient.screened"]
     captured.clear()
-    confirm_case.fn(case_id, date(2017, 5, 10), "", "c-9")
+    confirm_case.fn(case_id, date(2017, 5, 10), "", "xinping-coordinator")
     assert [(e.event, e.payload["ids"], e.payload["on"]) for e in captured] == [
         ("case.confirmed", [case_id], "2017-05-10")
     ]

@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from bench.cohort import build_cohort
+from config.identity import identity_keys
 from config.settings import get_settings
 from models.care import FamilyDoctorContract, FollowUp, Hospital, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
 from models.enums import CaseState, PovertyStatus
 from models.findings import Finding, NightlyChunk
+from models.identity import protect
 from models.people import ExternalStatus, Household, Patient
 from models.settlement.tables import Settlement
 from tasks import nightly
@@ -46,7 +48,7 @@ class World:
             self.s.add(hh)
             self.s.flush()
             self.households[hh_name] = hh.id
-        p = Patient(household_id=self.households[hh_name], national_id=f"ID-{name}", name=name,
+        p = Patient(household_id=self.households[hh_name], **protect(identity_keys(), f"ID-{name}", name),
                     region_code="520527", poverty_status=status, sex="F", birth_date=date(1950, 1, 1))  # fmt: skip
         self.s.add(p)
         self.s.flush()

@@ -53,7 +53,7 @@ def load_county(tmp_path: Path, url: str) -> list[int]:
         f"H1,{A},张三,520527,destitute,2017-03-01,S72.0\n"  # outside the catalogue
         f"H2,{B},李四,520527,registered_poor,2017-03-02,Q21.0\n"
     )
-    import_screenings_file.fn(write_csv(tmp_path, body), "c-1")
+    import_screenings_file.fn(write_csv(tmp_path, body), "coordinator")
     with session_scope(url) as s:
         sync_hospitals(s)
         return list(s.execute(select(Case.id).order_by(Case.id)).scalars())
@@ -64,7 +64,7 @@ def test_bad_rows_write_nothing(tmp_path: Path, db_url: str) -> None:
     if B.endswith("0"):
         body = body.replace(f"{B[:17]}0", f"{B[:17]}1")
     with pytest.raises(ImportRejected) as err:
-        import_screenings_file.fn(write_csv(tmp_path, body), "c-1")
+        import_screenings_file.fn(write_csv(tmp_path, body), "coordinator")
     assert [(e.line, e.field) for e in err.value.errors] == [(3, "national_id")]
     assert [count(db_url, t) for t in ("household", "patient", "screening", "condition", "case")] == [0, 0, 0, 0, 0]
 
@@ -73,21 +73,21 @@ def test_pathway_from_screening_to_discharge(tmp_path: Path, db_url: str) -> Non
     ids = load_county(tmp_path, db_url)
     assert count(db_url, "patient") == 2 and count(db_url, "household") == 2
     with session_scope(db_url) as s:
-        assert confirm_many(s, ids, ON, "c-1") == ids
-        moved, held = triage_many(s, ids, ON, "c-1")
+        assert confirm_many(s, ids, ON, "coordinator") == ids
+        moved, held = triage_many(s, ids, ON, "coordinator")
     assert len(moved) == 2 and held == {"not_in_catalogue": 1, "duplicate": 1}
     with session_scope(db_url) as s:
         states = dict(s.execute(select(Case.id, Case.state)).tuples().all())
         reasons = dict(s.execute(select(Case.id, Case.state_reason)).tuples().all())
         assert [states[i] for i in ids] == ["triaged", "closed", "confirmed", "triaged"]
         assert reasons[ids[2]] == "not_in_catalogue"
-        moved, held = refer_many(s, ids, ON, "c-1", urgent={ids[3]})
+        moved, held = refer_many(s, ids, ON, "coordinator", urgent={ids[3]})
         assert len(moved) == 2 and held == {}
         child = s.get(Case, ids[3])
         assert child is not None and child.green_channel
-        assert admit_many(s, ids, ON, "c-1") == [ids[0], ids[3]]
+        assert admit_many(s, ids, ON, "coordinator") == [ids[0], ids[3]]
         bill = Discharge(ids[0], date(2017, 4, 20), Decimal("39467.00"), Decimal("733.00"))
-        assert discharge_many(s, [bill], "c-1") == [ids[0]]
+        assert discharge_many(s, [bill], "coordinator") == [ids[0]]
     with session_scope(db_url) as s:
         ep = s.execute(select(TreatmentEpisode).where(TreatmentEpisode.case_id == ids[0])).scalar_one()
         assert (ep.total_cost, ep.out_of_scope, ep.discharged_on) == (
@@ -120,11 +120,11 @@ def test_pathway_from_screening_to_discharge(tmp_path: Path, db_url: str) -> Non
 def test_rerun_changes_nothing(tmp_path: Path, db_url: str) -> None:
     ids = load_county(tmp_path, db_url)
     with session_scope(db_url) as s:
-        confirm_many(s, ids, ON, "c-1")
+        confirm_many(s, ids, ON, "coordinator")
     before = count(db_url, "case_transition")
     with session_scope(db_url) as s:
-        assert confirm_many(s, ids, ON, "c-1") == []
-        assert advance_many(s, ids, CaseState.SCREENED, CaseState.CONFIRMED, actor="c-1", reason="again") == []
+        assert confirm_many(s, ids, ON, "coordinator") == []
+        assert advance_many(s, ids, CaseState.SCREENED, CaseState.CONFIRMED, actor="coordinator", reason="again") == []
     assert count(db_url, "case_transition") == before
 
 
@@ -138,13 +138,13 @@ def test_audit_is_append_only(tmp_path: Path, db_url: str) -> None:
 def test_single_step_raises_naming_states_and_is_idempotent(tmp_path: Path, db_url: str) -> None:
     ids = load_county(tmp_path, db_url)
     with pytest.raises(IllegalTransition, match="screened -> discharged"):
-        discharge_case.fn(ids[0], date(2017, 4, 2), Decimal("1.00"), Decimal("0"), 0, "c-1")
+        discharge_case.fn(ids[0], date(2017, 4, 2), Decimal("1.00"), Decimal("0"), 0, "coordinator")
     with session_scope(db_url) as s:
-        confirm_many(s, ids, ON, "c-1")
-        triage_many(s, ids, ON, "c-1")
-        refer_many(s, ids, ON, "c-1")
-    first = admit_case.fn(ids[0], ON, "c-1")
-    again = admit_case.fn(ids[0], ON, "c-1")
+        confirm_many(s, ids, ON, "coordinator")
+        triage_many(s, ids, ON, "coordinator")
+        refer_many(s, ids, ON, "coordinator")
+    first = admit_case.fn(ids[0], ON, "coordinator")
+    again = admit_case.fn(ids[0], ON, "coordinator")
     assert (first.changed, first.state, again.changed, again.state) == (True, "in_treatment", False, "in_treatment")
     assert count(db_url, "treatment_episode") == 1
 
@@ -154,9 +154,9 @@ def test_money_round_trips_exactly_on_postgres(tmp_path: Path, pg_url: str) -> N
     ids = load_county(tmp_path, pg_url)
     with session_scope(pg_url) as s:
         for step in (confirm_many, triage_many, refer_many):
-            step(s, ids, ON, "c-1")  # type: ignore[operator]
-        admit_many(s, ids, ON, "c-1")
-        discharge_many(s, [Discharge(ids[0], ON, Decimal("114634.48"), Decimal("2987.41"))], "c-1")
+            step(s, ids, ON, "coordinator")  # type: ignore[operator]
+        admit_many(s, ids, ON, "coordinator")
+        discharge_many(s, [Discharge(ids[0], ON, Decimal("114634.48"), Decimal("2987.41"))], "coordinator")
     with session_scope(pg_url) as s:
         ep = s.execute(select(TreatmentEpisode).where(TreatmentEpisode.case_id == ids[0])).scalar_one()
         assert (ep.total_cost - ep.out_of_scope) == Decimal("111647.07")
@@ -179,6 +179,6 @@ def test_discharge_rejects_bad_amounts_and_writes_nothing(
     ids = load_county(tmp_path, db_url)
     before = count(db_url, "case_transition")
     with pytest.raises(BillError) as err:
-        discharge_case.fn(ids[0], date(2017, 4, 2), total, oos, sessions, "c-1")
+        discharge_case.fn(ids[0], date(2017, 4, 2), total, oos, sessions, "coordinator")
     assert err.value.field == field
     assert count(db_url, "case_transition") == before

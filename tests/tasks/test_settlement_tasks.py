@@ -31,11 +31,11 @@ def discharged_case(tmp_path: Path, url: str, poverty: str, bills: list[tuple[st
     codes = ["S72.0", "I63.9", "A15.0"][: len(bills)]
     body = "".join(f"H1,{nid},贺某,520527,{poverty},2017-02-01,{c}\n" for c in codes)
     (tmp_path / "s.csv").write_text(HEADER + body, encoding="utf-8")
-    import_screenings_file.fn(str(tmp_path / "s.csv"), "c-1")
+    import_screenings_file.fn(str(tmp_path / "s.csv"), "coordinator")
     with session_scope(url) as s:
         sync_hospitals(s)
         ids = list(s.execute(select(Case.id).order_by(Case.id)).scalars())
-        confirm_many(s, ids, ON, "c-1")
+        confirm_many(s, ids, ON, "coordinator")
         s.execute(Case.__table__.update().values(disease_code=None))  # type: ignore[attr-defined]
     with session_scope(url) as s:
         for cid, code in zip(ids, ["stroke_sequelae", "tuberculosis", "hypertension"], strict=False):
@@ -46,23 +46,23 @@ def discharged_case(tmp_path: Path, url: str, poverty: str, bills: list[tuple[st
                     state="triaged", disease_code=code, category="long_term"
                 )
             )
-        refer_many(s, ids, ON, "c-1")
-        admit_many(s, ids, ON, "c-1")
+        refer_many(s, ids, ON, "coordinator")
+        admit_many(s, ids, ON, "coordinator")
         discharge_many(
             s,
             [
                 Discharge(cid, date(2017, 3, 10 + i), Decimal(t), Decimal(o))
                 for i, (cid, (t, o)) in enumerate(zip(ids, bills, strict=True))
             ],
-            "c-1",
+            "coordinator",
         )
     return ids
 
 
 def _run(tmp_path: Path, url: str) -> None:
     ids = discharged_case(tmp_path, url, "destitute", [("39467.00", "733.00")])
-    first = settle_case.fn(ids[0], "c-1")
-    again = settle_case.fn(ids[0], "c-1")
+    first = settle_case.fn(ids[0], "coordinator")
+    again = settle_case.fn(ids[0], "coordinator")
     assert (first.changed, first.state, again.changed, again.state) == (True, "settled", False, "settled")
     with session_scope(url) as s:
         st = s.execute(select(Settlement)).scalar_one()
@@ -90,7 +90,7 @@ def _annual(tmp_path: Path, url: str) -> None:
     """Two bills of a minimum-living patient in one year: the 3,000 critical-illness threshold is used once."""
     ids = discharged_case(tmp_path, url, "minimum_living", [("20000.00", "0"), ("20000.00", "0")])
     with session_scope(url) as s:
-        moved, held = settle_many(s, ids, "c-1")
+        moved, held = settle_many(s, ids, "coordinator")
     assert (len(moved), held) == (2, {})
     with session_scope(url) as s:
         ledger = {lg.layer: (lg.paid, lg.deductible_used) for lg in s.execute(select(PayerLedger)).scalars()}
@@ -111,7 +111,7 @@ def _annual(tmp_path: Path, url: str) -> None:
                 )
             )
     with session_scope(url) as s:
-        assert settle_many(s, ids, "c-1") == ([], {})
+        assert settle_many(s, ids, "coordinator") == ([], {})
 
 
 def test_annual_ledger_and_db_uniqueness_sqlite(tmp_path: Path, db_url: str) -> None:

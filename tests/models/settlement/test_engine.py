@@ -237,7 +237,7 @@ def test_flag_when_in_county_inpatient_self_pay_over_10pct() -> None:
         pytest.param(bill(out_of_scope="20000"), "out_of_scope", id="out of scope greater than total"),
         pytest.param(bill(hospital_level="level9"), "hospital_level", id="unknown hospital level"),
         pytest.param(bill(service_date="2015-01-01"), "service_date", id="no policy in force for the date"),
-        pytest.param(bill(region="150902"), "service_date", id="no policy for the region"),
+        pytest.param(bill(region="150902"), "region", id="no policy for the region"),
         pytest.param(bill(setting="home"), "setting", id="unknown setting"),
     ],
 )

@@ -1,0 +1,93 @@
+"""Validated CLI parameters. A bad value stops the command before any flow runs: click prints
+``Invalid value for 'NAME': reason`` naming the parameter and exits with status 2. Identity values are
+never repeated in the message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from models import national_id
+from models.catalogue import is_known_icd10
+from models.common import iso_date_text, plain_text
+from models.settlement.bill import BillError, parse_money
+
+MAX_INT = 2_147_483_647  # the database's INTEGER columns (ids, session counts)
+
+
+def _date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(iso_date_text(value)).isoformat()
+    except ValueError:
+        raise typer.BadParameter("not a real date written YYYY-MM-DD") from None
+
+
+def _amount(value: str) -> str:
+    try:
+        return str(parse_money(value, "amount"))
+    except BillError as exc:
+        raise typer.BadParameter(f"{exc.reason} (yuan, e.g. 38734.00)") from None
+
+
+def _icd10(value: str) -> str:
+    code = value.strip().upper()
+    if code and not is_known_icd10(code):
+        raise typer.BadParameter("not a known ICD-10 code (e.g. I10, Q21.0)")
+    return code
+
+
+def _region(value: str | None) -> str | None:
+    from config.catalogue import load_regions
+
+    if value is not None and not load_regions().is_known(value.strip()):
+        raise typer.BadParameter("unknown region code (6 digits, listed in config/data/regions.yaml)")
+    return None if value is None else value.strip()
+
+
+def _text(limit: int) -> Callable[[str | None], str | None]:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            plain_text(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        if not 1 <= len(value.strip()) <= limit:
+            raise typer.BadParameter(f"must be 1 to {limit} characters")
+        return value.strip()
+
+    return check
+
+
+def _national_id(value: str) -> str:
+    try:
+        return national_id.normalise(value)
+    except national_id.NationalIdError as exc:
+        raise typer.BadParameter(str(exc)) from None  # the message never repeats the number
+
+
+Id = Annotated[int, typer.Argument(min=1, max=MAX_INT, help="Internal id.")]
+Day = Annotated[str, typer.Argument(callback=_date, help="Date, YYYY-MM-DD.")]
+Amount = Annotated[str, typer.Argument(callback=_amount, help="Yuan, at most 2 decimals.")]
+AmountOpt = Annotated[str, typer.Option(callback=_amount, help="Yuan, at most 2 decimals.")]
+Sessions = Annotated[int, typer.Option(min=0, max=MAX_INT)]
+Icd10 = Annotated[str, typer.Argument(callback=_icd10, help="ICD-10 code.")]
+Icd10Opt = Annotated[str, typer.Option(callback=_icd10, help="Corrected ICD-10 code (optional).")]
+Region = Annotated[str, typer.Option(callback=_region, help="6-digit region code.")]
+OptRegion = Annotated[str | None, typer.Option(callback=_region, help="Only this 6-digit region code.")]
+DayOpt = Annotated[str, typer.Option(callback=_date, help="Date, YYYY-MM-DD.")]
+OptDay = Annotated[
+    str | None, typer.Option(callback=_date, help="Date, YYYY-MM-DD; default: today in DABING_TIMEZONE.")
+]
+Actor = Annotated[str, typer.Option(callback=_text(60), help="Internal id of the coordinator acting.")]
+Outcome = Annotated[str, typer.Option(callback=_text(40), help="Follow-up outcome, e.g. stable.")]
+HouseholdRef = Annotated[str, typer.Option(callback=_text(40))]
+Name = Annotated[str, typer.Option(prompt=True, callback=_text(60))]
+NationalId = Annotated[str, typer.Option(prompt=True, hide_input=True, callback=_national_id)]
+InputFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]

@@ -1,0 +1,159 @@
+"""Identity at rest and in text (pure: keys are passed in, nothing is read from settings here).
+
+A patient's national ID number is stored twice, never in clear:
+
+- ``national_id_hash``: HMAC-SHA256 of the normalised number under a secret *lookup* key (64 hex
+  characters, unique). Intake finds an already registered person by it (dedup); without the key nobody
+  can test guesses against it (a plain SHA-256 of an 18-character ID with a date and a region inside
+  would be brute-forced in minutes).
+- ``national_id_sealed`` / ``name_sealed``: AES-256-GCM of the number and the name under a separate
+  *sealing* key, random 96-bit nonce per value, the column's purpose as associated data (a sealed name
+  pasted into the national-ID column does not open). Only the FHIR export opens the number.
+
+Both keys are derived from one secret (``DABING_IDENTITY_KEY``) with HKDF-SHA256, once per process:
+a per-row KDF would make the 1M-patient bench build minutes slower for nothing (the secret is a random key,
+not a password). ``mask_text`` is the text side: what logs and error messages run through.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypedDict
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+TOKEN_VERSION = "v1"
+_NONCE = 12
+MIN_SECRET_LENGTH = 16
+
+
+class Purpose(StrEnum):
+    """What a sealed value is (bound to the ciphertext as associated data)."""
+
+    NATIONAL_ID = "national_id"
+    NAME = "name"
+
+
+class IdentityKeyError(ValueError):
+    """A sealed value cannot be opened (another key, or a damaged value). Never repeats the value."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityKeys:
+    key_id: str  # first 8 hex characters of a hash of the lookup key: tells two keys apart, reveals nothing
+    lookup: bytes
+    sealing: AESGCM
+
+
+def derive_keys(secret: str) -> IdentityKeys:
+    """The lookup (HMAC) key and the sealing (AES-256-GCM) key, derived apart from one secret."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise IdentityKeyError(f"identity key: must be at least {MIN_SECRET_LENGTH} characters")
+
+    def part(info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dabing-identity", info=info).derive(secret.encode())
+
+    lookup = part(b"lookup-hmac-sha256")
+    return IdentityKeys(hashlib.sha256(lookup).hexdigest()[:8], lookup, AESGCM(part(b"seal-aes256gcm")))
+
+
+def lookup_hash(keys: IdentityKeys, national_id: str) -> str:
+    """HMAC-SHA256 (hex) of a normalised national ID number: the lookup and uniqueness key."""
+    return hmac.new(keys.lookup, national_id.encode(), hashlib.sha256).hexdigest()
+
+
+def seal(keys: IdentityKeys, purpose: Purpose, value: str) -> str:
+    """``v1.<base64url(nonce + ciphertext + tag)>``."""
+    nonce = os.urandom(_NONCE)
+    blob = nonce + keys.sealing.encrypt(nonce, value.encode(), purpose.value.encode())
+    return f"{TOKEN_VERSION}.{base64.urlsafe_b64encode(blob).decode()}"
+
+
+def unseal(keys: IdentityKeys, purpose: Purpose, token: str) -> str:
+    version, _, body = token.partition(".")
+    if version != TOKEN_VERSION:
+        raise IdentityKeyError(f"{purpose}: not a sealed value")
+    try:
+        blob = base64.urlsafe_b64decode(body.encode())
+        return keys.sealing.decrypt(blob[:_NONCE], blob[_NONCE:], purpose.value.encode()).decode()
+    except (InvalidTag, ValueError):
+        raise IdentityKeyError(
+            f"{purpose}: cannot be opened with this DABING_IDENTITY_KEY (key id {keys.key_id}); "
+            "was the database written under another key?"
+        ) from None
+
+
+class ProtectedIdentity(TypedDict):
+    national_id_hash: str
+    national_id_sealed: str
+    name_sealed: str
+
+
+def protect(keys: IdentityKeys, national_id: str, name: str) -> ProtectedIdentity:
+    """The patient columns that hold a person's identity (national ID already normalised)."""
+    return {
+        "national_id_hash": lookup_hash(keys, national_id),
+        "national_id_sealed": seal(keys, Purpose.NATIONAL_ID, national_id),
+        "name_sealed": seal(keys, Purpose.NAME, name),
+    }
+
+
+# --- masking in text --------------------------------------------------------------------------------
+
+ID_MASK = "[national-id]"
+NAME_MASK = "[name]"
+#: Keys whose value is identity wherever they appear (log fields, nested dicts, ``key=value`` text).
+NAME_KEYS = frozenset({"name", "patient_name", "person_name", "full_name", "xingming"})
+ID_KEYS = frozenset({"national_id", "id_number", "id_card", "nid", "national_id_number", "sfzh"})
+IDENTITY_KEYS = NAME_KEYS | ID_KEYS
+
+_ID_SHAPED = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
+_KEYS = "|".join(sorted(IDENTITY_KEYS, key=len, reverse=True))
+#: key=value, key: value, 'key': 'value', "key": "value" (reprs, JSON, pydantic and dataclass reprs)
+_KEYED = re.compile(
+    rf"""(?P<key>['"]?\b(?:{_KEYS})\b['"]?\s*[=:]\s*)(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s,;)}}\]]+)""",
+    re.IGNORECASE,
+)
+#: pydantic's error text repeats the offending input: ``[type=..., input_value='张三', input_type=str]``
+_INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=)", re.DOTALL)
+
+
+def mask_text(text: str) -> str:
+    """Mask ID-shaped numbers, values written after an identity key, and pydantic's echoed inputs."""
+    if not text:
+        return text
+    text = _INPUT_VALUE.sub("input_value=[masked]", text)
+    text = _KEYED.sub(_keyed_mask, text)
+    return _ID_SHAPED.sub(ID_MASK, text)
+
+
+def _keyed_mask(m: re.Match[str]) -> str:
+    key = m.group("key").strip("'\"= :\t").lower()
+    return m.group("key") + (NAME_MASK if key in NAME_KEYS else ID_MASK)
+
+
+def mask_value(value: Any, key: str | None = None) -> Any:
+    """A log value with identity masked: by its key, in nested mappings and sequences, and in text."""
+    if key is not None and key.lower() in IDENTITY_KEYS and value is not None:
+        return NAME_MASK if key.lower() in NAME_KEYS else ID_MASK
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask_value(v, k if isinstance(k, str) else None) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [mask_value(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = repr(value)  # objects (pydantic models, dataclasses, exceptions) are rendered with their repr
+    masked = mask_text(text)
+    return value if masked == text else masked

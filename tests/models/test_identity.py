@@ -1,0 +1,119 @@
+"""Identity protection (pure): keyed lookup hash, sealed values, masking in text and log values."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from models import national_id
+from models.identity import (
+    ID_MASK,
+    NAME_MASK,
+    IdentityKeyError,
+    Purpose,
+    derive_keys,
+    lookup_hash,
+    mask_text,
+    mask_value,
+    protect,
+    seal,
+    unseal,
+)
+from models.intake import ScreeningRow
+
+NID = national_id.make("520527", date(1950, 3, 1), 11)
+NAME = "张三丰"
+KEYS = derive_keys("first secret key for tests")
+OTHER = derive_keys("second secret key for tests")
+
+
+def test_lookup_hash_is_keyed_stable_and_not_a_plain_digest() -> None:
+    h = lookup_hash(KEYS, NID)
+    assert h == lookup_hash(derive_keys("first secret key for tests"), NID), "same key, same hash: dedup works"
+    assert len(h) == 64 and int(h, 16) >= 0
+    assert h != lookup_hash(OTHER, NID), "another key, another hash"
+    assert h != hashlib.sha256(NID.encode()).hexdigest(), "not guessable without the key"
+    assert h != lookup_hash(KEYS, national_id.make("520527", date(1950, 3, 1), 12))
+
+
+def test_sealed_values_open_only_with_their_key_and_purpose() -> None:
+    token = seal(KEYS, Purpose.NATIONAL_ID, NID)
+    assert NID not in token and token.startswith("v1.")
+    assert token != seal(KEYS, Purpose.NATIONAL_ID, NID), "a fresh nonce each time"
+    assert unseal(KEYS, Purpose.NATIONAL_ID, token) == NID
+    assert unseal(KEYS, Purpose.NAME, seal(KEYS, Purpose.NAME, NAME)) == NAME
+    with pytest.raises(IdentityKeyError, match=f"key id {OTHER.key_id}") as err:
+        unseal(OTHER, Purpose.NATIONAL_ID, token)
+    assert NID not in str(err.value)
+    with pytest.raises(IdentityKeyError):
+        unseal(KEYS, Purpose.NAME, token)  # a sealed ID number pasted into the name column does not open
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(IdentityKeyError):
+        unseal(KEYS, Purpose.NATIONAL_ID, tampered)
+    with pytest.raises(IdentityKeyError, match="not a sealed value"):
+        unseal(KEYS, Purpose.NATIONAL_ID, NID)
+
+
+def test_protect_gives_the_three_patient_columns_and_no_clear_value() -> None:
+    cols = protect(KEYS, NID, NAME)
+    assert set(cols) == {"national_id_hash", "national_id_sealed", "name_sealed"}
+    assert not any(NID in v or NAME in v for v in cols.values())
+    assert len(cols["national_id_sealed"]) <= 120 and len(protect(KEYS, NID, "𠀀" * 60)["name_sealed"]) <= 400
+
+
+def test_a_short_secret_is_refused() -> None:
+    with pytest.raises(IdentityKeyError, match="at least 16"):
+        derive_keys("too short")
+
+
+@pytest.mark.parametrize(
+    ("text", "leaked"),
+    [
+        (f"patient {NID} registered", NID),
+        (f"id:{NID.lower()}.", NID.lower()),
+        (f"name={NAME} region=520527", NAME),
+        (f"PatientCreate(national_id='{NID}', name='{NAME}')", NAME),
+        (f'{{"patient_name": "{NAME}", "n": 1}}', NAME),
+        (f"[type=string_too_long, input_value='{NAME}', input_type=str]", NAME),
+        (f"身份证号{NID}姓名", NID),
+    ],
+)
+def test_mask_text_hides_identity(text: str, leaked: str) -> None:
+    masked = mask_text(text)
+    assert leaked not in masked and (ID_MASK in masked or NAME_MASK in masked or "[masked]" in masked)
+
+
+def test_mask_text_leaves_ordinary_text_alone() -> None:
+    text = "flow_run_name='settle-case-31' case 31 region 520527 total 39467.00 run 2017-12-01"
+    assert mask_text(text) == text
+
+
+def test_mask_value_by_key_at_any_depth() -> None:
+    value = {"patient_id": 7, "rows": [{"name": NAME, "national_id": NID}], "note": f"x {NID}", "NAME": "王五"}
+    masked = mask_value(value)
+    assert masked == {
+        "patient_id": 7,
+        "rows": [{"name": NAME_MASK, "national_id": ID_MASK}],
+        "note": f"x {ID_MASK}",
+        "NAME": NAME_MASK,
+    }
+    assert mask_value(NAME, "patient_name") == NAME_MASK and mask_value(None, "name") is None
+
+
+def test_validation_errors_of_identity_models_do_not_repeat_the_input() -> None:
+    with pytest.raises(ValidationError) as err:
+        ScreeningRow(
+            line=2,
+            household_ref="H1",
+            national_id=NID[:17] + ("0" if NID[17] != "0" else "1"),
+            name=NAME * 30,
+            region_code="520527",
+            poverty_status="destitute",
+            screened_on="2017-03-01",
+            icd10="I10",
+        )
+    assert NAME not in str(err.value) and NID[:17] not in str(err.value)
+    assert {e["loc"][0] for e in err.value.errors()} == {"national_id", "name"}

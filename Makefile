@@ -19,9 +19,10 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+	DABING_TEST_BACKEND=postgresql $(VENV)/bin/pytest -q -p no:cacheprovider
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy flows tasks models config
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy flows tasks models config migrations
 
 bench: setup
 	$(VENV)/bin/python bench/bench_settlement.py

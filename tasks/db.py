@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from config.settings import get_settings
 
@@ -55,12 +55,13 @@ def _engine_for(url: str) -> Engine:
 
 
 def init_db(url: str | None = None) -> Engine:
-    """Create every table (idempotent). Importing models.tables registers them on SQLModel.metadata."""
+    """Create or upgrade every table to the current schema (idempotent), with guards and actors."""
     import models.tables  # noqa: F401
+    from tasks.migrate import migrate
     from tasks.schema import install_guards
 
     engine = get_engine(url)
-    SQLModel.metadata.create_all(engine)
+    migrate(engine)  # empty: create + stamp; older schema: Alembic upgrade to head
     install_guards(engine)
     from tasks.access import sync_actors
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh SQLite app database per test, PostgreSQL when reachable, and one
+"""Shared fixtures: a fresh app database per test (SQLite, or PostgreSQL with DABING_TEST_BACKEND=postgresql),
+a PostgreSQL schema for tests that need it whatever the backend, and one
 session-scoped Prefect test harness for tests marked ``flow``."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -18,6 +20,9 @@ from sqlalchemy import create_engine, text
 from config.settings import get_settings
 from tasks.db import _engine_for, get_engine, init_db
 
+BACKEND = os.environ.get("DABING_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise SystemExit(f"DABING_TEST_BACKEND: sqlite or postgresql, not {BACKEND!r}")
 PG_ADMIN_URL = os.environ.get("DABING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -32,12 +37,6 @@ def _as_default(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-@pytest.fixture()
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A new SQLite app database, made the default for code that reads settings."""
-    yield from _as_default(f"sqlite:///{tmp_path / 'app.db'}", monkeypatch)
-
-
 def _pg_reachable() -> bool:
     try:
         with create_engine(PG_ADMIN_URL).connect() as conn:
@@ -47,9 +46,10 @@ def _pg_reachable() -> bool:
         return False
 
 
-@pytest.fixture()
-def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh schema on the machine's PostgreSQL; skipped when unreachable, except in CI."""
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """The URL of a new, empty schema on the machine's PostgreSQL (dropped afterwards); skipped when the
+    server is unreachable, except in CI."""
     if not _pg_reachable():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL} (CI must start it)")
@@ -58,10 +58,32 @@ def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield from _as_default(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}", monkeypatch)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture()
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new app database, made the default for code that reads settings: SQLite, or a PostgreSQL schema when
+    the suite runs with DABING_TEST_BACKEND=postgresql (CI runs the whole suite both ways)."""
+    if BACKEND == "postgresql":
+        with pg_schema() as url:
+            yield from _as_default(url, monkeypatch)
+    else:
+        yield from _as_default(f"sqlite:///{tmp_path / 'app.db'}", monkeypatch)
+
+
+@pytest.fixture()
+def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh schema on the machine's PostgreSQL, whatever the suite's backend."""
+    with pg_schema() as url:
+        yield from _as_default(url, monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -77,6 +77,7 @@ def bench_persisted(url: str, patients: int, workers: int) -> float:
     from concurrent.futures import ThreadPoolExecutor
 
     from sqlalchemy import select
+    from sqlmodel import col
 
     from bench.county import build_discharged
     from config.settings import get_settings
@@ -87,13 +88,15 @@ def bench_persisted(url: str, patients: int, workers: int) -> float:
     get_settings.cache_clear()
     build_discharged(patients)
     with session_scope() as s:
-        ids = list(s.execute(select(Case.id).where(Case.state == "discharged").order_by(Case.id)).scalars())
+        ids = list(
+            s.execute(select(col(Case.id)).where(col(Case.state) == "discharged").order_by(col(Case.id))).scalars()
+        )
     chunks = [ids[i : i + 5000] for i in range(0, len(ids), 5000)]
     t0 = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(_settle_chunk, chunks))
     with session_scope() as s:
-        left = s.execute(select(Case.id).where(Case.state == "discharged")).first()
+        left = s.execute(select(col(Case.id)).where(col(Case.state) == "discharged")).first()
     assert left is None, "every discharge must be settled"
     return len(ids) / (time.perf_counter() - t0)
 

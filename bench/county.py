@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
 from models.care import TreatmentEpisode
@@ -25,7 +27,7 @@ START = date(2017, 3, 1)
 
 def _ids(state: CaseState) -> list[int]:
     with session_scope() as s:
-        return list(s.execute(select(Case.id).where(Case.state == state).order_by(Case.id)).scalars())
+        return list(s.execute(select(col(Case.id)).where(col(Case.state) == state).order_by(col(Case.id))).scalars())
 
 
 def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk: int = 5000) -> None:
@@ -47,7 +49,7 @@ def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk
     ]
     with session_scope() as s:
         write_screenings(s, rows, "bench")
-    steps = [
+    steps: list[tuple[CaseState, Callable[[Session, list[int]], object]]] = [
         (CaseState.SCREENED, lambda s, ids: confirm_many(s, ids, START, "bench")),
         (CaseState.CONFIRMED, lambda s, ids: triage_many(s, ids, START, "bench")),
         (CaseState.TRIAGED, lambda s, ids: refer_many(s, ids, START, "bench")),
@@ -63,9 +65,9 @@ def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk
         with session_scope() as s:
             part = (
                 s.execute(
-                    select(Case.id, Case.category, TreatmentEpisode.admitted_on)
-                    .join(TreatmentEpisode, TreatmentEpisode.case_id == Case.id)
-                    .where(Case.id.in_(ids[i : i + chunk]))
+                    select(col(Case.id), col(Case.category), col(TreatmentEpisode.admitted_on))
+                    .join(TreatmentEpisode, col(TreatmentEpisode.case_id) == col(Case.id))
+                    .where(col(Case.id).in_(ids[i : i + chunk]))
                 )
                 .tuples()
                 .all()

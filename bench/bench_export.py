@@ -2,16 +2,21 @@
 
     python bench/bench_export.py [--patients 100000] [--formats csv,xlsx]
 
-The county is built once into var/bench_export.db through the pathway's own set-based tasks (bench/county.py:
+The county is built into var/bench_export.db through the pathway's own set-based tasks (bench/county.py:
 screening import → confirm → triage → refer → admit → discharge, then one-stop settlement and outcomes) plus
 a synthetic alarm list (a poverty_alarm finding for every stay whose self-pay is above 6,000). Each export
 runs in its own process so its peak RSS is its own; a tenth of the county (period filter) is exported too:
 a flat peak RSS across the two sizes shows the rows stream instead of sitting in memory.
+
+The built database is reused only while its stamp (var/bench_export.json: patient count and a fingerprint of
+every table and column of the current models) matches; otherwise (a schema change such as the identity
+columns, another --patients, no stamp) it is deleted and rebuilt.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 DB = ROOT / "var" / "bench_export.db"
+STAMP = DB.with_suffix(".json")
 OUT = ROOT / "var" / "bench_export"
 
 
@@ -39,6 +45,28 @@ def _child(args: list[str]) -> dict[str, float]:
         raise RuntimeError(out.stderr[-3000:])
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def _stamp(patients: int) -> dict[str, object]:
+    """What the cached database must have been built for: the patient count and the models' schema."""
+    from sqlmodel import SQLModel
+
+    import models.tables  # noqa: F401  (registers every table on the metadata)
+
+    columns = sorted(f"{t.name}.{c.name}:{c.type}" for t in SQLModel.metadata.tables.values() for c in t.columns)
+    return {"patients": patients, "schema": hashlib.sha256("\n".join(columns).encode()).hexdigest()[:16]}
+
+
+def _cached(patients: int) -> bool:
+    """True when var/bench_export.db was built by this schema for this many patients; else removes it."""
+    try:
+        if DB.exists() and json.loads(STAMP.read_text()) == _stamp(patients):
+            return True
+    except (OSError, ValueError):
+        pass
+    for path in (DB, DB.with_name(DB.name + "-wal"), DB.with_name(DB.name + "-shm"), STAMP):
+        path.unlink(missing_ok=True)
+    return False
 
 
 def do_build(patients: int) -> None:
@@ -110,11 +138,15 @@ def main() -> None:
     if args.run:
         do_run(args.run, args.tenth)
         return
-    if not DB.exists():
-        print(f"building {args.patients:,} patients into {DB.relative_to(ROOT)} (once) ...", flush=True)
+    if not _cached(args.patients):
+        print(f"building {args.patients:,} patients into {DB.relative_to(ROOT)} (none cached for this schema) ...",
+              flush=True)  # fmt: skip
         built = _child(["--build", str(args.patients)])
+        STAMP.write_text(json.dumps(_stamp(args.patients)))
         print(f"  built in {built['seconds']:.0f} s: {built['cases']:,.0f} cases, {built['settled']:,.0f} settled, "
               f"{built['alarms']:,.0f} alarms")  # fmt: skip
+    else:
+        print(f"reusing {DB.relative_to(ROOT)} ({args.patients:,} patients, schema {_stamp(args.patients)['schema']})")
     print(f"{'format':<7}{'scope':<8}{'rows':>9}{'alarms':>8}{'seconds':>9}{'rows/s':>9}{'peak MiB':>10}"
           f"{'base MiB':>10}{'file MiB':>10}")  # fmt: skip
     for fmt in args.formats.split(","):

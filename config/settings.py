@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines instead of console.")
     events: bool = Field(default=True, description="Emit a Prefect event for every committed state change.")
+    events_flush_cron: str = Field(
+        default="*/5 * * * *", description="When `serve` sends events the Prefect server missed (in `timezone`)."
+    )
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server `dabing up` starts.")
     prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
     identity_key: SecretStr = Field(

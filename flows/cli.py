@@ -17,6 +17,7 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import get_settings
+from flows.cli_events import events_app
 from flows.cli_params import (
     Actor,
     Amount,
@@ -41,6 +42,7 @@ from models.enums import PovertyStatus, ReferralDirection
 
 app = typer.Typer(no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
 app.add_typer(reports_app, name="reports")
+app.add_typer(events_app, name="events")
 
 
 def _use_database(url: str | None) -> None:

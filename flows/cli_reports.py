@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, cast
 
 import typer
 
+from flows.cli_params import _date, _region
 from models.findings import FindingKind
 
 reports_app = typer.Typer(no_args_is_help=True, help="Ledgers, summaries with charts, FHIR export.")
@@ -33,10 +34,15 @@ def _day(value: str | None) -> date | None:
 @reports_app.command("export-ledger")
 def export_ledger(
     region_code: Annotated[
-        str | None, typer.Option(help="6-digit region code; default the actor's county (every region: system).")
+        str | None,
+        typer.Option(callback=_region, help="6-digit region code; default the actor's county (every region: system)."),
     ] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, ISO (inclusive).")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, ISO (inclusive).")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", callback=_date, help="First day, YYYY-MM-DD (inclusive).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", callback=_date, help="Last day, YYYY-MM-DD (inclusive).")
+    ] = None,
     period_on: Annotated[str, typer.Option(help="screened | discharged: the date the period filters on.")] = "screened",
     kind: Annotated[list[FindingKind] | None, typer.Option(help="Alarm kinds to list (repeat); default all.")] = None,
     headers: Annotated[str, typer.Option(help="zh | en column headers.")] = "zh",
@@ -71,8 +77,10 @@ def export_ledger(
 @reports_app.command()
 def summary(
     period: Annotated[str, typer.Argument(help="daily | weekly | monthly")] = "daily",
-    on: Annotated[str | None, typer.Option(help="A day in the period, ISO; default today.")] = None,
-    region_code: Annotated[str | None, typer.Option()] = None,
+    on: Annotated[
+        str | None, typer.Option(callback=_date, help="A day in the period, YYYY-MM-DD; default today.")
+    ] = None,
+    region_code: Annotated[str | None, typer.Option(callback=_region, help="6-digit region code.")] = None,
     out_dir: Annotated[Path, typer.Option()] = Path("var/reports"),
     previous: Annotated[bool, typer.Option(help="The period before the one containing --on.")] = False,
     actor: ActorOpt = "coordinator",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from prefect import serve
+import structlog
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
@@ -13,12 +14,14 @@ from config.settings import get_settings
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
+from flows.outbox import flush_events
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
 from flows.reactions import refer_triaged
 from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge
 from models.events import DomainEvent
 
+log = structlog.get_logger()
 Spec = tuple[Any, dict[str, Any]]
 FLOWS: tuple[Any, ...] = (
     import_screenings,
@@ -88,7 +91,19 @@ def specs() -> list[Spec]:
         },
     )
     summaries = scheduled_summaries(settings.timezone)
-    return [(f, {"name": "county", "tags": ["dabing"]}) for f in FLOWS] + [nightly, *summaries, *triggered()]
+    outbox: Spec = (
+        flush_events,
+        {
+            "name": "outbox",
+            "tags": ["dabing", "events"],
+            "schedules": [Cron(settings.events_flush_cron, timezone=settings.timezone)],
+            "concurrency_limit": ConcurrencyLimitConfig(
+                limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+            ),
+        },
+    )
+    county = [(f, {"name": "county", "tags": ["dabing"]}) for f in FLOWS]
+    return [*county, nightly, *summaries, outbox, *triggered()]
 
 
 def deployments(which: list[Spec] | None = None) -> list[Any]:
@@ -98,9 +113,34 @@ def deployments(which: list[Spec] | None = None) -> list[Any]:
 def serve_all() -> None:
     """Every deployment on one runner that asks for runs every ``DABING_POLL_SECONDS`` (Prefect: 10 s).
 
+    As ``prefect.serve`` does, with one step between registering the deployments (and so their triggers) and
+    serving them: the events the server missed while it or serve was down are sent then, so they start the
+    triggered flows late rather than never.
+
     Runs start as ``python -m prefect.engine`` subprocesses (~1.7 s here). ``Runner.add_flow`` would fork the
     loaded flow instead, but Prefect then pickles our flow functions by value and loses the module globals
     their postponed annotations need (``date``): parameter validation fails. Left as is; see README.
     """
+    from prefect.runner import Runner
+
     settings = get_settings()
-    serve(*deployments(), pause_on_shutdown=False, query_seconds=settings.poll_seconds)
+    served = deployments()
+    runner = Runner(pause_on_shutdown=False, query_seconds=settings.poll_seconds)
+    for deployment in served:
+        runner.add_deployment(deployment)
+    flush_backlog()
+    print(f"serving {len(served)} deployments; Ctrl-C stops", flush=True)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        log.info("serve.stopped")
+
+
+def flush_backlog() -> None:
+    """Send the outbox's unsent events (never raises: the scheduled ``flush-events/outbox`` tries again)."""
+    from tasks.outbox import flush_outbox
+
+    try:
+        flush_outbox.fn()
+    except Exception:
+        log.exception("events.flush_failed")

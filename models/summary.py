@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from models.enums import Category
 from models.schemas import LedgerSummary
 
 Period = Literal["daily", "weekly", "monthly"]
@@ -59,10 +60,12 @@ def series_ends(period: Period, on: date) -> list[date]:
 def cumulative_rates(
     confirmed: Sequence[tuple[str, date | None, int]], treated: Sequence[tuple[str, date, int]], ends: list[date]
 ) -> dict[str, list[float | None]]:
-    """Per category and bucket end: cases first discharged by then ÷ cases confirmed by then, in % (None: no
-    case yet). A case with no confirmation date counts from the start."""
+    """Per category (in triage order: one-time cure, maintenance, long-term) and bucket end: cases first
+    discharged by then ÷ cases confirmed by then, in % (None: no case yet). A case with no confirmation date
+    counts from the start."""
+    order = [c.value for c in Category]
     out: dict[str, list[float | None]] = {}
-    for cat in sorted({c for c, _, _ in confirmed}):
+    for cat in sorted({c for c, _, _ in confirmed}, key=lambda c: (order.index(c) if c in order else len(order), c)):
         rates: list[float | None] = []
         for end in ends:
             base = sum(n for c, d, n in confirmed if c == cat and (d is None or d <= end))

@@ -4,6 +4,7 @@ from models.access import Actor
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
+from models.outbox import EventOutbox
 from models.people import ExternalStatus, Household, Patient
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
@@ -12,6 +13,7 @@ __all__ = [
     "Case",
     "CaseTransition",
     "Condition",
+    "EventOutbox",
     "ExternalStatus",
     "FamilyDoctorContract",
     "Finding",

@@ -54,10 +54,10 @@ def _treatment_rate(data: SummaryData, scope: str) -> Figure:
     ax.set(ylim=(0, 105), ylabel="treated / confirmed (%)", xlabel=f"{BUCKET[data.period]} ending")
     ax.set_title(f"Treatment rate by category (cumulative), {scope}, to {data.end}")
     ax.grid(alpha=0.3)
-    if data.rates:
+    if any(r is not None for rates in data.rates.values() for r in rates):
         ax.legend(loc="upper left")
-    else:
-        _nothing(ax, "no special-disease case confirmed yet")
+    else:  # no category, or none with a case confirmed by the last bucket end: say so, no empty legend
+        _nothing(ax, f"no special-disease case confirmed by {data.end}")
     return fig
 
 
@@ -136,7 +136,7 @@ def summary_markdown(data: SummaryData, charts: Sequence[str]) -> str:
         f"{lg.in_treatment} in treatment, {lg.not_yet_treated} not yet treated — treatment rate {lg.treatment_rate}.",
         "",
         "**Treatment rate by category at period end:** "
-        + ", ".join(f"{CATEGORY_EN.get(c, c)} {r if r is not None else '–'}%" for c, r in latest.items()),
+        + (", ".join(f"{CATEGORY_EN.get(c, c)} {f'{r}%' if r is not None else '–'}" for c, r in latest.items()) or "–"),
         "",
         f"**Settlements in period:** {data.settlements}, total {data.total} yuan; "
         + ", ".join(f"{k} {v}" for k, v in data.paid.items())

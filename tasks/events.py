@@ -1,14 +1,17 @@
-"""Domain events, emitted after the database commit and never before.
+"""Domain events: written to the outbox with the change, sent to Prefect after the commit, never before.
 
 Code that changes state calls ``record(session, Change(...))`` inside its unit of work; the changes wait in
-``session.info``. An ``after_commit`` listener on every Session turns them into Prefect events
-(``models.events.plan_events``) and hands them to ``emit_event`` (which queues them for a background sender and
-never raises); a rollback drops them. So an event always describes something the system of record holds; the
-converse is not guaranteed (events are at-least-once and best effort: a Prefect server that is down loses
-them — the database, ``case_transition`` above all, stays the record; see README "Events").
+``session.info``. A ``before_commit`` listener on every Session plans them (``models.events.plan_events``) and
+inserts one ``event_outbox`` row per planned event into the same transaction, so the rows commit with the
+change and a rollback leaves none. An ``after_commit`` listener then sends those rows to the Prefect server
+(``tasks.outbox.deliver_committed``: one HTTP request, ``sent_at`` marked on success). If the server is down
+the commit stands and the rows wait: ``dabing events flush``, the ``flush-events/outbox`` deployment and every
+``serve`` start send them later, oldest first, with the same event ids. So an event always describes
+something the system of record holds, and none is lost; it may arrive late, or twice (the server keeps one
+event per id; the triggered flows re-check under a row lock). See README "Events".
 
-Emission needs somewhere to go: inside a Prefect run, or with a Prefect API URL configured. Plain calls (unit tests,
-scripts) emit nothing rather than start a temporary Prefect server.
+Sending needs a Prefect API URL (``PREFECT_API_URL``; ``dabing up`` / ``serve`` / coordinator commands set
+it). Without one (unit tests, scripts, a run on a temporary server) rows stay in the outbox for a later flush.
 """
 
 from __future__ import annotations
@@ -17,14 +20,16 @@ import uuid
 from collections.abc import Callable, Sequence
 
 import structlog
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from models.events import Change, EventSpec, plan_events
+from models.outbox import EventOutbox
 
 log = structlog.get_logger()
-_KEY = "dabing.events"
+_KEY = "dabing.events"  # changes recorded in the unit of work
+_SENDING = "dabing.events.sending"  # outbox rows written by its commit, sent once it has committed
 
 Sink = Callable[[EventSpec, list[dict[str, str]]], None]
 
@@ -61,47 +66,53 @@ def _run_related() -> list[dict[str, str]]:
     return related
 
 
-def _in_run() -> bool:
-    from prefect.context import FlowRunContext, TaskRunContext
-
-    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
-
-
-def prefect_sink(spec: EventSpec, related: list[dict[str, str]]) -> None:
-    from prefect.events import emit_event
-    from prefect.settings import PREFECT_API_URL
-
-    if not (PREFECT_API_URL.value() or _in_run()):
-        return
-
-    emit_event(spec.event, resource=spec.resource, related=related, payload=spec.payload)
+# Observers of committed changes (tests append a capturing sink), called once per event after the commit.
+# Delivery to Prefect is not a sink: it goes through the outbox (``tasks.outbox``).
+sinks: list[Sink] = []
 
 
-# Where events go. Tests append a capturing sink; the Prefect sink is always first.
-sinks: list[Sink] = [prefect_sink]
-
-
-def _after_commit(session: Session) -> None:
+def _before_commit(session: Session) -> None:
+    """Write the unit of work's events as outbox rows: they commit (or roll back) with the change. (At a
+    savepoint's release the rows join the enclosing transaction and are sent after its commit.)"""
     changes: list[Change] = session.info.pop(_KEY, [])
     if not changes or not get_settings().events:
         return
     specs = plan_events(changes, uuid.uuid4().hex[:12])
     related = _run_related()
-    for spec in specs:
-        for sink in sinks:
-            try:
-                sink(spec, related)
-            except Exception:  # an event is never worth failing committed work
-                log.exception("event.emit_failed", event_name=spec.event)
-    log.debug("events.emitted", count=len(specs))
+    rows = [EventOutbox.of(spec, related) for spec in specs]
+    session.add_all(rows)
+    session.flush()  # ids for the rows (the commit would flush them next anyway)
+    outgoing = [row.outgoing() for row in rows]
+    for row in rows:
+        session.expunge(row)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    session.info.setdefault(_SENDING, []).append((engine, specs, related, outgoing))
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction() or _SENDING not in session.info:
+        return  # nothing to send, or a savepoint was released (nothing is committed before the enclosing commit)
+    from tasks.outbox import deliver_committed  # imports Prefect: only once there is an event to send
+
+    for engine, specs, related, outgoing in session.info.pop(_SENDING):
+        for spec in specs:
+            for sink in sinks:
+                try:
+                    sink(spec, related)
+                except Exception:  # an observer is never worth failing committed work
+                    log.exception("event.sink_failed", event_name=spec.event)
+        deliver_committed(engine, outgoing)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_SENDING, None)
 
 
 def install() -> None:
     """Register the listeners once (idempotent); called by ``tasks.db``."""
     if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)

@@ -84,6 +84,7 @@ async def _assert_no_identity_on_server(identity: tuple[str, str]) -> list[Any]:
             events += page["events"]
         runs = await client.read_flow_runs()
         artifacts = await client.read_artifacts()
+        logs = await client.read_logs()
     assert any(e["event"] == "treatment.discharged" for e in events) and runs, (
         "the harness recorded this test's events and runs"
     )
@@ -91,6 +92,7 @@ async def _assert_no_identity_on_server(identity: tuple[str, str]) -> list[Any]:
         "events": events,
         "parameters": [r.parameters for r in runs],
         "artifacts": [a.model_dump(mode="json") for a in artifacts],
+        "run logs": [log.message for log in logs],
     }
     for name, dump in sinks.items():
         text = json.dumps(dump, ensure_ascii=False, default=str)
@@ -99,11 +101,18 @@ async def _assert_no_identity_on_server(identity: tuple[str, str]) -> list[Any]:
     return list(artifacts)
 
 
-def test_events_trigger_referral_and_settlement_once(tmp_path: Path, db_url: str) -> None:
-    asyncio.run(_scenario(tmp_path, deployments(triggered())))  # deployments built outside the loop (sync API)
+def test_events_trigger_referral_and_settlement_once(
+    tmp_path: Path, db_url: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    nid = asyncio.run(_scenario(tmp_path, deployments(triggered())))  # deployments built outside the loop (sync API)
+    printed = capfd.readouterr()  # this process's and the flow-run subprocesses' stdout/stderr (logs, tracebacks)
+    output = printed.out + printed.err
+    assert "intake.imported" in output, "the app's log output was captured"
+    for secret in (nid, NAME):
+        assert secret not in output, "log output carries identity"
 
 
-async def _scenario(tmp_path: Path, deployments: list[Any]) -> None:
+async def _scenario(tmp_path: Path, deployments: list[Any]) -> str:
     from prefect.events import emit_event
     from prefect.runner import Runner
 
@@ -140,6 +149,7 @@ async def _scenario(tmp_path: Path, deployments: list[Any]) -> None:
         artifacts = await _assert_no_identity_on_server((nid, NAME))
         statement = next(a for a in artifacts if a.key == f"settlement-case-{case_id}")
         assert "patient_pays" in str(statement.data) and "basic_insurance" in str(statement.data)
+        return nid
     finally:
         events.sinks.pop()
         serving.cancel()

@@ -48,6 +48,12 @@ def test_cumulative_rates() -> None:
     }
 
 
+def test_categories_come_in_triage_order_not_alphabetical() -> None:
+    day = date(2017, 3, 1)
+    confirmed = [(c, day, 1) for c in ("long_term", "one_time_cure", "maintenance")]
+    assert list(cumulative_rates(confirmed, [], [day])) == ["one_time_cure", "maintenance", "long_term"]
+
+
 @pytest.mark.parametrize(
     ("period", "run_on", "expected", "reason"),
     [

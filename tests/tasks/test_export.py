@@ -28,7 +28,7 @@ from models.findings import Finding, FindingKind, NightlyRun, RunStatus
 from models.identity import Purpose, unseal
 from models.people import Patient
 from models.settlement.tables import Settlement, SettlementLine
-from tasks.charts import draw_charts, summary_markdown
+from tasks.charts import _treatment_rate, draw_charts, summary_markdown
 from tasks.db import session_scope
 from tasks.export import LedgerFilter, export_files
 from tasks.fhir_export import export_fhir
@@ -201,6 +201,24 @@ def test_fhir_export_from_the_database(county: str, tmp_path: Path) -> None:
     assert missing.exit_code == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "named", "reason"),
+    [
+        (["export-ledger", "--from", "2017-13-01"], "--from", "month 13 is no date"),
+        (["export-ledger", "--to", "20170431"], "--to", "not YYYY-MM-DD"),
+        (["export-ledger", "--region-code", "5205"], "--region-code", "a prefecture prefix is no region code"),
+        (["summary", "monthly", "--on", "2017-02-30"], "--on", "February has no 30th"),
+        (["summary", "weekly", "--region-code", "abc"], "--region-code", "not a region code"),
+    ],
+)
+def test_bad_report_options_are_refused_before_anything_runs(
+    tmp_path: Path, args: list[str], named: str, reason: str
+) -> None:
+    done = CliRunner().invoke(reports_app, [*args, "--out-dir", str(tmp_path)])
+    assert done.exit_code == 2 and named in done.output, reason
+    assert not any(tmp_path.iterdir()), "nothing written"
+
+
 def test_summary_figures_charts_and_text(county: str, tmp_path: Path) -> None:
     with session_scope() as s:
         data = collect_summary(s, "monthly", date(2017, 3, 15))
@@ -216,6 +234,13 @@ def test_summary_figures_charts_and_text(county: str, tmp_path: Path) -> None:
     for p in charts:
         raw = Path(p).read_bytes()
         assert raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) > 10_000
+    with session_scope() as s:
+        february = collect_summary(s, "monthly", date(2017, 2, 10))
+    assert february.rates and all(r is None for rates in february.rates.values() for r in rates)
+    empty = _treatment_rate(february, "all").axes[0]
+    assert empty.get_legend() is None, "no legend of lines that have no point"
+    assert [t.get_text() for t in empty.texts] == ["no special-disease case confirmed by 2017-02-28"]
+    assert "one-time cure –, maintenance –, long-term management –" in summary_markdown(february, [])
     with session_scope() as s:
         june = collect_summary(s, "weekly", date(2017, 6, 1))
     assert june.alarms == {"520527": {"poverty_alarm": 1}, "530427": {"stuck": 1}}

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench bench-nightly bench-events bench-export serve up
+.PHONY: setup demo test lint bench bench-nightly bench-events bench-export bench-outbox serve up
 
 setup: $(VENV)/.installed
 
@@ -30,14 +30,31 @@ bench: setup
 bench-nightly: setup
 	$(VENV)/bin/python bench/bench_nightly.py
 
-bench-events: setup
+bench-events: setup  # with prefect-redis (the `redis` extra) for the Redis variants
+	$(PY) -c 'import prefect_redis' 2>/dev/null || $(VENV)/bin/pip install -q -c requirements.lock -e '.[redis]'
 	$(VENV)/bin/python bench/bench_events.py
 
 bench-export: setup
 	$(VENV)/bin/python bench/bench_export.py
+
+bench-outbox: setup
+	$(VENV)/bin/python bench/bench_outbox.py
 
 up: setup
 	$(VENV)/bin/dabing up
 
 serve: setup
 	$(VENV)/bin/dabing serve
+
+# Workers instead of serve (prefect.yaml), against the Prefect server at PREFECT_API_URL: `make deploy` once per
+# release, `make worker` on every worker machine (a clone with DABING_DATABASE_URL set). README "Scale-out".
+.PHONY: deploy worker
+deploy: setup
+	@test -n "$$PREFECT_API_URL" || { echo "set PREFECT_API_URL to the Prefect server's API"; exit 1; }
+	$(VENV)/bin/prefect work-pool inspect dabing >/dev/null 2>&1 || $(VENV)/bin/prefect work-pool create dabing --type process
+	env -u DABING_HOME $(VENV)/bin/prefect --no-prompt deploy --all
+
+worker: setup
+	@test -n "$$PREFECT_API_URL" || { echo "set PREFECT_API_URL to the Prefect server's API"; exit 1; }
+	DABING_HOME=$(CURDIR) PREFECT_WORKER_QUERY_SECONDS=$${PREFECT_WORKER_QUERY_SECONDS:-0.2} \
+		$(VENV)/bin/prefect worker start --pool dabing --limit $${WORKER_LIMIT:-4}

@@ -4,6 +4,9 @@ deployment, the event triggers and the nightly schedule. Ctrl-C stops both.
 
 Coordinator commands (`dabing confirm …`) find the running local server by themselves
 (``use_running_local_server``), so their events reach the triggers.
+
+The server inherits this process's environment: ``PREFECT_API_DATABASE_CONNECTION_URL`` puts it on
+PostgreSQL, ``redis_messaging()``'s settings on Redis (README, "Scale-out").
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 import structlog
@@ -21,6 +25,24 @@ from config.settings import get_settings
 
 log = structlog.get_logger()
 QUIET = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def redis_messaging(url: str) -> dict[str, str]:
+    """Prefect server settings for Redis messaging (``pip install -e '.[redis]'``, prefect-redis): required as
+    soon as the server is more than one process (``--workers N``, API replicas with ``--no-services`` plus one
+    ``prefect server services start``). Every server process gets the same settings."""
+    return {
+        "PREFECT_MESSAGING_BROKER": "prefect_redis.messaging",
+        "PREFECT_MESSAGING_CACHE": "prefect_redis.messaging",
+        "PREFECT_SERVER_EVENTS_CAUSAL_ORDERING": "prefect_redis.ordering",
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect_redis.lease_storage",
+        "PREFECT_SERVER_DOCKET_URL": url,
+        "PREFECT_REDIS_MESSAGING_URL": url,
+        # prefect-redis publishes per 5 messages or every 10 s, and the server keeps one publisher per client
+        # websocket (the flow runs' own events: flow and task-run states), which would then reach the services
+        # up to 10 s late. (The app's domain events come by `POST /api/events`: one publisher per request.)
+        "PREFECT_REDIS_MESSAGING_PUBLISHER_BATCH_SIZE": "1",
+    }
 
 
 def local_api_url() -> str:
@@ -46,15 +68,40 @@ def use_running_local_server() -> str | None:
     return None
 
 
-def start_local_server(home: Path, port: int, wait_seconds: float = 60.0) -> subprocess.Popen[bytes]:
-    """`prefect server start` in the background with its own home (its SQLite database lives there)."""
+def server_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a local server process with its own home (its SQLite database lives there).
+
+    No SQLite-specific setting: none brings an automation's next run within 3 s there (README "Latency").
+    The run-deployment action creates the flow run in a deferred SQLite transaction (read the deployment,
+    then insert); SQLite cannot turn that read into a write once another connection holds or has taken the
+    write lock, so the insert fails at once with "database is locked" (the busy timeout does not apply), the
+    API answers 503 and the action's in-process client retries 2 s later (2**n, fixed in Prefect). The writers
+    that hit it queue behind the trigger's own write transaction and take the lock as it commits, just as the
+    action starts: the triggering command's flow run reaching Completed, and the runner's poll marking its
+    deployments ready. Batching the event persister and task-run recorder did not change that (tried).
+    """
+    env = {**(os.environ if base is None else base), **QUIET, "PREFECT_HOME": str(home.resolve())}
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+def start_local_server(
+    home: Path,
+    port: int,
+    wait_seconds: float = 60.0,
+    *,
+    env: Mapping[str, str] | None = None,
+    services: bool = True,
+    workers: int = 1,
+) -> subprocess.Popen[bytes]:
+    """`prefect server start` in the background; ``services=False`` runs the API and UI only, as do
+    ``workers`` > 1 API processes (PostgreSQL and Redis required)."""
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home)}
-    env.pop("PREFECT_API_URL", None)
     logfile = (home / "server.log").open("ab")
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=logfile, stderr=subprocess.STDOUT)
+    cmd += ([] if services else ["--no-services"]) + (["--workers", str(workers)] if workers > 1 else [])
+    proc = subprocess.Popen(cmd, env=server_env(home, env), stdout=logfile, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + wait_seconds
     while not healthy(url):
@@ -62,19 +109,24 @@ def start_local_server(home: Path, port: int, wait_seconds: float = 60.0) -> sub
             proc.kill()
             raise RuntimeError(f"the local Prefect server did not start; see {home / 'server.log'}")
         time.sleep(0.25)
-    log.info("prefect.server_started", url=url, home=str(home))
+    log.info("prefect.server_started", url=url, home=str(home), services=services)
     return proc
 
 
-def up() -> None:
+def prepare_app() -> None:
+    """The app's tables and designated hospitals exist before any run."""
     from tasks.db import init_db, session_scope
     from tasks.hospitals import sync_hospitals
 
-    settings = get_settings()
-    os.environ.update(QUIET)
-    init_db()  # the app's tables and designated hospitals exist before any run
+    init_db()
     with session_scope() as s:
         sync_hospitals(s)
+
+
+def up() -> None:
+    settings = get_settings()
+    os.environ.update(QUIET)
+    prepare_app()
     server: subprocess.Popen[bytes] | None = None
     if not use_running_local_server():
         server = start_local_server(settings.prefect_home, settings.prefect_port)

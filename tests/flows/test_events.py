@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,37 +17,21 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from flows.serve import deployments, triggered
-from models.clinical import Case
 from models.enums import CaseState
 from models.settlement.tables import Settlement
 from tasks.db import session_scope
 from tasks.hospitals import sync_hospitals
 from tasks.steps import admit_case, confirm_case, discharge_case, triage_case
 from tests.flows.helpers import NAME, import_one_patient
+from tests.flows.helpers import case_state as _state
+from tests.flows.helpers import until as _until
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
-
-
-def _state(case_id: int) -> CaseState:
-    with session_scope() as s:
-        case = s.get(Case, case_id)
-        assert case is not None
-        return CaseState(case.state)
 
 
 def _settlements(case_id: int) -> int:
     with session_scope() as s:
         return int(s.execute(select(func.count()).where(col(Settlement.case_id) == case_id)).scalar_one())
-
-
-async def _until(check: Callable[[], Any], what: str, timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def _completed_runs(deployment_name: str) -> int:

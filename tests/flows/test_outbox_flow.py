@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,23 +18,17 @@ from sqlmodel import col, select
 from flows.outbox import flush_events
 from flows.reactions import refer_triaged
 from flows.serve import deployments, triggered
-from models.clinical import Case
 from models.enums import CaseState
 from models.outbox import EventOutbox
 from tasks.db import session_scope
 from tasks.hospitals import sync_hospitals
 from tasks.outbox import api_url, post_events
 from tasks.steps import confirm_case, triage_case
+from tests.flows.helpers import case_state as _state
 from tests.flows.helpers import import_one_patient
+from tests.flows.helpers import until as _until
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
-
-
-def _state(case_id: int) -> CaseState:
-    with session_scope() as s:
-        case = s.get(Case, case_id)
-        assert case is not None
-        return CaseState(case.state)
 
 
 def _triaged_row(case_id: int) -> EventOutbox:
@@ -45,14 +37,6 @@ def _triaged_row(case_id: int) -> EventOutbox:
             EventOutbox.event == "case.triaged", EventOutbox.resource_id == f"dabing.case.{case_id}"
         )
         return s.scalars(query).one()
-
-
-async def _until(check: Callable[[], Any], what: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.3)
 
 
 async def _events_on_server(event_id: UUID) -> list[dict[str, Any]]:

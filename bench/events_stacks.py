@@ -36,7 +36,6 @@ class Variant:
     worker: bool = False  # `prefect worker start --pool dabing` (prefect.yaml) instead of serve
     env: dict[str, str] = field(default_factory=dict)
     poll: float | None = None  # runner / worker poll interval (default 0.2 s; --poll overrides)
-    quiet: bool = False  # commands emit no event; the bench posts it once the command has exited
 
 
 @dataclass
@@ -131,7 +130,7 @@ def start(v: Variant, tmp: Path, poll: float) -> Stack:
         DABING_PREFECT_HOME=str(tmp / "prefect"),
         DABING_PREFECT_PORT=str(port),
         DABING_POLL_SECONDS=str(poll),
-        DABING_LOG_LEVEL="WARNING",
+        DABING_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     )
     log = tmp / "stack.log"
     out = log.open("w")

@@ -36,12 +36,20 @@ class Settings(BaseSettings):
     )
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server `dabing up` starts.")
     prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
+    prefect_sqlite_immediate: bool = Field(
+        default=True,
+        description="The local Prefect server on SQLite begins write transactions IMMEDIATE (flows/prefect_server.py); "
+        "false keeps Prefect's DEFERRED (event-triggered runs then often wait for a 2 s retry).",
+    )
     identity_key: SecretStr = Field(
         default=SecretStr(DEV_IDENTITY_KEY),
         min_length=16,
         description="Secret for national-ID lookup hashes (HMAC-SHA256) and sealed identity (AES-256-GCM). "
         "Generate with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`; keep it out of the "
         "database and its backups; losing it loses every stored ID number and name.",
+    )
+    warm_start: bool = Field(
+        default=True, description="`serve` keeps one flow-run process ready, imports done (flows/warm_start.py)."
     )
     poll_seconds: float = Field(
         default=0.2, gt=0, le=60, description="How often `serve` asks for runs to start (Prefect default: 10 s)."

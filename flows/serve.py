@@ -117,9 +117,10 @@ def serve_all() -> None:
     serving them: the events the server missed while it or serve was down are sent then, so they start the
     triggered flows late rather than never.
 
-    Runs start as ``python -m prefect.engine`` subprocesses (~1.7 s here). ``Runner.add_flow`` would fork the
-    loaded flow instead, but Prefect then pickles our flow functions by value and loses the module globals
-    their postponed annotations need (``date``): parameter validation fails. Left as is; see README.
+    Runs start in a process that has imported everything already (``flows.warm_start``; ~0.2 s instead of
+    ~1.9 s for ``python -m prefect.engine``) unless ``DABING_WARM_START=false``. (``Runner.add_flow`` would
+    spawn the loaded flow instead, but Prefect then pickles our flow functions by value and loses the module
+    globals their postponed annotations need: parameter validation fails.)
     """
     from prefect.runner import Runner
 
@@ -131,9 +132,23 @@ def serve_all() -> None:
     flush_backlog()
     print(f"serving {len(served)} deployments; Ctrl-C stops", flush=True)
     try:
-        asyncio.run(runner.start())
+        asyncio.run(_run(runner, warm=settings.warm_start))
     except KeyboardInterrupt:
         log.info("serve.stopped")
+
+
+async def _run(runner: Any, *, warm: bool) -> None:
+    from flows.warm_start import install
+
+    engines = install() if warm else None
+    try:
+        if engines is not None:
+            await engines.prime()
+        await runner.start()
+    finally:
+        if engines is not None:
+            await engines.close()
+            log.info("serve.warm_starts", warm=engines.warm, cold=engines.cold_starts)
 
 
 def flush_backlog() -> None:

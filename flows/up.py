@@ -71,14 +71,8 @@ def use_running_local_server() -> str | None:
 def server_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a local server process with its own home (its SQLite database lives there).
 
-    No SQLite-specific setting: none brings an automation's next run within 3 s there (README "Latency").
-    The run-deployment action creates the flow run in a deferred SQLite transaction (read the deployment,
-    then insert); SQLite cannot turn that read into a write once another connection holds or has taken the
-    write lock, so the insert fails at once with "database is locked" (the busy timeout does not apply), the
-    API answers 503 and the action's in-process client retries 2 s later (2**n, fixed in Prefect). The writers
-    that hit it queue behind the trigger's own write transaction and take the lock as it commits, just as the
-    action starts: the triggering command's flow run reaching Completed, and the runner's poll marking its
-    deployments ready. Batching the event persister and task-run recorder did not change that (tried).
+    The server itself is ``python -m flows.prefect_server``: ``prefect server start`` with its SQLite write
+    transactions begun IMMEDIATE (why: that module's doc; README "Latency").
     """
     env = {**(os.environ if base is None else base), **QUIET, "PREFECT_HOME": str(home.resolve())}
     env.pop("PREFECT_API_URL", None)
@@ -99,7 +93,7 @@ def start_local_server(
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     logfile = (home / "server.log").open("ab")
-    cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "flows.prefect_server", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ([] if services else ["--no-services"]) + (["--workers", str(workers)] if workers > 1 else [])
     proc = subprocess.Popen(cmd, env=server_env(home, env), stdout=logfile, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api"

@@ -14,11 +14,17 @@ from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertySt
 from models.settlement.policy import PayerLayer
 
 
+def shown(field: str) -> str:
+    """A field name as an error message shows it: control characters (an unknown key such as "\\r\\n")
+    escaped, so the message stays one line and cannot rewrite the terminal."""
+    return field if field.isprintable() else field.encode("unicode_escape").decode("ascii")
+
+
 class BillError(ValueError):
     """An invalid bill; names the field. Nothing is written."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{shown(field)}: {message}")
         self.field = field
         self.reason = message
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from flows import warm_start
 from flows.serve import deployments, triggered
 from models.enums import CaseState
 from models.settlement.tables import Settlement
@@ -85,8 +86,11 @@ async def _assert_no_identity_on_server(identity: tuple[str, str]) -> list[Any]:
 
 
 def test_events_trigger_referral_and_settlement_once(
-    tmp_path: Path, db_url: str, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, db_url: str, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from prefect.runner import _starter_engine
+
+    monkeypatch.setattr(_starter_engine, "run_process", _starter_engine.run_process)  # type: ignore[attr-defined]
     nid = asyncio.run(_scenario(tmp_path, deployments(triggered())))  # deployments built outside the loop (sync API)
     printed = capfd.readouterr()  # this process's and the flow-run subprocesses' stdout/stderr (logs, tracebacks)
     output = printed.out + printed.err
@@ -109,6 +113,9 @@ async def _scenario(tmp_path: Path, deployments: list[Any]) -> str:
     runner = Runner(name="test-events", query_seconds=0.5, pause_on_shutdown=False)
     for deployment in deployments:
         await runner.aadd_deployment(deployment)
+    engines = warm_start.install()  # as `dabing up` serves: runs start in a standby process, imports done
+    engines.warm = engines.cold_starts = 0
+    await engines.prime()
     serving = asyncio.create_task(runner.start())
     try:
         await asyncio.sleep(2)  # the runner registered its deployments (and their triggers)
@@ -132,8 +139,10 @@ async def _scenario(tmp_path: Path, deployments: list[Any]) -> str:
         artifacts = await _assert_no_identity_on_server((nid, NAME))
         statement = next(a for a in artifacts if a.key == f"settlement-case-{case_id}")
         assert "patient_pays" in str(statement.data) and "basic_insurance" in str(statement.data)
+        assert engines.warm >= 2, f"triggered runs started warm ({engines.warm} warm, {engines.cold_starts} cold)"
         return nid
     finally:
         events.sinks.pop()
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)
+        await engines.close()

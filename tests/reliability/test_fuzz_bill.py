@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from config.policies import load_policies
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
-from models.settlement.bill import BillError
+from models.settlement.bill import BillError, shown
 from models.settlement.policy import PayerLayer
 from models.settlement.preview import preview
 from tests.reliability.conftest import FIGURES
@@ -172,7 +172,7 @@ def test_every_bad_value_is_rejected_naming_its_field(case: tuple[str, dict[str,
         preview(bill, POLICIES)
     except BillError as exc:
         assert exc.field == field or exc.field.startswith(f"{field}."), (exc.field, field, str(exc))
-        assert str(exc).startswith(f"{exc.field}: ") and len(str(exc)) > len(exc.field) + 4
+        assert str(exc).startswith(f"{shown(exc.field)}: ") and len(str(exc)) > len(shown(exc.field)) + 4
     else:
         raise AssertionError(f"accepted a bad {field}: {bill.get(field.split('.')[0])!r}")
 
@@ -241,4 +241,5 @@ def test_cli_settle_preview_exits_2_naming_the_field(tmp_path: Path, case: tuple
     path.write_text(json.dumps(bill, ensure_ascii=False, default=str), encoding="utf-8")
     result = CliRunner().invoke(app, ["settle-preview", str(path)])
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith(f"invalid bill: {field}"), (field, result.stderr)
+    assert result.stderr.startswith(f"invalid bill: {shown(field)}"), (field, result.stderr)
+    assert result.stderr.count("\n") == 1 and "\r" not in result.stderr, "one line, whatever the field name"

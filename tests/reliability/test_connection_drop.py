@@ -10,6 +10,7 @@ that of an undisturbed run: nothing lost, nothing doubled.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,9 +66,16 @@ def tagged_pg(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
     _engine_for.cache_clear()
 
 
-def _task_runs(flow_run_id: Any) -> list[Any]:
+def _task_runs(flow_run_id: Any, wait: float = 60.0) -> list[Any]:
+    """The flow run's task runs once each is in a final state: the server records task-run states from their
+    events, a moment after the flow has returned (longer on a busy machine)."""
+    deadline = time.monotonic() + wait
     with get_client(sync_client=True) as client:
-        return list(client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))))
+        while True:
+            runs = list(client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))))
+            if all(r.state is not None and r.state.is_final() for r in runs) or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.2)
 
 
 @flow(task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     events_flush_cron: str = Field(
         default="*/5 * * * *", description="When `serve` sends events the Prefect server missed (in `timezone`)."
     )
+    events_keep_days: int = Field(
+        default=90, ge=0, description="flush-events deletes outbox rows sent longer ago than this (0: keep all)."
+    )
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server `dabing up` starts.")
     prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
     prefect_sqlite_immediate: bool = Field(

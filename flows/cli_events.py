@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 events_app = typer.Typer(no_args_is_help=True, help="Domain events: the outbox of events for the Prefect server.")
+KEEP_HELP = "Keep events sent this many days ago or later (default: DABING_EVENTS_KEEP_DAYS; 0 keeps all)."
 DatabaseUrl = Annotated[str | None, typer.Option(help="App database (default: DABING_DATABASE_URL).")]
 
 
@@ -36,3 +37,18 @@ def status(database_url: DatabaseUrl = None) -> None:
 
     count, oldest = unsent(get_engine(database_url))
     typer.echo(json.dumps({"unsent": count, "oldest": oldest.isoformat() if oldest else None}))
+
+
+@events_app.command()
+def prune(
+    keep_days: Annotated[int | None, typer.Option(min=0, help=KEEP_HELP)] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Delete outbox rows sent more than KEEP_DAYS days ago (the scheduled flush-events does it too); unsent
+    rows always stay."""
+    from config.settings import get_settings
+    from tasks.db import get_engine
+    from tasks.outbox import prune as prune_rows
+
+    days = get_settings().events_keep_days if keep_days is None else keep_days
+    typer.echo(json.dumps({"pruned": prune_rows(get_engine(database_url), days), "keep_days": days}))

@@ -6,29 +6,34 @@ keyset chunks on a bounded thread pool, then snapshot, finish and publish the su
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import Any, Self
 
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
+from models.common import local_today
 from models.schemas import NightlySummary
 from tasks.artifacts import publish_nightly_summary
 from tasks.nightly import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
 
 
-def _tonight() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+class SettingsThreadPool(ThreadPoolTaskRunner[Any]):
+    """A thread pool of ``DABING_WORKERS`` threads, read when a run starts (Prefect duplicates the flow's task
+    runner for every run), not when this module is imported."""
+
+    def duplicate(self) -> Self:
+        return type(self)(max_workers=get_settings().workers)
 
 
-@flow(name="nightly-adjustment", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().workers))  # type: ignore[arg-type]
+@flow(name="nightly-adjustment", task_runner=SettingsThreadPool())  # type: ignore[arg-type]
 def nightly_adjustment(
     night: date | None = None, region_code: str | None = None, actor: str = "nightly"
 ) -> NightlySummary:
     """Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot."""
-    night = night or _tonight()
+    night = night or local_today(get_settings().timezone)
     run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
     if finished:
         return load_summary(run_id)

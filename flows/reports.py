@@ -3,13 +3,13 @@ summary with its charts and markdown artifact. Parameters are flat (UI form) and
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from prefect import flow
 
 from config.settings import get_settings
+from models.common import local_today
 from models.findings import FindingKind
 from models.ledger_rows import Lang
 from models.summary import Period, SummaryData, chart_folder, reported_day
@@ -17,10 +17,6 @@ from tasks.access import allowed_report_region
 from tasks.charts import publish_summary, render_charts
 from tasks.export import ExportResult, Format, LedgerFilter, export_ledger_task
 from tasks.summary import gather_summary
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 @flow(name="export-ledger")
@@ -60,7 +56,7 @@ def summary_report(
     ``previous``, the period before it — what a morning schedule reports), three charts, an artifact.
     The region must be within the actor's scope (the scheduled summaries run as ``system``: every region)."""
     region_code = allowed_report_region(actor, region_code)
-    on = reported_day(period, on or _today(), previous)
+    on = reported_day(period, on or local_today(get_settings().timezone), previous)
     data = gather_summary(period, on, region_code)
     charts = render_charts(data, chart_folder(out_dir, period, on, region_code))
     publish_summary(data, charts)

@@ -29,14 +29,16 @@ import base64
 import threading
 import time
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import structlog
 from prefect import task
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlmodel import Session, col
 
+from config.settings import get_settings
 from models.common import utcnow
 from models.outbox import UNSENT, EventOutbox, FlushResult, Outgoing
 from tasks.db import get_engine
@@ -46,6 +48,7 @@ log = structlog.get_logger()
 CHUNK = 100  # rows per request (a bulk batch event is ~40 kB: a request stays under ~4 MB)
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 RETRY_AFTER_SECONDS = 30.0
+PRUNE_BATCH = 5_000  # rows deleted per transaction
 
 _lock = threading.Lock()
 _clients: dict[str, httpx.Client] = {}
@@ -216,3 +219,30 @@ def flush(engine: Engine, chunk_size: int = CHUNK, url: str | None = None) -> Fl
 def flush_outbox(chunk_size: int = CHUNK) -> FlushResult:
     """Send the configured database's unsent events to the configured Prefect server."""
     return flush(get_engine(), chunk_size)
+
+
+def prune(engine: Engine, keep_days: int, now: datetime | None = None) -> int:
+    """Delete the rows sent more than ``keep_days`` days ago, ``PRUNE_BATCH`` per transaction (0: keep all).
+
+    Unsent rows always stay, however old; ``case_transition`` stays the audit of what changed."""
+    if keep_days <= 0:
+        return 0
+    before = (now or utcnow()) - timedelta(days=keep_days)
+    pruned = 0
+    while True:
+        with Session(engine) as s:
+            old = select(col(EventOutbox.id)).where(col(EventOutbox.sent_at) < before)
+            ids = list(s.scalars(old.order_by(col(EventOutbox.id)).limit(PRUNE_BATCH)))
+            if not ids:
+                break
+            s.execute(delete(EventOutbox).where(col(EventOutbox.id).in_(ids)))
+            s.commit()
+        pruned += len(ids)
+    log.info("events.pruned", pruned=pruned, keep_days=keep_days)
+    return pruned
+
+
+@task(name="prune-events", **RETRY)
+def prune_outbox() -> int:
+    """Delete sent events older than ``DABING_EVENTS_KEEP_DAYS`` from the configured database."""
+    return prune(get_engine(), get_settings().events_keep_days)

@@ -8,7 +8,7 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,13 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from config.settings import get_settings
 from flows.cli import app
+from models.common import utcnow
 from models.events import BATCH_MAX, Change, DomainEvent
 from models.outbox import EventOutbox
 from tasks import events, outbox
-from tasks.db import session_scope
+from tasks.db import get_engine, session_scope
 from tasks.steps import confirm_case
 from tests.flows.helpers import import_one_patient
 
@@ -207,3 +209,59 @@ def test_events_of_a_savepoint_go_after_the_enclosing_commit(db_url: str, server
         events.record(s, Change(DomainEvent.CASE_CLOSED, "case", (2,)))
     assert [e["payload"]["ids"] for e in server.received] == [[1], [2]]
     assert all(r.sent_at is not None for r in _rows())
+
+
+def _sent(*days_ago: int | None) -> list[int]:
+    """Outbox rows created 200 days ago, sent ``days_ago`` days ago (None: never sent); their ids."""
+    now = utcnow()
+    with session_scope() as s:
+        rows = [
+            EventOutbox(
+                event="case.closed", resource_id=f"dabing.case.{n}", resource={}, payload={"ids": [n]}, related=[],
+                created_at=now - timedelta(days=200), sent_at=None if d is None else now - timedelta(days=d),
+            )
+            for n, d in enumerate(days_ago)
+        ]  # fmt: skip
+        s.add_all(rows)
+        s.flush()
+        return [r.id for r in rows if r.id is not None]
+
+
+@pytest.mark.parametrize(
+    ("keep_days", "batch", "kept"),
+    [
+        (90, 5_000, [1, 2, 3, 4]),  # sent 91 and 400 days ago go; sent 89 days ago and never-sent stay
+        (90, 1, [1, 2, 3, 4]),  # one row per transaction: the loop goes on until nothing is older
+        (30, 5_000, [3, 4]),  # a shorter keep deletes the 89-day-old one too
+        (0, 5_000, [0, 1, 2, 3, 4, 5]),  # 0 keeps everything
+        (1_000, 5_000, [0, 1, 2, 3, 4, 5]),  # nothing sent that long ago
+    ],
+)
+def test_prune_deletes_only_rows_sent_before_the_kept_days(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, keep_days: int, batch: int, kept: list[int]
+) -> None:
+    ids = _sent(91, 89, 40, None, 2, 400)  # the unsent one (index 3) is as old as the others
+    monkeypatch.setattr(outbox, "PRUNE_BATCH", batch)
+    pruned = outbox.prune(get_engine(), keep_days)
+    assert [r.id for r in _rows()] == [ids[i] for i in kept]
+    assert pruned == len(ids) - len(kept)
+
+
+def test_flush_events_prunes_and_the_cli_prunes_by_the_setting_or_option(
+    db_url: str, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sent(100, 50, None)
+    monkeypatch.setenv("DABING_EVENTS_KEEP_DAYS", "60")
+    get_settings.cache_clear()
+    try:
+        assert outbox.prune_outbox.fn() == 1, "the setting: the row sent 100 days ago"
+        runner = CliRunner()
+        by_setting = runner.invoke(app, ["events", "prune"])
+        assert json.loads(by_setting.output.splitlines()[-1]) == {"pruned": 0, "keep_days": 60}
+        by_option = runner.invoke(app, ["events", "prune", "--keep-days", "30"])
+        assert json.loads(by_option.output.splitlines()[-1]) == {"pruned": 1, "keep_days": 30}
+        bad = runner.invoke(app, ["events", "prune", "--keep-days", "-1"])
+        assert bad.exit_code == 2 and "--keep-days" in bad.output
+    finally:
+        get_settings.cache_clear()
+    assert [(r.sent_at, r.payload["ids"]) for r in _rows()] == [(None, [2])], "the unsent row stays"

@@ -117,10 +117,11 @@ def serve_all() -> None:
     serving them: the events the server missed while it or serve was down are sent then, so they start the
     triggered flows late rather than never.
 
-    Runs start in a process that has imported everything already (``flows.warm_start``; ~0.2 s instead of
-    ~1.9 s for ``python -m prefect.engine``) unless ``DABING_WARM_START=false``. (``Runner.add_flow`` would
-    spawn the loaded flow instead, but Prefect then pickles our flow functions by value and loses the module
-    globals their postponed annotations need: parameter validation fails.)
+    Runs start in a process that has imported everything already (``flows.warm_start``; the run starts in
+    ~0.4 s instead of ~1.5 s for ``python -m prefect.engine``, README "Latency") unless
+    ``DABING_WARM_START=false``. (``Runner.add_flow`` would spawn the loaded flow instead, but Prefect then
+    pickles our flow functions by value and loses the module globals their postponed annotations need:
+    parameter validation fails.)
     """
     from prefect.runner import Runner
 

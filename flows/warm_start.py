@@ -1,6 +1,6 @@
 """Warm starts for served flow runs: `serve` keeps flow-run processes ready, imports done.
 
-Prefect's runner starts every flow run as a new ``python -m prefect.engine`` process, which spends ~1.8 s
+Prefect's runner starts every flow run as a new ``python -m prefect.engine`` process, which spends ~1.5 s
 importing Prefect and our flows before the run reaches Running — most of an event-triggered run's latency
 (README "Latency"). ``WarmEngines`` keeps ``STANDBYS`` *standby* processes (``python -m flows.standby``) that
 have imported them and wait on their stdin. When the runner starts a run, a standby receives the run's
@@ -92,9 +92,9 @@ class WarmEngines:
 
     async def fill(self, env: Mapping[str, str | None], cwd: str | Path | None) -> None:
         """Start standbys with ``env`` (a run's, per-run keys removed) in ``cwd`` until ``size`` are ready."""
+        standby_env, where = base_env(env), _where(cwd)
         async with self._filling:
             while len(self.pool) < self.size:
-                standby_env, where = base_env(env), _where(cwd)
                 process = await anyio.open_process(
                     [sys.executable, *STANDBY], env=standby_env, cwd=where, stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,

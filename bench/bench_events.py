@@ -60,7 +60,7 @@ VARIANTS = [
     Variant("worker", "PostgreSQL, process work pool worker (prefect.yaml)", postgres=True, worker=True),
 ]
 STEPS = ("event_to_run", "cli_to_run", "ui_to_run")
-KEYS = ("event_to_run", "cli_to_run", "ui_to_run", "event_to_scheduled", "scheduled_to_pending", "pending_to_running")
+KEYS = (*STEPS, "event_to_scheduled", "scheduled_to_pending", "pending_to_running")
 
 
 def _ts(value: str) -> float:
@@ -186,9 +186,7 @@ def _summary(results: dict[str, list[dict[str, float]]], cases: int, gap: float)
     )
     for key, rows in results.items():
         retried = sum(r["event_to_scheduled"] >= 1.5 for r in rows)
-        spans = "".join(
-            f"{_p50(rows, k):7.2f} /{_q(rows, k, 0.9):5.2f}" for k in ("event_to_run", "cli_to_run", "ui_to_run")
-        )
+        spans = "".join(f"{_p50(rows, k):7.2f} /{_q(rows, k, 0.9):5.2f}" for k in STEPS)
         print(
             f"{key:16}{spans}{_p50(rows, 'event_to_scheduled'):16.2f}{_p50(rows, 'scheduled_to_pending'):7.2f}"
             f"{_p50(rows, 'pending_to_running'):7.2f}{retried:>5}/{len(rows):<3}"

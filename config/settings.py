@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         "database and its backups; losing it loses every stored ID number and name.",
     )
     warm_start: bool = Field(
-        default=True, description="`serve` keeps one flow-run process ready, imports done (flows/warm_start.py)."
+        default=True, description="`serve` keeps two flow-run processes ready, imports done (flows/warm_start.py)."
     )
     poll_seconds: float = Field(
         default=0.2, gt=0, le=60, description="How often `serve` asks for runs to start (Prefect default: 10 s)."

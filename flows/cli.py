@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,12 +17,12 @@ import typer
 from config.logging import configure_logging
 from config.settings import get_settings
 from flows.cli_events import events_app
+from flows.cli_ops import backup, demo
 from flows.cli_params import (
     Actor,
     Amount,
     AmountOpt,
     Day,
-    DayOpt,
     HouseholdRef,
     Icd10,
     Icd10Opt,
@@ -80,31 +79,21 @@ def init_db(database_url: Annotated[str | None, typer.Option()] = None) -> None:
     from tasks.db import init_db as _init
     from tasks.db import session_scope
     from tasks.hospitals import sync_hospitals
+    from tasks.migrate import SchemaBroken
 
     _use_database(database_url)
-    _init()
+    try:
+        _init()
+    except SchemaBroken as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     with session_scope() as s:
         n = sync_hospitals(s)
     typer.echo(f"database ready; {n} designated hospitals loaded")
 
 
-@app.command()
-def demo(
-    patients: Annotated[int, typer.Option(min=1)] = 2000,
-    seed: int = 7,
-    region_code: Region = "520527",
-    start: DayOpt = "2017-03-01",
-    database_url: Annotated[str, typer.Option(help="Demo database (rebuilt).")] = "sqlite:///var/demo.db",
-) -> None:
-    """Build a synthetic county and drive every patient as far as the pathway allows."""
-    from flows.demo import county_demo
-    from flows.report import print_ledger
-
-    _use_database(database_url)
-    t0 = time.perf_counter()
-    summary = county_demo(patients=patients, seed=seed, region_code=region_code, start=date.fromisoformat(start))
-    print_ledger(summary)
-    typer.echo(f"wall time: {time.perf_counter() - t0:.1f} s for {patients} patients")
+app.command()(demo)  # flows/cli_ops.py
+app.command()(backup)
 
 
 @app.command("import")
@@ -269,17 +258,20 @@ def nightly(
     _echo(nightly_adjustment(night=date.fromisoformat(night) if night else None, region_code=region_code))
 
 
+WithDemo = Annotated[bool, typer.Option("--with-demo", help="Also serve county-demo (it refuses a non-demo database).")]
+
+
 @app.command()
-def serve() -> None:
+def serve(with_demo: WithDemo = False) -> None:
     """Serve every flow as a Prefect deployment (forms in the UI) on the configured Prefect server."""
     from flows.serve import serve_all
 
-    serve_all()
+    serve_all(with_demo)
 
 
 @app.command()
-def up() -> None:
+def up(with_demo: WithDemo = False) -> None:
     """Everything on one machine: a local Prefect server (unless PREFECT_API_URL is set) + serve."""
     from flows.up import up as start
 
-    start()
+    start(with_demo)

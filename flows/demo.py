@@ -47,10 +47,10 @@ def county_demo(
     seed: int = 7,
     region_code: str = "520527",
     start: date = date(2017, 3, 1),
-    fresh: bool = True,
 ) -> LedgerSummary:
-    """Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome."""
-    prepare_demo(fresh)
+    """Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome,
+    on the demo's own database: an empty one or one an earlier demo made (any other is refused, unchanged)."""
+    prepare_demo()  # refuses (the run fails, nothing changed) a database holding other data
     csv_path = write_county_csv(
         patients, seed, region_code, start, str(Path("var") / f"county-{region_code}-{seed}.csv")
     )

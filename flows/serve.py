@@ -10,7 +10,8 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
+from flows.backup import backup_database
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
@@ -32,7 +33,6 @@ FLOWS: tuple[Any, ...] = (
     discharge,
     record_follow_up,
     settle_discharge,
-    county_demo,
     export_ledger,
     summary_report,
 )
@@ -77,8 +77,20 @@ def scheduled_summaries(timezone: str) -> list[Spec]:
     ]  # fmt: skip
 
 
-def specs() -> list[Spec]:
-    """(flow, deployment options) for everything `serve` runs."""
+def operations(settings: Settings) -> list[Spec]:
+    """The scheduled backup (tag ``operations``: not a coordinator's step); a late one is not doubled."""
+    once = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+    schedule = Cron(settings.backup_cron, timezone=settings.timezone)
+    tags = ["dabing", "operations"]
+    return [(backup_database, {"name": "scheduled", "tags": tags, "schedules": [schedule], "concurrency_limit": once})]
+
+
+#: Served only when asked (`--with-demo`): it rebuilds its database, so never among a coordinator's steps.
+DEMO: Spec = (county_demo, {"name": "county", "tags": ["dabing", "operations"]})
+
+
+def specs(with_demo: bool = False) -> list[Spec]:
+    """(flow, deployment options) for everything `serve` runs; the demo only ``with_demo``."""
     settings = get_settings()
     nightly: Spec = (
         nightly_adjustment,
@@ -103,14 +115,15 @@ def specs() -> list[Spec]:
         },
     )
     county = [(f, {"name": "county", "tags": ["dabing"]}) for f in FLOWS]
-    return [*county, nightly, *summaries, outbox, *triggered()]
+    demo = [DEMO] if with_demo else []
+    return [*county, nightly, *summaries, outbox, *triggered(), *operations(settings), *demo]
 
 
 def deployments(which: list[Spec] | None = None) -> list[Any]:
     return [f.to_deployment(**options) for f, options in (which or specs())]
 
 
-def serve_all() -> None:
+def serve_all(with_demo: bool = False) -> None:
     """Every deployment on one runner that asks for runs every ``DABING_POLL_SECONDS`` (Prefect: 10 s).
 
     As ``prefect.serve`` does, with one step between registering the deployments (and so their triggers) and
@@ -126,7 +139,7 @@ def serve_all() -> None:
     from prefect.runner import Runner
 
     settings = get_settings()
-    served = deployments()
+    served = deployments(specs(with_demo))
     runner = Runner(pause_on_shutdown=False, query_seconds=settings.poll_seconds)
     for deployment in served:
         runner.add_deployment(deployment)

@@ -117,7 +117,7 @@ def prepare_app() -> None:
         sync_hospitals(s)
 
 
-def up() -> None:
+def up(with_demo: bool = False) -> None:
     settings = get_settings()
     os.environ.update(QUIET)
     prepare_app()
@@ -130,7 +130,7 @@ def up() -> None:
     try:
         from flows.serve import serve_all
 
-        serve_all()
+        serve_all(with_demo)
     finally:
         if server is not None:
             server.terminate()

@@ -4,12 +4,14 @@ from models.access import Actor
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
+from models.meta import AppMeta
 from models.outbox import EventOutbox
 from models.people import ExternalStatus, Household, Patient
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
 __all__ = [
     "Actor",
+    "AppMeta",
     "Case",
     "CaseTransition",
     "Condition",

@@ -1,4 +1,4 @@
-"""Demo-only I/O: a fresh database, the synthetic county's screening CSV, the ledger summary."""
+"""Demo-only I/O: its own database (``tasks.demo_db``), the synthetic county's screening CSV, the ledger summary."""
 
 from __future__ import annotations
 
@@ -6,26 +6,20 @@ from datetime import date
 from pathlib import Path
 
 from prefect import task
-from sqlmodel import SQLModel
 
 from config.catalogue import load_catalogue
 from models.schemas import LedgerSummary
 from models.synthetic import CSV_HEADER, county_rows, to_csv_line
-from tasks.db import get_engine, init_db, session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.db import session_scope
+from tasks.demo_db import prepare_demo_database
 from tasks.ledger import ledger_summary
 
 
 @task
-def prepare_demo(fresh: bool) -> None:
-    """Create the schema (dropping the old demo data first when ``fresh``) and load the hospitals."""
-    if fresh:
-        import models.tables  # noqa: F401
-
-        SQLModel.metadata.drop_all(get_engine())
-    init_db()
-    with session_scope() as s:
-        sync_hospitals(s)
+def prepare_demo() -> None:
+    """Rebuild the configured database as a demo database: refused (``DemoRefused``, nothing changed) when it
+    holds anything but an earlier demo's data."""
+    prepare_demo_database()
 
 
 @task

@@ -6,7 +6,9 @@
   migrations' result identical to the models);
 - created before migrations existed (tables, no ``alembic_version``) → recognised as the baseline
   ``0001`` and upgraded (e.g. clear national IDs converted to hash + sealed values);
-- versioned → upgraded from its revision (nothing to do at head).
+- versioned → upgraded from its revision (nothing to do at head);
+- versioned but without any app table (all dropped, ``alembic_version`` left) → created again, as if empty;
+- versioned but missing some of the tables of its revision → ``SchemaBroken``, nothing changed (restore a backup).
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ log = get_logger(__name__)
 class Migration:
     before: str | None  # None: the database was empty
     after: str
+
+
+class SchemaBroken(RuntimeError):
+    """The database says it is at a revision whose tables it does not all have."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -89,8 +95,16 @@ def migrate(engine: Engine) -> Migration:
     return done
 
 
+def _app_tables(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names()) & set(SQLModel.metadata.tables)
+
+
 def _migrate(conn: Connection) -> Migration:
     before = current(conn)
+    if before is not None and not _app_tables(conn):  # nothing to keep: build it again
+        SQLModel.metadata.create_all(conn)
+        command.stamp(alembic_config(conn), head(), purge=True)
+        return Migration(before, head())
     if before is None:
         before = _unversioned(conn)
         if before is None:
@@ -100,4 +114,9 @@ def _migrate(conn: Connection) -> Migration:
         command.stamp(alembic_config(conn), before)
     if before != head():
         command.upgrade(alembic_config(conn), "head")
+    if missing := sorted(set(SQLModel.metadata.tables) - _app_tables(conn)):
+        raise SchemaBroken(
+            f"the database says revision {before} but lacks the tables {', '.join(missing)}: nothing was changed; "
+            "restore it from a backup (README, Backups) or point DABING_DATABASE_URL at another database"
+        )
     return Migration(before, head())

@@ -24,6 +24,7 @@ import flows.pathway
 import flows.report
 import flows.settlement
 import flows.up
+import tasks.demo_db
 import tasks.intake
 import tasks.ledger
 from flows.cli_params import MAX_INT
@@ -66,6 +67,7 @@ def stubs(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         (flows.demo, "county_demo", False),
         (flows.report, "print_ledger", False),
         (tasks.ledger, "ledger_for", False),  # the actor check and the ledger
+        (tasks.demo_db, "check_demo_database", False),  # the fixture's database is not a demo's
     ]:
         monkeypatch.setattr(module, name, _stub(name, is_async))
     monkeypatch.setattr(tasks.intake, "register_patient", _stub("register_patient", False, returns=1))

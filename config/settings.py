@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     events_keep_days: int = Field(
         default=90, ge=0, description="flush-events deletes outbox rows sent longer ago than this (0: keep all)."
     )
+    backup_dir: Path = Field(default=Path("var/backups"), description="Where `dabing backup` writes by default.")
+    backup_keep: int = Field(default=14, ge=1, description="Backups of one database kept; older ones are deleted.")
+    backup_cron: str = Field(default="0 2 * * *", description="When `serve` backs the database up (in `timezone`).")
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server `dabing up` starts.")
     prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
     prefect_sqlite_immediate: bool = Field(

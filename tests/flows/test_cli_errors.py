@@ -173,6 +173,25 @@ def test_an_illegal_move_is_one_line_and_exit_1(tmp_path: Path, cli: CliRunner, 
     assert done.stderr == f"refused: case {case_id}: illegal case transition: screened -> in_treatment\n"
     assert "Traceback" not in console.getvalue() and "IllegalTransition" not in console.getvalue(), "Prefect's too"
     assert nid not in done.output and case_state(case_id) == CaseState.SCREENED
+    assert any("screened -> in_treatment" in m and "Traceback" in m for m in _server_errors()), "server log kept"
+
+
+def _server_errors() -> list[str]:
+    """The ERROR lines of every run log on the Prefect test server."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterLevel
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+
+    async def read() -> list[str]:
+        async with get_client() as client:
+            logs = await client.read_logs(log_filter=LogFilter(level=LogFilterLevel(ge_=logging.ERROR)))
+            return [log.message for log in logs]
+
+    return asyncio.run(read())
 
 
 @pytest.mark.flow

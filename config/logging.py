@@ -7,6 +7,8 @@
   ``IdentityFilter`` masks the message, its arguments and the traceback. It is put on the handlers present
   at configuration time and, because Prefect (re)builds its handlers when a run starts, the same masking
   runs in the log-record factory, so a handler created later still receives masked records.
+- ``quiet_console``: a filter on the console handlers only (the CLI drops Prefect's failure tracebacks of a
+  domain error there; the run log shipped to the server keeps them).
 
 Masking is defence in depth: identity is never passed to a logger on purpose.
 """
@@ -24,6 +26,7 @@ from models.identity import mask_text, mask_value
 _configured = False
 _factory_installed = False
 _formatter = logging.Formatter()
+_console_filters: list[logging.Filter] = []
 
 
 def mask_identity(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -76,10 +79,30 @@ def install_stdlib_masking() -> None:
     previous: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
 
     def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        if _console_filters:
+            _attach_console_filters()  # before any handler sees the record, also one Prefect created just now
         return mask_record(previous(*args, **kwargs))
 
     logging.setLogRecordFactory(masked_record)
     _factory_installed = True
+
+
+def quiet_console(console_filter: logging.Filter) -> None:
+    """Put ``console_filter`` on the console (root stream) handlers, now and on any created later (Prefect
+    creates its console handler when it is first imported). Other handlers — Prefect's API handler that ships
+    run logs to the server, files — are untouched."""
+    if console_filter not in _console_filters:
+        _console_filters.append(console_filter)
+    install_stdlib_masking()
+    _attach_console_filters()
+
+
+def _attach_console_filters() -> None:
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            for f in _console_filters:
+                if f not in handler.filters:
+                    handler.addFilter(f)
 
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:

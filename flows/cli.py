@@ -16,6 +16,7 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import get_settings
+from flows.cli_errors import DebugFlag, Typer
 from flows.cli_events import events_app
 from flows.cli_ops import backup, demo
 from flows.cli_params import (
@@ -39,7 +40,11 @@ from flows.cli_params import (
 from flows.cli_reports import reports_app
 from models.enums import PovertyStatus, ReferralDirection
 
-app = typer.Typer(no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
+app = Typer(
+    no_args_is_help=True,
+    help="大病专项救治 workflow engine — coordinator commands. An error prints one line (exit 1: refused, "
+    "illegal move, not found; 2: bad input); --debug shows its traceback.",
+)
 app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
 
@@ -51,13 +56,7 @@ def _use_database(url: str | None) -> None:
 
 
 def _run(coro: Any) -> Any:
-    from models.access import AccessDenied
-
-    try:
-        return asyncio.run(coro)
-    except AccessDenied as exc:  # names the actor and the internal id; nothing was written
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    return asyncio.run(coro)  # a domain error it raises is printed as one line by flows.cli_errors
 
 
 def _echo(model: Any) -> None:
@@ -65,7 +64,7 @@ def _echo(model: Any) -> None:
 
 
 @app.callback()
-def main() -> None:
+def main(debug: DebugFlag = False) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     from flows.up import use_running_local_server
@@ -100,15 +99,8 @@ app.command()(backup)
 def import_csv(csv_path: InputFile, actor: Actor = "coordinator") -> None:
     """Import a screening CSV (all rows validated; a bad row rejects the file)."""
     from flows.intake import import_screenings
-    from models.intake import ImportRejected
 
-    try:
-        _echo(_run(import_screenings(str(csv_path.resolve()), actor)))
-    except ImportRejected as exc:
-        for err in exc.errors:
-            typer.echo(str(err), err=True)
-        typer.echo(f"rejected: {len(exc.errors)} error(s); nothing was imported", err=True)
-        raise typer.Exit(1) from None
+    _echo(_run(import_screenings(str(csv_path.resolve()), actor)))
 
 
 @app.command()
@@ -121,7 +113,6 @@ def register(
     actor: Actor = "coordinator",
 ) -> None:
     """Register a person (identity stays in the app database, hashed and sealed); prints the internal id."""
-    from models.access import AccessDenied
     from models.people import PatientCreate
     from tasks.intake import register_patient
 
@@ -132,11 +123,7 @@ def register(
         region_code=region_code,
         poverty_status=poverty_status,
     )
-    try:
-        typer.echo(json.dumps({"patient_id": register_patient(person, actor)}))
-    except AccessDenied as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    typer.echo(json.dumps({"patient_id": register_patient(person, actor)}))
 
 
 @app.command()
@@ -171,6 +158,7 @@ def refer(
 
 @app.command()
 def admit(case_id: Id, admitted_on: Day, actor: Actor = "coordinator") -> None:
+    """入院: admit a referred case to its designated hospital (opens a treatment episode; prints its id)."""
     from flows.pathway import admit as admit_flow
 
     _echo(_run(admit_flow(case_id, date.fromisoformat(admitted_on), actor)))
@@ -185,6 +173,7 @@ def discharge(
     sessions: Sessions = 0,
     actor: Actor = "coordinator",
 ) -> None:
+    """出院: discharge an admitted case with the bill's totals in yuan (closes the episode; prints its id)."""
     from flows.pathway import discharge as discharge_flow
 
     _echo(
@@ -198,6 +187,7 @@ def discharge(
 
 @app.command("follow-up")
 def follow_up(case_id: Id, followed_on: Day, outcome: Outcome = "stable", actor: Actor = "coordinator") -> None:
+    """随访: record a follow-up visit of a case; prints how many follow-ups the case has."""
     from flows.pathway import record_follow_up
 
     typer.echo(
@@ -222,29 +212,25 @@ def settle_preview(bill_json: InputFile) -> None:
 
     try:
         data = json.loads(bill_json.read_text(encoding="utf-8"))
-        typer.echo(json.dumps(preview(data, load_policies()), ensure_ascii=False, indent=2))
-    except (BillError, json.JSONDecodeError) as exc:
-        typer.echo(f"invalid bill: {exc}", err=True)
-        raise typer.Exit(2) from None
+    except json.JSONDecodeError as exc:
+        raise BillError("file", f"not JSON ({exc})") from None
     except (UnicodeDecodeError, RecursionError):
-        typer.echo("invalid bill: file: not a UTF-8 JSON document", err=True)
-        raise typer.Exit(2) from None
+        raise BillError("file", "not a UTF-8 JSON document") from None
+    try:
+        typer.echo(json.dumps(preview(data, load_policies()), ensure_ascii=False, indent=2))
+    except RecursionError:
+        raise BillError("file", "nested too deeply") from None
 
 
 @app.command()
 def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
     """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default)."""
     from flows.report import print_ledger
-    from models.access import AccessDenied
     from tasks.db import session_scope
     from tasks.ledger import ledger_for
 
-    try:
-        with session_scope() as s:
-            print_ledger(ledger_for(s, actor, region_code))
-    except AccessDenied as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    with session_scope() as s:
+        print_ledger(ledger_for(s, actor, region_code))
 
 
 @app.command()

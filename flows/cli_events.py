@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-events_app = typer.Typer(no_args_is_help=True, help="Domain events: the outbox of events for the Prefect server.")
+from flows.cli_errors import Typer
+
+events_app = Typer(no_args_is_help=True, help="Domain events: the outbox of events for the Prefect server.")
 KEEP_HELP = "Keep events sent this many days ago or later (default: DABING_EVENTS_KEEP_DAYS; 0 keeps all)."
 DatabaseUrl = Annotated[str | None, typer.Option(help="App database (default: DABING_DATABASE_URL).")]
 

@@ -5,26 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 import typer
 
+from flows.cli_errors import Typer
 from flows.cli_params import _date, _region
 from models.findings import FindingKind
 
-reports_app = typer.Typer(no_args_is_help=True, help="Ledgers, summaries with charts, FHIR export.")
+reports_app = Typer(no_args_is_help=True, help="Ledgers, summaries with charts, FHIR export.")
 ActorOpt = Annotated[str, typer.Option(help="Internal id of the actor reading (their region scope applies).")]
-
-
-def _allowed(run: Any, **parameters: Any) -> Any:
-    """Run a report flow; a region outside the actor's scope prints the refusal and exits 1."""
-    from models.access import AccessDenied
-
-    try:
-        return run(**parameters)
-    except AccessDenied as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
 
 
 def _day(value: str | None) -> date | None:
@@ -59,8 +49,7 @@ def export_ledger(
         raise typer.BadParameter("--headers is zh|en and --period-on is screened|discharged")
     if any(f not in ("xlsx", "csv") for f in fmt or []):
         raise typer.BadParameter("--format is xlsx or csv")
-    result = _allowed(
-        flow,
+    result = flow(
         region_code=region_code,
         date_from=_day(date_from),
         date_to=_day(date_to),
@@ -92,8 +81,7 @@ def summary(
 
     if period not in ("daily", "weekly", "monthly"):
         raise typer.BadParameter("period is daily, weekly or monthly")
-    data = _allowed(
-        summary_report,
+    data = summary_report(
         period=cast(Period, period),
         on=_day(on),
         region_code=region_code,
@@ -111,12 +99,7 @@ def fhir_export(
     actor: ActorOpt = "coordinator",
 ) -> None:
     """One patient's whole pathway as a FHIR R4 Bundle (JSON). The file holds the national ID number."""
-    from models.access import AccessDenied
-    from tasks.fhir_export import PatientNotFound, export_fhir
+    from tasks.fhir_export import export_fhir
 
-    try:
-        path = export_fhir(patient_id, out or Path("var/fhir") / f"patient-{patient_id}.json", actor)
-    except (PatientNotFound, AccessDenied) as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    path = export_fhir(patient_id, out or Path("var/fhir") / f"patient-{patient_id}.json", actor)
     typer.echo(json.dumps({"patient_id": patient_id, "file": str(path)}))

@@ -20,10 +20,12 @@ async def confirm_diagnosis(
     case_id: int, confirmed_on: date, icd10: str = "", actor: str = "coordinator"
 ) -> CaseOutcome:
     """Confirm a suspected condition (optionally correcting its ICD-10 code), then triage it."""
-    outcome = confirm_case(case_id, confirmed_on, icd10, actor)
-    if outcome.state == CaseState.CONFIRMED:
-        outcome = triage_case(case_id, confirmed_on, actor)
-    return outcome
+    confirmed = confirm_case(case_id, confirmed_on, icd10, actor)
+    if confirmed.state != CaseState.CONFIRMED:
+        return confirmed
+    triaged = triage_case(case_id, confirmed_on, actor)
+    # the case moved if either step moved it (a disease outside the catalogue stays confirmed after triage)
+    return triaged.model_copy(update={"changed": confirmed.changed or triaged.changed})
 
 
 @flow(name="refer-case")

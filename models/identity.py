@@ -136,9 +136,24 @@ def mask_text(text: str) -> str:
     return _ID_SHAPED.sub(ID_MASK, text)
 
 
+#: what may be an ID number written after an ID key: digits (6 or more), with spaces, dashes, X or stars
+_NUMBERISH = re.compile(r"(?=(?:\D*\d){6})[\dXx*\s-]+")
+#: an ordinary lowercase word after ``key:`` — prose ("national_id: check digit does not match"), not a value
+_PROSE_WORD = re.compile(r"[a-z]+")
+
+
 def _keyed_mask(m: re.Match[str]) -> str:
-    key = m.group("key").strip("'\"= :\t").lower()
-    return m.group("key") + (NAME_MASK if key in NAME_KEYS else ID_MASK)
+    """Mask the value after an identity key, but only a value, never the words of a message: after an ID key
+    only a number (a word such as ``check`` or ``must`` stays); after a name key anything except a lowercase
+    English word following a colon (``key=value``, quoted, capitalised or non-ASCII values are masked)."""
+    key_text, value = m.group("key"), m.group("value")
+    key = key_text.strip("'\"= :\t").lower()
+    quoted = value[:1] in "'\"" and len(value) >= 2
+    if key in ID_KEYS:
+        return key_text + ID_MASK if _NUMBERISH.fullmatch(value[1:-1] if quoted else value) else m.group(0)
+    if not quoted and "=" not in key_text and _PROSE_WORD.fullmatch(value):
+        return m.group(0)
+    return key_text + NAME_MASK
 
 
 def mask_value(value: Any, key: str | None = None) -> Any:

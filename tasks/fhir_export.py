@@ -18,6 +18,7 @@ from config.catalogue import load_catalogue
 from config.identity import identity_keys
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
+from models.errors import PatientNotFound
 from models.fhir_bundle import Pathway, pathway_bundle
 from models.identity import Purpose, unseal
 from models.people import Household, Patient
@@ -28,15 +29,11 @@ from tasks.db import session_scope
 log = structlog.get_logger()
 
 
-class PatientNotFound(LookupError):
-    pass
-
-
 def load_pathway(session: Session, patient_id: int) -> Pathway:
     """Everything recorded about one patient (the one read of the national ID outside the intake)."""
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise PatientNotFound(f"patient {patient_id} does not exist")
+        raise PatientNotFound(patient_id)
     household = session.get(Household, patient.household_id)
     cases = list(
         session.execute(select(Case).where(col(Case.patient_id) == patient_id).order_by(col(Case.id))).scalars()

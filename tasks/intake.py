@@ -23,6 +23,7 @@ from models.catalogue import is_known_icd10
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.common import utcnow
 from models.enums import CaseState, ConditionStatus
+from models.errors import BadInput, PatientNotFound
 from models.events import Change, DomainEvent
 from models.identity import lookup_hash, protect
 from models.intake import ScreeningRow, decode_csv, parse_screenings
@@ -228,12 +229,12 @@ def screen_patient_task(patient_id: int, icd10: str, screened_on: date, method: 
     """A new suspected condition for an already registered patient (re-screening)."""
     code = icd10.strip().upper()
     if not is_known_icd10(code):
-        raise ValueError(f"icd10: unknown ICD-10 code {code}")
+        raise BadInput("icd10", f"unknown ICD-10 code {code}")
     with session_scope() as s:
         authorize_patient(s, actor, patient_id)
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError(f"patient_id: patient {patient_id} does not exist")
+            raise PatientNotFound(patient_id)
         counts = open_cases(s, [Suspicion(patient_id, patient.region_code, screened_on, method, code)], actor)
     return ImportReport(rows=1, new_households=0, new_patients=0, **counts)
 
@@ -242,7 +243,7 @@ def register_patient(person: PatientCreate, actor: str) -> int:
     """Identity enters here (CLI), never through a Prefect parameter. Returns the internal id (also for a
     person already registered, found by the lookup hash: then the actor must cover that patient's region)."""
     if not load_regions().is_known(person.region_code):
-        raise ValueError(f"region_code: unknown region {person.region_code}")
+        raise BadInput("region_code", f"unknown region {person.region_code}")
     keys = identity_keys()
     with session_scope() as s:
         authorize_region(s, actor, person.region_code)

@@ -9,11 +9,14 @@ from datetime import date
 from decimal import Decimal
 
 from prefect import task
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
+from models.care import TreatmentEpisode
 from models.catalogue import is_known_icd10
 from models.clinical import Case
 from models.enums import CaseState, ReferralDirection
+from models.errors import BadInput
 from models.pathway import IllegalTransition, check_transition
 from models.schemas import CaseOutcome
 from models.settlement.bill import BillError, parse_money
@@ -62,12 +65,18 @@ def run_step(
     )
 
 
+def with_episode(session: Session, outcome: CaseOutcome) -> CaseOutcome:
+    """The outcome with the case's latest treatment episode (the one admit opened, discharge closed)."""
+    latest = select(func.max(col(TreatmentEpisode.id))).where(col(TreatmentEpisode.case_id) == outcome.case_id)
+    return outcome.model_copy(update={"episode_id": session.execute(latest).scalar()})
+
+
 @task(task_run_name="confirm-case-{case_id}", **RETRY)
 def confirm_case(case_id: int, confirmed_on: date, icd10: str, actor: str) -> CaseOutcome:
     """Confirm the suspected condition; ``icd10`` (optional) corrects the code to the final diagnosis."""
     code = icd10.strip().upper()
     if code and not is_known_icd10(code):
-        raise ValueError(f"icd10: unknown ICD-10 code {code}")
+        raise BadInput("icd10", f"unknown ICD-10 code {code}")
     with session_scope() as s:
         return run_step(
             s,
@@ -120,7 +129,7 @@ def refer_case(case_id: int, referred_on: date, urgent: bool, direction: Referra
 @task(task_run_name="admit-case-{case_id}", **RETRY)
 def admit_case(case_id: int, admitted_on: date, actor: str) -> CaseOutcome:
     with session_scope() as s:
-        return run_step(
+        outcome = run_step(
             s,
             case_id,
             actor,
@@ -128,6 +137,7 @@ def admit_case(case_id: int, admitted_on: date, actor: str) -> CaseOutcome:
             CaseState.IN_TREATMENT,
             lambda: admit_many(s, [case_id], admitted_on, actor),
         )
+        return with_episode(s, outcome)
 
 
 @task(task_run_name="discharge-case-{case_id}", **RETRY)
@@ -141,9 +151,10 @@ def discharge_case(
         raise BillError("sessions", "must not be negative")
     bill = Discharge(case_id, discharged_on, total, oos, sessions)
     with session_scope() as s:
-        return run_step(
+        outcome = run_step(
             s, case_id, actor, CaseState.IN_TREATMENT, CaseState.DISCHARGED, lambda: discharge_many(s, [bill], actor)
         )
+        return with_episode(s, outcome)
 
 
 @task(task_run_name="follow-up-case-{case_id}", **RETRY)

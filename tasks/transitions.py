@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 from models.clinical import Case, CaseTransition
 from models.common import utcnow
 from models.enums import CaseState
+from models.errors import CaseNotFound
 from models.events import STATE_EVENTS, Change
 from models.pathway import check_transition
 from tasks.bulkwrite import append_rows, id_in
@@ -34,12 +35,6 @@ def _moved(
     payload = {"from_state": from_state.value, "to_state": to_state.value, "actor": actor, "reason": reason,
                "on": on.isoformat() if on else None}  # fmt: skip
     record(session, Change(STATE_EVENTS[to_state], "case", tuple(ids), payload))
-
-
-class CaseNotFound(LookupError):
-    def __init__(self, case_id: int) -> None:
-        super().__init__(f"case {case_id} does not exist")
-        self.case_id = case_id
 
 
 def lock_case(session: Session, case_id: int) -> Case:

@@ -15,6 +15,7 @@ from structlog.testing import capture_logs
 
 from config.logging import IdentityFilter, ensure_configured
 from models import national_id
+from models.identity import mask_text
 
 NID = national_id.make("530427", date(1961, 5, 4), 17)
 NAME = "李四光"
@@ -107,3 +108,44 @@ def test_the_development_key_is_announced(monkeypatch: pytest.MonkeyPatch) -> No
     assert logs == [] and own.key_id != dev.key_id
     get_settings.cache_clear()
     identity._keys_for.cache_clear()
+
+
+#: (text, what the mask must leave of it): words after an identity key are a message, not a value
+WORDS_STAY = [
+    ("national_id: check digit does not match (GB 11643)", "national_id: check digit does not match (GB 11643)"),
+    (
+        "national_id: must be 17 digits followed by a digit or X",
+        "national_id: must be 17 digits followed by a digit or X",
+    ),
+    ("line 3: national_id: must be 17 digits", "line 3: national_id: must be 17 digits"),
+    ("name: must be 1 to 60 characters", "name: must be 1 to 60 characters"),
+    ("id_number: is missing; nid: not given", "id_number: is missing; nid: not given"),
+    ("patient_name: contains control characters", "patient_name: contains control characters"),
+    ("sfzh: 17 digits then a check character", "sfzh: 17 digits then a check character"),
+]
+#: ... but a number after an ID key, and any value written key=value, quoted, capitalised or in Chinese after a
+#: name key, is still masked
+VALUES_GO = [
+    (f"national_id: {NID} rejected", "national_id: [national-id] rejected"),
+    (f"national_id={NID[:12]}", "national_id=[national-id]"),
+    (f"'national_id': '{NID[:6]} {NID[6:14]} {NID[14:]}'", "'national_id': [national-id]"),
+    (f"name={NAME} region=520527", "name=[name] region=520527"),
+    (f"name: {NAME} registered", "name: [name] registered"),
+    ("name: Zhang San", "name: [name] San"),
+    ("{'name': 'zhang san'}", "{'name': [name]}"),
+    ("name=check", "name=[name]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WORDS_STAY + VALUES_GO)
+def test_masking_keeps_words_and_masks_values(text: str, expected: str) -> None:
+    assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), WORDS_STAY[:2] + VALUES_GO[:1])
+def test_log_sinks_keep_the_words_of_a_message(text: str, expected: str, structlog_output: io.StringIO) -> None:
+    _logger(structlog_output).warning("intake.rejected", error=text)  # type: ignore[attr-defined]
+    assert f"error='{expected}'" in structlog_output.getvalue() or f"error={expected}" in structlog_output.getvalue()
+    record = logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, "rejected: %s", (text,), None)
+    IdentityFilter().filter(record)
+    assert record.getMessage() == f"rejected: {expected}"

@@ -1,7 +1,8 @@
 """Property-based fuzzing of every coordinator command's parameters (typer CliRunner): ids, dates,
 amounts, ICD-10 codes, region codes, session counts, actor, outcome and the identity options. One bad
-value → exit status 2, ``Invalid value for '<parameter>'`` and no flow started; all-good values → the
-flow is started with exactly the parsed values. Flows are replaced by recording stubs (no Prefect)."""
+value → exit status 2, one line ``invalid input: <command>: Invalid value for '<parameter>'…`` and no flow
+started; all-good values → the flow is started with exactly the parsed values. Flows are replaced by recording
+stubs (no Prefect)."""
 
 from __future__ import annotations
 
@@ -175,6 +176,7 @@ def test_a_bad_parameter_is_named_and_starts_nothing(stubs: Path, data: st.DataO
     out = _flat(result.output)
     assert result.exit_code == 2, (argv, result.output, result.exception)
     assert f"Invalid value for '{bad_name}'" in out, (argv, out)
+    assert result.stderr.startswith(f"invalid input: {command}: ") and result.stderr.count("\n") == 1, "one line"
     assert not CALLS, "no flow may start"
     if bad_name == "--national-id" and len(bad.strip()) >= 10:
         assert bad.strip() not in result.output, "an ID number is never echoed"

@@ -14,6 +14,7 @@ import typer
 from models import national_id
 from models.catalogue import is_known_icd10
 from models.common import iso_date_text, plain_text
+from models.digits import ascii_digits
 from models.settlement.bill import BillError, parse_money
 
 MAX_INT = 2_147_483_647  # the database's INTEGER columns (ids, session counts)
@@ -45,9 +46,10 @@ def _icd10(value: str) -> str:
 def _region(value: str | None) -> str | None:
     from config.catalogue import load_regions
 
-    if value is not None and not load_regions().is_known(value.strip()):
+    code = None if value is None else ascii_digits(value).strip()  # full-width / other digits read as ASCII
+    if code is not None and not load_regions().is_known(code):
         raise typer.BadParameter("unknown region code (6 digits, listed in config/data/regions.yaml)")
-    return None if value is None else value.strip()
+    return code
 
 
 def _text(limit: int) -> Callable[[str | None], str | None]:

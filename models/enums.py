@@ -118,3 +118,4 @@ class AccessReason(StrEnum):
     INACTIVE_ACTOR = "inactive_actor"
     OUTSIDE_REGION = "outside_region"
     REGION_REQUIRED = "region_required"
+    NOT_USABLE = "not_usable"  # a row's region, person or household ref (never says which: no oracle)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models import national_id
 from models.common import iso_date_text, plain_text
+from models.digits import ascii_code, ascii_digits
 from models.enums import PovertyStatus
 
 REQUIRED_COLUMNS = ("household_ref", "national_id", "name", "region_code", "poverty_status", "screened_on", "icd10")
@@ -29,7 +30,7 @@ class ScreeningRow(BaseModel):
     household_ref: str = Field(min_length=1, max_length=40)
     national_id: str
     name: str = Field(min_length=1, max_length=60)
-    region_code: str = Field(pattern=r"^\d{6}$")
+    region_code: str = Field(pattern=r"^[0-9]{6}$")
     poverty_status: PovertyStatus
     screened_on: date
     icd10: str = Field(min_length=3, max_length=16)
@@ -37,6 +38,7 @@ class ScreeningRow(BaseModel):
 
     _iso_date = field_validator("screened_on", mode="before")(iso_date_text)
     _plain = field_validator("household_ref", "name", "method", mode="before")(plain_text)
+    _ascii = field_validator("region_code", mode="before")(ascii_code)
 
     @field_validator("national_id")
     @classmethod
@@ -82,7 +84,7 @@ def _records(reader: csv.DictReader[str], errors: list[RowError]) -> Iterator[di
             return
 
 
-_REGION_SHAPE = re.compile(r"\d{6}")
+_REGION_SHAPE = re.compile(r"[0-9]{6}")
 _ICD_SHAPE = re.compile(r"[A-Z](?=[0-9A-Z]*[0-9])[0-9A-Z]{2,3}(\.[0-9A-Z]{1,4})?")  # with a digit: not a name
 
 
@@ -126,13 +128,14 @@ def parse_screenings(
     rows: list[ScreeningRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, ScreeningRow] = {}
+    household_seen: dict[str, ScreeningRow] = {}
     for raw in _records(reader, errors):
         line = reader.line_num  # physical line (blank lines and quoted newlines counted)
         data = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(data.values()):
             continue
         row_errors = [RowError(line, c, "missing") for c in REQUIRED_COLUMNS if not data.get(c)]
-        region, icd = data.get("region_code", ""), data.get("icd10", "").upper()
+        region, icd = ascii_digits(data.get("region_code", "")), data.get("icd10", "").upper()
         if region and not known_region(region):
             row_errors.append(RowError(line, "region_code", f"unknown region {_echo(region, _REGION_SHAPE)}"))
         if icd and not known_icd10(icd):
@@ -146,10 +149,14 @@ def parse_screenings(
             errors.extend(row_errors)
             continue
         earlier = first_seen.setdefault(row.national_id, row)
+        household = household_seen.setdefault(row.household_ref, row)
         if earlier is not row and (earlier.region_code, earlier.household_ref) != (row.region_code, row.household_ref):
             errors.append(
                 RowError(line, "national_id", f"same person as line {earlier.line} with another region/household")
             )
+        elif household.region_code != row.region_code:
+            other = f"same household as line {household.line} with another region"
+            errors.append(RowError(line, "household_ref", other))
         rows.append(row)
     if not rows and not errors:
         errors.append(RowError(max(reader.line_num, 1), "file", "no screening rows (only a header)"))

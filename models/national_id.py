@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from models.digits import ascii_digits
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only (\d would take any script's digits)
 
 
 class NationalIdError(ValueError):
@@ -20,9 +22,10 @@ def check_char(first17: str) -> str:
 
 
 def normalise(value: str) -> str:
-    """Validate and return the canonical form (upper-case X). Raises NationalIdError."""
-    v = value.strip().upper()
-    if not _SHAPE.match(v):
+    """Validate and return the canonical form: ASCII digits (full-width or other Unicode digits read as
+    ASCII) and upper-case X. Raises NationalIdError."""
+    v = ascii_digits(value).strip().upper()
+    if not _SHAPE.fullmatch(v):
         raise NationalIdError("must be 17 digits followed by a digit or X")
     try:
         date(int(v[6:10]), int(v[10:12]), int(v[12:14]))

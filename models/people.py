@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from models import national_id
 from models.common import enum_field, region_field, utcnow
+from models.digits import ascii_code
 from models.enums import PovertyStatus
 
 
@@ -44,8 +45,10 @@ class PatientCreate(SQLModel):
     household_ref: str = Field(min_length=1, max_length=40)
     national_id: str
     name: str = Field(min_length=1, max_length=60)
-    region_code: str = Field(regex=r"^\d{6}$")
+    region_code: str = Field(regex=r"^[0-9]{6}$")
     poverty_status: PovertyStatus
+
+    _ascii = field_validator("region_code", mode="before")(ascii_code)
 
     @field_validator("national_id")
     @classmethod

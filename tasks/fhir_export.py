@@ -18,6 +18,7 @@ from config.catalogue import load_catalogue
 from config.identity import identity_keys
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
+from models.digits import ascii_digits
 from models.errors import PatientNotFound
 from models.fhir_bundle import Pathway, pathway_bundle
 from models.identity import Purpose, unseal
@@ -50,7 +51,7 @@ def load_pathway(session: Session, patient_id: int) -> Pathway:
     used |= {r.hospital_id for r in referrals} | {r.from_hospital_id for r in referrals}
     return Pathway(
         patient=patient,
-        national_id=unseal(identity_keys(), Purpose.NATIONAL_ID, patient.national_id_sealed),
+        national_id=ascii_digits(unseal(identity_keys(), Purpose.NATIONAL_ID, patient.national_id_sealed)),
         household_ref=household.ref if household else "",
         hospitals={h.id: h for h in rows(Hospital, col(Hospital.id), [h for h in used if h])},
         cases=cases,

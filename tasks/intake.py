@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from prefect import task
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlmodel import Session, col
 
 from config.catalogue import load_regions
@@ -28,29 +27,14 @@ from models.events import Change, DomainEvent
 from models.identity import lookup_hash, protect
 from models.intake import ScreeningRow, decode_csv, parse_screenings
 from models.people import Household, Patient, PatientCreate
-from tasks.access import authorize_patient, authorize_region, authorize_rows, scope_of
+from tasks.access import authorize_patient, scope_of
 from tasks.db import session_scope
+from tasks.errors import storage_errors
 from tasks.events import record
+from tasks.households import Known, insert_or_get, known, refusal, usable
 from tasks.retry import RETRY
 
-_PART = 900  # keeps IN (...) lists under SQLite's bound-parameter limit
 log = get_logger(__name__)
-
-
-def _existing(session: Session, column: Any, key_col: Any, keys: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), _PART):
-        part = keys[start : start + _PART]
-        for key, ident in session.execute(select(key_col, column).where(key_col.in_(part))):
-            found[key] = ident
-    return found
-
-
-def _insert_returning(session: Session, table: Any, key: str, rows: list[dict[str, object]]) -> dict[Any, int]:
-    if not rows:
-        return {}
-    stmt = insert(table).returning(table.id, getattr(table, key), sort_by_parameter_order=True)
-    return {k: i for i, k in session.execute(stmt, rows)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,58 +122,74 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
     return {"screenings": len(visits), "cases": len(case_ids), "first_case_id": min(case_ids, default=0)}
 
 
+def _check_rows(
+    scope: Scope | None, actor: str, rows: Sequence[ScreeningRow], hash_of: dict[str, str], people: dict[str, Known],
+    homes: dict[str, Known],
+) -> None:  # fmt: skip
+    """Every row usable (``tasks.households.usable``); the first one that is not refuses the whole file."""
+    for r in rows:
+        if not usable(scope, r.region_code, people.get(hash_of[r.national_id]), homes.get(r.household_ref)):
+            raise refusal(actor, scope, r.region_code, f" (line {r.line})")
+
+
 def write_screenings(
     session: Session, rows: Sequence[ScreeningRow], actor: str, scope: Scope | None = None
 ) -> dict[str, int]:
-    """Insert everything for validated rows; returns counts. Existing people are reused (re-screening).
-    With the actor's ``scope``, every row's region and every existing person must be within it (checked
-    before anything is written; bulk callers without an actor pass none)."""
+    """Insert everything for validated rows; returns counts. Existing people are reused (re-screening), also
+    when a concurrent import inserted them meanwhile. Every row must be usable (its household of its region;
+    with the actor's ``scope``, its region and its known person within it): checked before anything is
+    written and again on the rows a concurrent writer committed (bulk callers without an actor pass none)."""
     keys = identity_keys()
     hash_of = {n: lookup_hash(keys, n) for n in {r.national_id for r in rows}}  # people are found by hash
-    ids = sorted(hash_of)
-    patients = _existing(session, col(Patient.id), col(Patient.national_id_hash), sorted(hash_of.values()))
-    if scope is not None:
-        regions: dict[str, int] = {}
-        for r in rows:
-            regions.setdefault(r.region_code, r.line)
-        authorize_rows(session, scope, regions, list(patients.values()))
+    hashes, refs = sorted(hash_of.values()), sorted({r.household_ref for r in rows})
+    people, homes = known(session, Patient, "national_id_hash", hashes), known(session, Household, "ref", refs)
+    _check_rows(scope, actor, rows, hash_of, people, homes)
     now = utcnow()
-    refs = sorted({r.household_ref for r in rows})
-    households = _existing(session, col(Household.id), col(Household.ref), refs)
-    first_by_ref = {r.household_ref: r for r in reversed(rows)}
-    new_households = [
-        {
-            "ref": ref,
-            "region_code": first_by_ref[ref].region_code,
-            "poverty_status": first_by_ref[ref].poverty_status,
-            "created_at": now,
-        }
-        for ref in refs
-        if ref not in households
-    ]
-    households |= _insert_returning(session, Household, "ref", new_households)
-    first_by_id = {r.national_id: r for r in reversed(rows)}
-    new_patients = [
-        {
-            "household_id": households[first_by_id[n].household_ref],
-            **protect(keys, n, first_by_id[n].name),
-            "region_code": first_by_id[n].region_code,
-            "poverty_status": first_by_id[n].poverty_status,
-            "sex": national_id.sex(n),
-            "birth_date": national_id.birth_date(n),
-            "created_at": now,
-        }
-        for n in ids
-        if hash_of[n] not in patients
-    ]
-    patients |= _insert_returning(session, Patient, "national_id_hash", new_patients)
+    by_ref = {r.household_ref: r for r in reversed(rows)}
+    new_households = insert_or_get(
+        session,
+        Household,
+        "ref",
+        [
+            {
+                "ref": ref,
+                "region_code": by_ref[ref].region_code,
+                "poverty_status": by_ref[ref].poverty_status,
+                "created_at": now,
+            }
+            for ref in refs
+            if ref not in homes
+        ],
+    )
+    homes = known(session, Household, "ref", refs) if len(homes) < len(refs) else homes
+    by_id = {r.national_id: r for r in reversed(rows)}
+    new_patients = insert_or_get(
+        session,
+        Patient,
+        "national_id_hash",
+        [
+            {
+                "household_id": homes[by_id[n].household_ref].id,
+                **protect(keys, n, by_id[n].name),
+                "region_code": by_id[n].region_code,
+                "poverty_status": by_id[n].poverty_status,
+                "sex": national_id.sex(n),
+                "birth_date": national_id.birth_date(n),
+                "created_at": now,
+            }
+            for n in sorted(hash_of)
+            if hash_of[n] not in people
+        ],
+    )
+    people = known(session, Patient, "national_id_hash", hashes) if len(people) < len(hashes) else people
+    _check_rows(scope, actor, rows, hash_of, people, homes)  # a concurrent writer's rows: the same rules
 
     opened = open_cases(
         session,
-        [Suspicion(patients[hash_of[r.national_id]], r.region_code, r.screened_on, r.method, r.icd10) for r in rows],
+        [Suspicion(people[hash_of[r.national_id]].id, r.region_code, r.screened_on, r.method, r.icd10) for r in rows],
         actor,
     )
-    return {"rows": len(rows), "new_households": len(new_households), "new_patients": len(new_patients), **opened}
+    return {"rows": len(rows), "new_households": new_households, "new_patients": new_patients, **opened}
 
 
 # --- Prefect tasks -------------------------------------------------------------------------------
@@ -214,6 +214,7 @@ def parse_file(path: str) -> list[ScreeningRow]:
 
 
 @task(task_run_name="import-screenings", **RETRY)
+@storage_errors
 def import_screenings_file(csv_path: str, actor: str) -> ImportReport:
     """All or nothing: any bad row rejects the whole file (ImportRejected lists line and field); a row
     outside the actor's region rejects it too (AccessDenied naming the region and its first line)."""
@@ -225,6 +226,7 @@ def import_screenings_file(csv_path: str, actor: str) -> ImportReport:
 
 
 @task(task_run_name="screen-patient-{patient_id}", **RETRY)
+@storage_errors
 def screen_patient_task(patient_id: int, icd10: str, screened_on: date, method: str, actor: str) -> ImportReport:
     """A new suspected condition for an already registered patient (re-screening)."""
     code = icd10.strip().upper()
@@ -239,40 +241,49 @@ def screen_patient_task(patient_id: int, icd10: str, screened_on: date, method: 
     return ImportReport(rows=1, new_households=0, new_patients=0, **counts)
 
 
+@storage_errors
 def register_patient(person: PatientCreate, actor: str) -> int:
-    """Identity enters here (CLI), never through a Prefect parameter. Returns the internal id (also for a
-    person already registered, found by the lookup hash: then the actor must cover that patient's region)."""
+    """Identity enters here (CLI), never through a Prefect parameter. Returns the internal id, also for a
+    person already registered (found by the lookup hash) or registered concurrently. Refused with one message
+    (``tasks.households.refusal``) when the region is outside the actor's scope, the person is registered in a
+    region outside it, or the household ref belongs to another region: nothing says which, nor an id."""
     if not load_regions().is_known(person.region_code):
         raise BadInput("region_code", f"unknown region {person.region_code}")
-    keys = identity_keys()
+    keys, region = identity_keys(), person.region_code
+    digest = lookup_hash(keys, person.national_id)
     with session_scope() as s:
-        authorize_region(s, actor, person.region_code)
-        by_hash = col(Patient.national_id_hash) == lookup_hash(keys, person.national_id)
-        existing = s.execute(select(col(Patient.id)).where(by_hash)).scalar()
-        if existing is not None:
-            authorize_patient(s, actor, int(existing))
-            return int(existing)
-        hh = s.execute(select(col(Household.id)).where(col(Household.ref) == person.household_ref)).scalar()
-        if hh is None:
-            household = Household(
-                ref=person.household_ref, region_code=person.region_code, poverty_status=person.poverty_status
-            )
-            s.add(household)
-            s.flush()
-            hh = household.id
-        assert hh is not None
-        patient = Patient(
-            household_id=hh,
+        scope = scope_of(s, actor)
+
+        def check() -> tuple[Known | None, Known | None]:
+            found = known(s, Patient, "national_id_hash", [digest]).get(digest)
+            home = known(s, Household, "ref", [person.household_ref]).get(person.household_ref)
+            if not usable(scope, region, found, home):
+                raise refusal(actor, scope, region)
+            return found, home
+
+        found, home = check()
+        if found is not None:
+            return found.id
+        if home is None:
+            row = {"ref": person.household_ref, "region_code": region, "poverty_status": person.poverty_status}
+            insert_or_get(s, Household, "ref", [{**row, "created_at": utcnow()}])
+            found, home = check()
+        assert home is not None
+        added = insert_or_get(s, Patient, "national_id_hash", [{
+            "household_id": home.id,
             **protect(keys, person.national_id, person.name),
-            region_code=person.region_code,
-            poverty_status=person.poverty_status,
-            sex=national_id.sex(person.national_id),
-            birth_date=national_id.birth_date(person.national_id),
-        )
-        s.add(patient)
-        s.flush()
-        assert patient.id is not None
-        payload = {"region_code": person.region_code, "actor": actor}
-        record(s, Change(DomainEvent.PATIENT_REGISTERED, "patient", (patient.id,), payload))
-        log.info("patient.registered", patient_id=patient.id, region_code=person.region_code, actor=actor)
-        return patient.id
+            "region_code": region,
+            "poverty_status": person.poverty_status,
+            "sex": national_id.sex(person.national_id),
+            "birth_date": national_id.birth_date(person.national_id),
+            "created_at": utcnow(),
+        }])  # fmt: skip
+        found, _ = check()  # a concurrent registration of the same person: theirs, under the same rules
+        assert found is not None
+        if added:
+            record(
+                s,
+                Change(DomainEvent.PATIENT_REGISTERED, "patient", (found.id,), {"region_code": region, "actor": actor}),
+            )
+            log.info("patient.registered", patient_id=found.id, region_code=region, actor=actor)
+        return found.id

@@ -7,10 +7,14 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from tasks.errors import StorageError
+
 
 def is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
     try:
         state.result()
+    except StorageError as exc:  # a driver error told without its parameters (tasks.errors)
+        return exc.transient
     except (OperationalError, DBAPIError) as exc:
         return bool(getattr(exc, "connection_invalidated", False)) or isinstance(exc, OperationalError)
     except Exception:
@@ -28,6 +32,8 @@ def is_transient_or_conflict(task: Any, task_run: Any, state: Any) -> bool:
         state.result()
     except IntegrityError:
         return True
+    except StorageError as exc:
+        return exc.conflict or exc.transient
     except Exception:
         return is_transient(task, task_run, state)
     return False

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.common import iso_date_text
+from models.digits import ascii_digits
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
 from models.settlement.policy import PayerLayer
 
@@ -39,7 +40,7 @@ def parse_money(value: Any, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise BillError(field, "must be a decimal amount")
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(ascii_digits(str(value)).strip())  # Decimal("５") would be taken as typed
     except InvalidOperation:
         raise BillError(field, f"not a decimal amount: {value!r}") from None
     if not amount.is_finite():

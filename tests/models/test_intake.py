@@ -110,3 +110,38 @@ def test_missing_column_in_header() -> None:
         "icd10",
     }
     assert all(e.line == 1 for e in err.value.errors)
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def _arabic_indic(text: str) -> str:
+    return "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in text)
+
+
+def test_ids_and_region_codes_in_other_digits_are_read_as_ascii() -> None:
+    rows = parse(
+        f"H1,{GOOD_ID},张三,520527,registered_poor,2017-03-02,I10",
+        f"H1,{_fullwidth(GOOD_ID)},张三,{_fullwidth('520527')},registered_poor,2017-03-02,N18.5",
+        f"H1,{_arabic_indic(GOOD_ID)},张三,{_arabic_indic('520527')},registered_poor,2017-03-02,Q21.0",
+    )
+    assert {(r.national_id, r.region_code) for r in rows} == {(GOOD_ID, "520527")}  # type: ignore[attr-defined]
+
+
+def test_the_same_person_in_other_digits_is_still_one_person() -> None:
+    with pytest.raises(ImportRejected) as err:
+        parse(
+            f"H1,{GOOD_ID},张三,520527,registered_poor,2017-03-02,I10",
+            f"H2,{_fullwidth(GOOD_ID)},张三,520527,registered_poor,2017-03-02,N18.5",
+        )
+    assert err.value.errors == [RowError(3, "national_id", "same person as line 2 with another region/household")]
+
+
+def test_one_household_ref_cannot_span_two_regions() -> None:
+    with pytest.raises(ImportRejected) as err:
+        parse(
+            f"H1,{GOOD_ID},张三,520527,registered_poor,2017-03-02,I10",
+            f"H1,{OTHER_ID},李四,530427,destitute,2017-03-03,Q21.0",
+        )
+    assert err.value.errors == [RowError(3, "household_ref", "same household as line 2 with another region")]

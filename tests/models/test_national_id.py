@@ -42,3 +42,33 @@ def test_make_produces_valid_numbers_and_decodes() -> None:
     assert national_id.normalise(nid) == nid
     assert national_id.birth_date(nid) == date(1950, 2, 28)
     assert national_id.sex(nid) == "M"
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def _arabic_indic(text: str) -> str:
+    return "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in text)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param(_fullwidth("11010519491231002X"), id="full-width digits and X"),
+        pytest.param(_fullwidth("11010519491231002x"), id="full-width digits and lower-case x"),
+        pytest.param(_arabic_indic("11010519491231002") + "X", id="Arabic-Indic digits"),
+        pytest.param("".join(chr(0x0966 + int(c)) for c in "11010519491231002") + "x", id="Devanagari digits"),
+        pytest.param("1101051949" + _fullwidth("1231") + _arabic_indic("002") + "X", id="mixed scripts"),
+    ],
+)
+def test_unicode_digits_are_read_as_ascii(typed: str) -> None:
+    """One person, one canonical form: the lookup hash and the birth date come from the ASCII number."""
+    value = national_id.normalise(typed)
+    assert value == "11010519491231002X" and value.isascii()
+    assert national_id.birth_date(value) == date(1949, 12, 31)
+
+
+def test_non_digit_lookalikes_are_refused() -> None:
+    with pytest.raises(NationalIdError, match="17 digits"):
+        national_id.normalise("1101051949123100二X")  # a CJK numeral: numeric, not a decimal digit

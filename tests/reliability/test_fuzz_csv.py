@@ -38,7 +38,7 @@ def good_row(draw: st.DrawFn, seq: int) -> dict[str, str]:
     born = draw(st.dates(date(1920, 1, 1), date(2016, 12, 31)))
     nid = national_id.make(region, born, seq)
     return {
-        "household_ref": draw(text_of(40)),
+        "household_ref": region + draw(text_of(34)),  # a household belongs to one region
         "national_id": draw(st.sampled_from([nid, nid.lower(), f" {nid} "])),
         "name": draw(text_of(60)),
         "region_code": region,

@@ -140,9 +140,10 @@ def _patient_reads_and_intake(tmp_path: Path) -> None:
                            poverty_status=PovertyStatus.DESTITUTE)  # fmt: skip
     with pytest.raises(AccessDenied, match="region 520527"):
         register_patient(person, OUTSIDER)
-    claimed = person.model_copy(update={"region_code": "530427"})  # the ID of a 赫章 patient, claimed for 新平
-    with pytest.raises(AccessDenied, match=f"patient {pid_a}"):
+    claimed = person.model_copy(update={"region_code": "530427", "household_ref": "HB"})  # a 赫章 patient's ID
+    with pytest.raises(AccessDenied, match="region 530427") as elsewhere:
         register_patient(claimed, OUTSIDER)
+    assert f"patient {pid_a}" not in str(elsewhere.value), "no oracle: neither enrolment nor the internal id"
     out = tmp_path / "p.json"
     with pytest.raises(AccessDenied, match=f"patient {pid_a}"):
         export_fhir(pid_a, out, OUTSIDER)
@@ -153,8 +154,9 @@ def _patient_reads_and_intake(tmp_path: Path) -> None:
     with pytest.raises(AccessDenied, match=r"region 520527 \(line 3\)"):
         _import(tmp_path, f"HB,{NID_B},王某,530427,minimum_living,2017-06-01,E11.9\n"
                           f"HA,{NID_A},贺某,520527,destitute,2017-06-01,E11.9\n", OUTSIDER)  # fmt: skip
-    with pytest.raises(AccessDenied, match=f"patient {pid_a}"):
+    with pytest.raises(AccessDenied, match=r"region 530427 \(line 2\)") as known:
         _import(tmp_path, f"HB,{NID_A},贺某,530427,destitute,2017-06-01,E11.9\n", OUTSIDER)
+    assert f"patient {pid_a}" not in str(known.value)
     assert _snapshot() == before, "nothing was written"
 
     # the region's actors may
@@ -214,3 +216,53 @@ def test_the_audit_shows_who_did_what(tmp_path: Path, db_url: str) -> None:
     with session_scope() as s:
         mine = s.execute(text(AUDIT_QUERY), {"case_id": None, "actor": "coordinator", "region": "520527"}).all()
     assert len(mine) == 1
+
+
+def _oracles_and_households(tmp_path: Path) -> None:
+    """A coordinator learns nothing about other counties' people or households: registering or importing a
+    person enrolled in 赫章, or using a 赫章 household ref, is refused with the message any refusal of that
+    registration or row gets (no internal id, nothing about existence), and nothing is joined or written."""
+    _import(tmp_path, f"HA,{NID_A},贺某,520527,destitute,2017-03-01,I10\n")
+    _import(tmp_path, f"HB,{NID_B},王某,530427,minimum_living,2017-03-01,I10\n")
+    before = _snapshot()
+    nid_new = national_id.make("530427", date(1970, 1, 2), 23)  # nobody yet
+
+    def person(nid: str, ref: str, region: str = "530427") -> PatientCreate:
+        return PatientCreate(household_ref=ref, national_id=nid, name="某", region_code=region,
+                             poverty_status=PovertyStatus.GENERAL)  # fmt: skip
+
+    refusals = []
+    for p in (person(NID_A, "HN"), person(nid_new, "HA"), person(nid_new, "HN", region="520527")):
+        with pytest.raises(AccessDenied) as err:
+            register_patient(p, OUTSIDER)
+        refusals.append(str(err.value).replace("region 520527", "region 530427"))
+    assert len(set(refusals)) == 1, refusals
+    assert "household ref not usable there (scope 530427)" in refusals[0]
+
+    rows = (
+        f"HN,{NID_A},贺某,530427,general,2017-06-01,E11.9\n",  # enrolled in 赫章
+        f"HA,{nid_new},某,530427,general,2017-06-01,E11.9\n",  # 赫章's household ref
+        f"HN,{nid_new},某,520527,general,2017-06-01,E11.9\n",
+    )  # fmt: skip  (a 赫章 row)
+    refusals = []
+    for row in rows:
+        with pytest.raises(AccessDenied) as err:
+            _import(tmp_path, row, OUTSIDER)
+        refusals.append(str(err.value).replace("region 520527", "region 530427"))
+    assert len(set(refusals)) == 1, refusals
+    assert _snapshot() == before, "nothing joined, nothing written"
+
+    # the household's own region may use the ref; no actor may put a person of another region in it
+    nid_hz = national_id.make("520527", date(1980, 1, 1), 24)
+    assert _import(tmp_path, f"HA,{nid_hz},某,520527,general,2017-06-01,E11.9\n", "coordinator")
+    with pytest.raises(AccessDenied, match=r"region 530427 \(line 2\)"):
+        _import(tmp_path, f"HA,{nid_new},某,530427,general,2017-06-01,E11.9\n", "system")
+
+
+def test_no_enrolment_or_household_oracle_sqlite(tmp_path: Path, db_url: str) -> None:
+    _oracles_and_households(tmp_path)
+
+
+@pytest.mark.postgres
+def test_no_enrolment_or_household_oracle_postgres(tmp_path: Path, pg_url: str) -> None:
+    _oracles_and_households(tmp_path)

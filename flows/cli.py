@@ -38,7 +38,7 @@ from flows.cli_params import (
     Sessions,
 )
 from flows.cli_reports import reports_app
-from models.enums import PovertyStatus, ReferralDirection
+from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection
 
 app = typer.Typer(no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
 app.add_typer(reports_app, name="reports")
@@ -208,7 +208,9 @@ def discharge(
 
 
 @app.command("follow-up")
-def follow_up(case_id: Id, followed_on: Day, outcome: Outcome = "stable", actor: Actor = "coordinator") -> None:
+def follow_up(
+    case_id: Id, followed_on: Day, outcome: Outcome = FollowUpOutcome.STABLE, actor: Actor = "coordinator"
+) -> None:
     from flows.pathway import record_follow_up
 
     typer.echo(

@@ -46,6 +46,7 @@ class AccessDenied(PermissionError):
             AccessReason.INACTIVE_ACTOR: "actor is inactive",
             AccessReason.OUTSIDE_REGION: "outside the actor's region",
             AccessReason.REGION_REQUIRED: "name a region within the actor's scope",
+            AccessReason.SYSTEM_ACTOR: "system actors run bulk and event-triggered work only, not a coordinator's step",
         }[reason]
         super().__init__(
             f"access denied: actor {actor} may not act on {target}: {why}{f' ({detail})' if detail else ''}"

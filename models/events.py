@@ -7,12 +7,18 @@ deployment triggers listen to; a change of many entities (a bulk chunk) becomes 
 ``BATCH_MAX`` ids (resource ``dabing.batch.<uuid>``, ids in ``payload["ids"]``), so province-scale bulk work
 sends hundreds of events, not millions. Every payload carries ``ids``. Internal ids only: never a national ID
 number or a name.
+
+An entity event also says *where* (``Where``, looked up in the same commit): the region, the catalogue disease
+and the designated hospital as resource labels (``dabing.region_code`` …) and as related resources
+(``dabing.region.520527`` with role ``region`` …), so the Prefect event feed filters by county, disease or
+hospital.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -61,6 +67,26 @@ def resource_id(kind: str, key: object) -> str:
     return f"{PREFIX}.{kind}.{key}"
 
 
+def only_date(dates: Iterable[date | None]) -> date | None:
+    """The business date ``on`` of a set-based move: the one date every moved row shares, else None (a bulk
+    chunk of several days; a single case always has its date)."""
+    distinct = set(dates)
+    return next(iter(distinct)) if len(distinct) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where an entity is: region code, catalogue disease code, designated hospital code (None: not yet)."""
+
+    region_code: str | None = None
+    disease_code: str | None = None
+    hospital_code: str | None = None
+
+    def items(self) -> list[tuple[str, str]]:
+        parts = (("region", self.region_code), ("disease", self.disease_code), ("hospital", self.hospital_code))
+        return [(role, value) for role, value in parts if value]
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """What one statement of a unit of work changed."""
@@ -78,9 +104,10 @@ class EventSpec:
     event: str
     resource: dict[str, str]
     payload: dict[str, Any]
+    related: list[dict[str, str]] = field(default_factory=list)  # region, disease, hospital (entity events)
 
 
-def _entity(change: Change) -> EventSpec:
+def _entity(change: Change, where: Where) -> EventSpec:
     key = change.ids[0]
     return EventSpec(
         event=change.event.value,
@@ -88,8 +115,13 @@ def _entity(change: Change) -> EventSpec:
             "prefect.resource.id": resource_id(change.kind, key),
             "prefect.resource.name": f"{change.kind} {key}",
             f"{PREFIX}.{change.kind.replace('-', '_')}_id": str(key),
+            **{f"{PREFIX}.{role}_code": value for role, value in where.items()},
         },
         payload={**change.payload, "ids": [key]},
+        related=[
+            {"prefect.resource.id": resource_id(role, value), "prefect.resource.role": role}
+            for role, value in where.items()
+        ],
     )
 
 
@@ -108,12 +140,24 @@ def _batches(change: Change, batch_key: str) -> Iterable[EventSpec]:
         )
 
 
-def plan_events(changes: Sequence[Change], batch_key: str) -> list[EventSpec]:
+def single_entities(changes: Sequence[Change]) -> set[tuple[str, int]]:
+    """(kind, id) of every change that will become an entity event: what ``plan_events`` wants a ``Where`` of."""
+    ids: dict[tuple[DomainEvent, str], set[int]] = {}
+    for ch in changes:
+        ids.setdefault((ch.event, ch.kind), set()).update(ch.ids)
+    return {(kind, next(iter(found))) for (_, kind), found in ids.items() if len(found) == 1}
+
+
+def plan_events(
+    changes: Sequence[Change], batch_key: str, where: Mapping[tuple[str, int], Where] | None = None
+) -> list[EventSpec]:
     """Group one commit's changes: same event and kind merge; one id → entity event, more → batch events.
 
     ``batch_key`` (unique per commit) makes batch resource ids distinct. Payload keys of merged changes must
-    agree (they come from one statement type); the first change's payload wins.
+    agree (they come from one statement type); the first change's payload wins. ``where`` gives the region,
+    disease and hospital of entity events by (kind, id).
     """
+    where = where or {}
     merged: dict[tuple[DomainEvent, str], Change] = {}
     for ch in changes:
         if not ch.ids:
@@ -125,5 +169,8 @@ def plan_events(changes: Sequence[Change], batch_key: str) -> list[EventSpec]:
     for n, ch in enumerate(merged.values()):
         unique = tuple(dict.fromkeys(ch.ids))
         ch = Change(ch.event, ch.kind, unique, ch.payload)
-        specs.extend([_entity(ch)] if len(unique) == 1 else _batches(ch, f"{batch_key}-{n}"))
+        if len(unique) == 1:
+            specs.append(_entity(ch, where.get((ch.kind, unique[0]), Where())))
+        else:
+            specs.extend(_batches(ch, f"{batch_key}-{n}"))
     return specs

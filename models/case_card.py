@@ -1,0 +1,44 @@
+"""The short Chinese note a coordinator reads in a step's run (a markdown artifact): what the step did to the
+case, with internal ids, codes and the designated hospital's name only — never a patient's identity. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from models.enums import CATEGORY_LABELS, LEVEL_LABELS, STATE_LABELS, CaseState, Category, HospitalLevel
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCard:
+    case_id: int
+    state: CaseState
+    changed: bool
+    reason: str | None = None
+    disease_code: str | None = None
+    category: str | None = None
+    hospital: tuple[str, str, HospitalLevel] | None = None  # code, name, level
+    discharge: tuple[int, date, Decimal, Decimal] | None = None  # episode, discharged on, total, out of scope
+    settlement: tuple[int, Decimal, Decimal] | None = None  # settlement id, total, patient pays
+
+
+def markdown(step: str, card: CaseCard) -> str:
+    """``step`` is the Chinese name of the step (确诊并分类, 转诊, …)."""
+    state = f"{STATE_LABELS[card.state]} ({card.state.value})"
+    lines = [f"### 病例 {card.case_id} · {step}", "", f"- 状态：{state}{'' if card.changed else '（未改变）'}"]
+    if card.reason:
+        lines.append(f"- 说明：{card.reason}")
+    if card.category:
+        label = CATEGORY_LABELS.get(Category(card.category), card.category)
+        lines.append(f"- 分类救治：{label} ({card.category})，病种 {card.disease_code or '—'}")
+    if card.hospital:
+        code, name, level = card.hospital
+        lines.append(f"- 定点医院：{name}（{LEVEL_LABELS[level]}，编码 {code}）")
+    if card.discharge:
+        episode, on, total, oos = card.discharge
+        lines.append(f"- 出院：{on.isoformat()}，医疗总费用 {total} 元，目录外 {oos} 元（住院 {episode}）")
+    if card.settlement:
+        sid, total, pays = card.settlement
+        lines.append(f"- 一站式结算：结算单 {sid}，总费用 {total} 元，各级报销 {total - pays} 元，个人自付 {pays} 元")
+    return "\n".join(lines) + "\n"

@@ -96,10 +96,22 @@ OptDay = Annotated[
     str | None, typer.Option(callback=_date, help="Date, YYYY-MM-DD; default: today in DABING_TIMEZONE.")
 ]
 Actor = Annotated[str, typer.Option(callback=_actor, help="Internal id of the coordinator acting.")]
+
+
+def _outcome(value: str | FollowUpOutcome) -> FollowUpOutcome:
+    """One of the fixed outcomes; anything else is refused without repeating what was typed (it may be a
+    name or an ID number)."""
+    try:
+        return FollowUpOutcome(str(value).strip().lower())
+    except ValueError:
+        raise typer.BadParameter(f"not one of {', '.join(FollowUpOutcome)}") from None
+
+
 Outcome = Annotated[
     FollowUpOutcome,
     typer.Option(
-        case_sensitive=False,
+        parser=_outcome,
+        metavar="OUTCOME",
         help="随访结果 Follow-up outcome: " + ", ".join(f"{o.value} ({o.label})" for o in FollowUpOutcome) + ".",
     ),
 ]

@@ -42,9 +42,11 @@ async def confirm_diagnosis(
     """确诊并分类：核准疑似病情（可更正 ICD-10 编码），再按病种目录分类救治。
     Confirm a suspected condition (optionally correcting its ICD-10 code), then triage it."""
     check_person(actor)
-    outcome = confirm_case(case_id, confirmed_on, icd10, actor)
-    if outcome.state == CaseState.CONFIRMED:
+    outcome = confirmed = confirm_case(case_id, confirmed_on, icd10, actor)
+    if confirmed.state == CaseState.CONFIRMED:
         outcome = triage_case(case_id, confirmed_on, actor)
+        if confirmed.changed:  # confirmed now, even if triage then held it (e.g. outside the catalogue)
+            outcome = outcome.model_copy(update={"changed": True})
     publish_case_step("确诊并分类", outcome)
     return outcome
 

@@ -9,6 +9,19 @@ from decimal import Decimal
 
 from models.enums import CATEGORY_LABELS, LEVEL_LABELS, STATE_LABELS, CaseState, Category, HospitalLevel
 
+#: Why a step held a case (``Case.state_reason`` / ``CaseOutcome.reason``), as a coordinator reads it.
+REASON_LABELS: dict[str, str] = {
+    "in_catalogue": "在病种目录内",
+    "not_in_catalogue": "不在大病专项救治病种目录内",
+    "catalogue_inactive": "该病种目录在此日期未生效",
+    "outside_age_limit": "年龄不在该病种的救治范围",
+    "no_designated_hospital": "没有可收治该病种的定点医院",
+    "no_capacity": "定点医院暂无床位",
+    "duplicate": "与同一病种的在治病例重复",
+    "ruled_out": "排除疑似",
+    "already done": "此前已完成",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class CaseCard:
@@ -28,7 +41,7 @@ def markdown(step: str, card: CaseCard) -> str:
     state = f"{STATE_LABELS[card.state]} ({card.state.value})"
     lines = [f"### 病例 {card.case_id} · {step}", "", f"- 状态：{state}{'' if card.changed else '（未改变）'}"]
     if card.reason:
-        lines.append(f"- 说明：{card.reason}")
+        lines.append(f"- 说明：{REASON_LABELS.get(card.reason, card.reason)} ({card.reason})")
     if card.category:
         label = CATEGORY_LABELS.get(Category(card.category), card.category)
         lines.append(f"- 分类救治：{label} ({card.category})，病种 {card.disease_code or '—'}")

@@ -136,3 +136,13 @@ def test_a_coordinator_step_refuses_system_and_unknown_actors_before_writing(
     with pytest.raises(AccessDenied, match=why):
         asyncio.run(confirm_diagnosis(case_id, date(2017, 5, 10), "", actor))
     assert case_state(case_id) == CaseState.SCREENED, "nothing was written"
+
+
+def test_a_confirmed_case_triage_held_reports_the_change_and_why(tmp_path: Path, db_url: str) -> None:
+    from tests.flows.helpers import import_one_patient
+
+    case_id, _ = import_one_patient(tmp_path, "Q21.0", sequence=24)  # a childhood heart defect, an adult patient
+    outcome = asyncio.run(confirm_diagnosis(case_id, date(2017, 5, 10), "", "xinping-coordinator"))
+    assert (outcome.state, outcome.changed, outcome.reason) == (CaseState.CONFIRMED, True, "outside_age_limit")
+    _, note = _run_names_and_note(case_id)
+    assert "已确诊 (confirmed)" in note and "未改变" not in note and "年龄不在该病种的救治范围" in note, note

@@ -26,6 +26,7 @@ from models.enums import CaseState
 
 PREFIX = "dabing"
 BATCH_MAX = 5_000  # ids per batch event: ~40 kB, far below the server's 1.5 MB event limit
+MAX_REGIONS = 50  # related region resources of one batch event (a province-wide batch names its first 50)
 
 
 class DomainEvent(StrEnum):
@@ -125,9 +126,10 @@ def _entity(change: Change, where: Where) -> EventSpec:
     )
 
 
-def _batches(change: Change, batch_key: str) -> Iterable[EventSpec]:
+def _batches(change: Change, batch_key: str, regions: Mapping[int, str]) -> Iterable[EventSpec]:
     for part, start in enumerate(range(0, len(change.ids), BATCH_MAX)):
         ids = list(change.ids[start : start + BATCH_MAX])
+        within = sorted({regions[i] for i in ids if i in regions})
         yield EventSpec(
             event=change.event.value,
             resource={
@@ -135,29 +137,47 @@ def _batches(change: Change, batch_key: str) -> Iterable[EventSpec]:
                 "prefect.resource.name": f"{len(ids)} × {change.kind}",
                 f"{PREFIX}.kind": change.kind,
                 f"{PREFIX}.count": str(len(ids)),
+                **({f"{PREFIX}.region_code": within[0]} if len(within) == 1 else {}),
             },
             payload={**change.payload, "ids": ids},
+            related=[
+                {"prefect.resource.id": resource_id("region", r), "prefect.resource.role": "region"}
+                for r in within[:MAX_REGIONS]
+            ],
         )
 
 
 def single_entities(changes: Sequence[Change]) -> set[tuple[str, int]]:
     """(kind, id) of every change that will become an entity event: what ``plan_events`` wants a ``Where`` of."""
+    return {(key[1], next(iter(found))) for key, found in _merged_ids(changes).items() if len(found) == 1}
+
+
+def batched_cases(changes: Sequence[Change]) -> set[int]:
+    """Case ids that will travel in batch events: what ``plan_events`` wants the ``regions`` of."""
+    return set().union(*(found for kind, found in _merged_ids(changes).items() if kind[1] == "case" and len(found) > 1))
+
+
+def _merged_ids(changes: Sequence[Change]) -> dict[tuple[DomainEvent, str], set[int]]:
     ids: dict[tuple[DomainEvent, str], set[int]] = {}
     for ch in changes:
         ids.setdefault((ch.event, ch.kind), set()).update(ch.ids)
-    return {(kind, next(iter(found))) for (_, kind), found in ids.items() if len(found) == 1}
+    return ids
 
 
 def plan_events(
-    changes: Sequence[Change], batch_key: str, where: Mapping[tuple[str, int], Where] | None = None
+    changes: Sequence[Change],
+    batch_key: str,
+    where: Mapping[tuple[str, int], Where] | None = None,
+    regions: Mapping[int, str] | None = None,
 ) -> list[EventSpec]:
     """Group one commit's changes: same event and kind merge; one id → entity event, more → batch events.
 
     ``batch_key`` (unique per commit) makes batch resource ids distinct. Payload keys of merged changes must
     agree (they come from one statement type); the first change's payload wins. ``where`` gives the region,
-    disease and hospital of entity events by (kind, id).
+    disease and hospital of entity events by (kind, id); ``regions`` the region of each case id in a batch (a
+    batch of one region is labelled with it, and relates to every region it covers).
     """
-    where = where or {}
+    where, regions = where or {}, regions or {}
     merged: dict[tuple[DomainEvent, str], Change] = {}
     for ch in changes:
         if not ch.ids:
@@ -172,5 +192,5 @@ def plan_events(
         if len(unique) == 1:
             specs.append(_entity(ch, where.get((ch.kind, unique[0]), Where())))
         else:
-            specs.extend(_batches(ch, f"{batch_key}-{n}"))
+            specs.extend(_batches(ch, f"{batch_key}-{n}", regions if ch.kind == "case" else {}))
     return specs

@@ -81,7 +81,9 @@ def test_up_on_another_port_serves_a_ui_that_reaches_its_own_api(tmp_path: Path)
         "PREFECT_HOME": str(tmp_path / "client-home"),
     }
     out = (tmp_path / "up.log").open("wb")
-    up = subprocess.Popen([str(BIN / "dabing"), "up"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    up = subprocess.Popen(  # its own process group: `up` and the server it starts are stopped together
+        [str(BIN / "dabing"), "up"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 90
         settings: dict[str, object] = {}
@@ -94,10 +96,10 @@ def test_up_on_another_port_serves_a_ui_that_reaches_its_own_api(tmp_path: Path)
                 time.sleep(0.5)
         assert settings["api_url"] == f"http://127.0.0.1:{port}/api"
     finally:
-        up.send_signal(signal.SIGINT)
+        os.killpg(up.pid, signal.SIGINT)  # Ctrl-C (ignored when the tests run in a background job: then killed)
         try:
-            up.wait(timeout=60)
+            up.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            up.kill()
+            os.killpg(up.pid, signal.SIGKILL)
             up.wait()
         out.close()

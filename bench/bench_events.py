@@ -129,7 +129,7 @@ def measure(v: Variant, cases: int, poll: float, gap: float) -> list[dict[str, f
         _screening_csv(tmp / "s.csv", cases)
         dabing = str(BIN / "dabing")
         subprocess.run([dabing, "import", str(tmp / "s.csv")], env=stack.app_env, check=True, capture_output=True)
-        confirm_form = api.get("/deployments/name/confirm-diagnosis/county").json()["id"]
+        confirm_form = api.get("/deployments/name/confirm-diagnosis/confirm").json()["id"]
         rows: list[dict[str, float]] = []
         for case_id in range(1, cases + 1):
             started = time.time()

@@ -139,14 +139,14 @@ def start(v: Variant, tmp: Path, poll: float) -> Stack:
     try:
         if v.api_workers > 1:  # each API process would create a new database's schema and block types at once
             upgrade = [sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"]
-            subprocess.run(upgrade, env=server_env(tmp / "prefect", env), check=True, capture_output=True)
+            subprocess.run(upgrade, env=server_env(tmp / "prefect", env, port=port), check=True, capture_output=True)
             env["PREFECT_SERVER_REGISTER_BLOCKS_ON_START"] = "false"  # the flows use no block
         if v.split or v.worker:  # the bench runs the server; `dabing up` / the worker only use it
             api_server = start_local_server(tmp / "prefect", port, env=env, services=not v.split, workers=v.api_workers)
             procs.append(api_server)
             if v.split:
                 services = [sys.executable, "-m", "prefect", "server", "services", "start"]
-                senv = server_env(tmp / "prefect", env)
+                senv = server_env(tmp / "prefect", env, port=port)
                 procs.append(subprocess.Popen(services, env=senv, stdout=out, stderr=subprocess.STDOUT))
             env["PREFECT_API_URL"] = api_url
         if v.worker:

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=14, ge=1, description="Backups of one database kept; older ones are deleted.")
     backup_cron: str = Field(default="0 2 * * *", description="When `serve` backs the database up (in `timezone`).")
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server `dabing up` starts.")
+    prefect_host: str = Field(
+        default="127.0.0.1",
+        description="Address the local Prefect server listens on and the UI reaches its API at (an address the "
+        "coordinators' browsers can reach, not 0.0.0.0).",
+    )
     prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
     prefect_sqlite_immediate: bool = Field(
         default=True,

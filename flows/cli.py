@@ -38,7 +38,7 @@ from flows.cli_params import (
     Sessions,
 )
 from flows.cli_reports import reports_app
-from models.enums import PovertyStatus, ReferralDirection
+from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection
 
 app = Typer(
     no_args_is_help=True,
@@ -186,7 +186,9 @@ def discharge(
 
 
 @app.command("follow-up")
-def follow_up(case_id: Id, followed_on: Day, outcome: Outcome = "stable", actor: Actor = "coordinator") -> None:
+def follow_up(
+    case_id: Id, followed_on: Day, outcome: Outcome = FollowUpOutcome.STABLE, actor: Actor = "coordinator"
+) -> None:
     """随访: record a follow-up visit of a case; prints how many follow-ups the case has."""
     from flows.pathway import record_follow_up
 

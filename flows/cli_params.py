@@ -15,6 +15,8 @@ from models import national_id
 from models.catalogue import is_known_icd10
 from models.common import iso_date_text, plain_text
 from models.digits import ascii_digits
+from models.enums import FollowUpOutcome
+from models.free_text import IdNumberInText, no_id_number
 from models.settlement.bill import BillError, parse_money
 
 MAX_INT = 2_147_483_647  # the database's INTEGER columns (ids, session counts)
@@ -67,6 +69,14 @@ def _text(limit: int) -> Callable[[str | None], str | None]:
     return check
 
 
+def _actor(value: str) -> str:
+    text = _text(60)(value) or ""
+    try:
+        return no_id_number(text)
+    except IdNumberInText as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 def _national_id(value: str) -> str:
     try:
         return national_id.normalise(value)
@@ -87,8 +97,26 @@ DayOpt = Annotated[str, typer.Option(callback=_date, help="Date, YYYY-MM-DD.")]
 OptDay = Annotated[
     str | None, typer.Option(callback=_date, help="Date, YYYY-MM-DD; default: today in DABING_TIMEZONE.")
 ]
-Actor = Annotated[str, typer.Option(callback=_text(60), help="Internal id of the coordinator acting.")]
-Outcome = Annotated[str, typer.Option(callback=_text(40), help="Follow-up outcome, e.g. stable.")]
+Actor = Annotated[str, typer.Option(callback=_actor, help="Internal id of the coordinator acting.")]
+
+
+def _outcome(value: str | FollowUpOutcome) -> FollowUpOutcome:
+    """One of the fixed outcomes; anything else is refused without repeating what was typed (it may be a
+    name or an ID number)."""
+    try:
+        return FollowUpOutcome(str(value).strip().lower())
+    except ValueError:
+        raise typer.BadParameter(f"not one of {', '.join(FollowUpOutcome)}") from None
+
+
+Outcome = Annotated[
+    FollowUpOutcome,
+    typer.Option(
+        parser=_outcome,
+        metavar="OUTCOME",
+        help="随访结果 Follow-up outcome: " + ", ".join(f"{o.value} ({o.label})" for o in FollowUpOutcome) + ".",
+    ),
+]
 HouseholdRef = Annotated[str, typer.Option(callback=_text(40))]
 Name = Annotated[str, typer.Option(prompt=True, callback=_text(60))]
 NationalId = Annotated[str, typer.Option(prompt=True, hide_input=True, callback=_national_id)]

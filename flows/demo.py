@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Annotated
 
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
+from flows.params import RegionCode, form
 from models.enums import CaseState
 from models.schemas import LedgerSummary, StepResult
 from tasks.bulk import (
@@ -43,12 +45,13 @@ def _run_stage(state: CaseState, region: str, task: object, **kwargs: object) ->
 
 @flow(name="county-demo", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def county_demo(
-    patients: int = 2000,
-    seed: int = 7,
-    region_code: str = "520527",
-    start: date = date(2017, 3, 1),
+    patients: Annotated[int, form("模拟患者人数 Patients", "合成县的患者人数。Synthetic patients.")] = 2000,
+    seed: Annotated[int, form("随机种子 Seed", "同一种子生成同一批数据。Random seed.")] = 7,
+    region_code: RegionCode = "520527",
+    start: Annotated[date, form("起始日期 (YYYY-MM-DD)", "筛查开始的日期。First screening day.")] = date(2017, 3, 1),
 ) -> LedgerSummary:
-    """Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome,
+    """演示：合成一个县并走完整个救治流程（只用于演示自己的数据库：空库或演示建的库，其他库拒绝且不改动）。
+    Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome,
     on the demo's own database: an empty one or one an earlier demo made (any other is refused, unchanged)."""
     prepare_demo()  # refuses (the run fails, nothing changed) a database holding other data
     csv_path = write_county_csv(

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import date
+from pathlib import Path
 
 from prefect import flow
+from prefect.runtime import flow_run
 
+from flows.params import Actor, CsvPath, Icd10, Method, PatientId, ScreenedOn
+from tasks.access import check_person
 from tasks.intake import ImportReport, import_screenings_file, screen_patient_task
 
 
-@flow(name="import-screenings")
-async def import_screenings(csv_path: str, actor: str = "coordinator") -> ImportReport:
-    """Bulk screening import from a CSV on the server: every row is validated first; a bad row
-    rejects the whole file and the error names each bad line and field."""
+def _import_run_name() -> str:
+    return f"import-{Path(str(flow_run.parameters.get('csv_path', ''))).name or 'screenings'}"
+
+
+@flow(name="import-screenings", flow_run_name=_import_run_name)
+async def import_screenings(csv_path: CsvPath, actor: Actor = "coordinator") -> ImportReport:
+    """导入筛查名单：服务器上的 CSV 文件，先校验每一行；有一行出错则整个文件不导入，错误指明行号和字段。
+    Bulk screening import from a CSV on the server: every row is validated first; a bad row rejects the whole
+    file and the error names each bad line and field."""
+    check_person(actor)
     return import_screenings_file(csv_path, actor)
 
 
-@flow(name="screen-patient")
+@flow(name="screen-patient", flow_run_name="screen-patient-{patient_id}")
 async def screen_patient(
-    patient_id: int, icd10: str, screened_on: date, method: str = "health_check", actor: str = "coordinator"
+    patient_id: PatientId,
+    icd10: Icd10,
+    screened_on: ScreenedOn,
+    method: Method = "health_check",
+    actor: Actor = "coordinator",
 ) -> ImportReport:
-    """Record a suspected condition found at a screening of a registered patient."""
+    """登记筛查：已登记患者在筛查中发现的疑似病情（开立病例）。
+    Record a suspected condition found at a screening of a registered patient."""
+    check_person(actor)
     return screen_patient_task(patient_id, icd10, screened_on, method, actor)

@@ -7,13 +7,14 @@ keyset chunks on a bounded thread pool, then snapshot, finish and publish the su
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
+from flows.params import OptRegion, form
 from models.common import local_today
 from models.schemas import NightlySummary
 from tasks.artifacts import publish_nightly_summary
@@ -28,11 +29,19 @@ class SettingsThreadPool(ThreadPoolTaskRunner[Any]):
         return type(self)(max_workers=get_settings().workers)
 
 
+Night = Annotated[date | None, form("批次日期 (YYYY-MM-DD)", "动态调整的那一夜；留空为今天。Night, default today.")]
+NightlyActor = Annotated[
+    str,
+    form("操作人 Actor", "记入审计的系统账号 nightly。The system actor audited.", enum=["nightly"]),
+]
+
+
 @flow(name="nightly-adjustment", task_runner=SettingsThreadPool())  # type: ignore[arg-type]
 def nightly_adjustment(
-    night: date | None = None, region_code: str | None = None, actor: str = "nightly"
+    night: Night = None, region_code: OptRegion = None, actor: NightlyActor = "nightly"
 ) -> NightlySummary:
-    """Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot."""
+    """动态调整：每夜重新评估每个病例（预警、重新分类、台账快照）。
+    Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot."""
     night = night or local_today(get_settings().timezone)
     run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
     if finished:

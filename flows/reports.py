@@ -4,13 +4,17 @@ summary with its charts and markdown artifact. Parameters are flat (UI form) and
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from prefect import flow
+from pydantic import AfterValidator, Field
 
+from config.actors import load_actors
 from config.settings import get_settings
+from flows.params import OptRegion, OutDir, form
 from models.common import local_today
 from models.findings import FindingKind
+from models.free_text import no_id_number
 from models.ledger_rows import Lang
 from models.summary import Period, SummaryData, chart_folder, reported_day
 from tasks.access import allowed_report_region
@@ -18,20 +22,53 @@ from tasks.charts import publish_summary, render_charts
 from tasks.export import ExportResult, Format, LedgerFilter, export_ledger_task
 from tasks.summary import gather_summary
 
+ReportActor = Annotated[
+    str,
+    Field(min_length=1, max_length=60),
+    AfterValidator(no_id_number),
+    form(
+        "操作人 Actor",
+        "操作人的编号（config/data/actors.yaml），报表只含其地区；定时报表以 system 运行（全部地区）。Acting id.",
+        enum=[a.id for a in load_actors()],
+    ),
+]
+DateFrom = Annotated[date | None, form("起始日期 (YYYY-MM-DD)", "期间的第一天（含）；留空不限。First day, optional.")]
+DateTo = Annotated[date | None, form("截止日期 (YYYY-MM-DD)", "期间的最后一天（含）；留空不限。Last day, optional.")]
+PeriodOn = Annotated[
+    Literal["screened", "discharged"],
+    form("期间依据 Period on", "screened=按筛查日期，discharged=按出院日期。Which date the period applies to."),
+]
+AlarmKinds = Annotated[
+    list[FindingKind] | None,
+    form("预警类型 Alarm kinds", "预警名单只列这些类型；留空为全部。Only these finding kinds (default all)."),
+]
+Headers = Annotated[Lang, form("表头语言 Headers", "zh=中文表头，en=英文表头。Column headers language.")]
+Formats = Annotated[
+    list[Format] | None, form("文件格式 Formats", "xlsx 和/或 csv；留空两种都出。Output formats (default both).")
+]
+PeriodKind = Annotated[Period, form("报告周期 Period", "daily=日报，weekly=周调度，monthly=月总结。Report period.")]
+ReportOn = Annotated[
+    date | None, form("报告日期 (YYYY-MM-DD)", "报告包含这一天的周期；留空为今天。A day in the period (default today).")
+]
+Previous = Annotated[
+    bool, form("上一周期 Previous", "勾选则报告该日期之前的那个周期（定时报表用）。Report the period before it.")
+]
 
-@flow(name="export-ledger")
+
+@flow(name="export-ledger", flow_run_name="export-ledger-{actor}")
 def export_ledger(
-    region_code: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    period_on: Literal["screened", "discharged"] = "screened",
-    alarm_kinds: list[FindingKind] | None = None,
-    headers: Lang = "zh",
-    formats: list[Format] | None = None,
-    out_dir: str = "var/reports",
-    actor: str = "coordinator",
+    region_code: OptRegion = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    period_on: PeriodOn = "screened",
+    alarm_kinds: AlarmKinds = None,
+    headers: Headers = "zh",
+    formats: Formats = None,
+    out_dir: OutDir = "var/reports",
+    actor: ReportActor = "coordinator",
 ) -> ExportResult:
-    """救治台账 + 预警名单 as XLSX and/or CSV (internal ids only; period on the screening or discharge date).
+    """导出救治台账和预警名单（XLSX/CSV，只有内部编号）。
+    救治台账 + 预警名单 as XLSX and/or CSV (internal ids only; period on the screening or discharge date).
     The region must be within the actor's scope (default: a county actor's own county; all: system only)."""
     flt = LedgerFilter(
         region_code=allowed_report_region(actor, region_code),
@@ -43,14 +80,14 @@ def export_ledger(
     return export_ledger_task(flt, out_dir, formats or ["xlsx", "csv"], headers)
 
 
-@flow(name="summary-report")
+@flow(name="summary-report", flow_run_name="summary-{period}-{actor}")
 def summary_report(
-    period: Period = "daily",
-    on: date | None = None,
-    region_code: str | None = None,
-    out_dir: str = "var/reports",
-    previous: bool = False,
-    actor: str = "coordinator",
+    period: PeriodKind = "daily",
+    on: ReportOn = None,
+    region_code: OptRegion = None,
+    out_dir: OutDir = "var/reports",
+    previous: Previous = False,
+    actor: ReportActor = "coordinator",
 ) -> SummaryData:
     """日报 / 周调度 / 月总结: figures for the day, week or month containing ``on`` (default today; with
     ``previous``, the period before it — what a morning schedule reports), three charts, an artifact.

@@ -19,23 +19,26 @@ from flows.outbox import flush_events
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
 from flows.reactions import refer_triaged
 from flows.reports import export_ledger, summary_report
-from flows.settlement import settle_discharge
+from flows.settlement import settle_discharge, settle_discharged
 from models.events import DomainEvent
 
 log = structlog.get_logger()
 Spec = tuple[Any, dict[str, Any]]
-FLOWS: tuple[Any, ...] = (
-    import_screenings,
-    screen_patient,
-    confirm_diagnosis,
-    refer,
-    admit,
-    discharge,
-    record_follow_up,
-    settle_discharge,
-    export_ledger,
-    summary_report,
+
+#: Tags that sort the UI's deployment list: a coordinator's steps, a supervisor's reports, the operators' jobs.
+COORDINATOR, SUPERVISOR, OPERATIONS = ["dabing", "coordinator"], ["dabing", "supervisor"], ["dabing", "operations"]
+#: (deployment name, flow): each coordinator step is its own named deployment (``confirm-diagnosis/confirm``).
+STEPS: tuple[tuple[str, Any], ...] = (
+    ("import", import_screenings),
+    ("screen", screen_patient),
+    ("confirm", confirm_diagnosis),
+    ("refer", refer),
+    ("admit", admit),
+    ("discharge", discharge),
+    ("follow-up", record_follow_up),
+    ("settle", settle_discharge),
 )
+REPORTS: tuple[tuple[str, Any], ...] = (("ledger", export_ledger), ("summary", summary_report))
 
 
 def on_case_event(event: DomainEvent, **parameters: str) -> DeploymentEventTrigger:
@@ -52,11 +55,11 @@ def triggered() -> list[Spec]:
     """The event-driven part of the pathway: triaged → referred, discharged → settled."""
     return [
         (refer_triaged, {
-            "name": "on-event", "tags": ["dabing", "events"],
+            "name": "on-triaged", "tags": [*COORDINATOR, "event-triggered"],
             "triggers": [on_case_event(DomainEvent.CASE_TRIAGED, on="{{ event.payload.on }}")],
         }),
-        (settle_discharge, {
-            "name": "on-event", "tags": ["dabing", "events"], "parameters": {"actor": "events"},
+        (settle_discharged, {
+            "name": "on-discharged", "tags": [*COORDINATOR, "event-triggered"],
             "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED)],
         }),
     ]  # fmt: skip
@@ -69,7 +72,7 @@ SUMMARY_CRONS = {"daily": "0 7 * * *", "weekly": "30 7 * * 1", "monthly": "0 8 1
 def scheduled_summaries(timezone: str) -> list[Spec]:
     return [
         (summary_report, {
-            "name": period, "tags": ["dabing", "reports"],
+            "name": period, "tags": [*SUPERVISOR, "reports", "scheduled"],
             "parameters": {"period": period, "previous": True, "actor": "system"},  # all regions
             "schedules": [Cron(cron, timezone=timezone)],
         })
@@ -81,12 +84,12 @@ def operations(settings: Settings) -> list[Spec]:
     """The scheduled backup (tag ``operations``: not a coordinator's step); a late one is not doubled."""
     once = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
     schedule = Cron(settings.backup_cron, timezone=settings.timezone)
-    tags = ["dabing", "operations"]
+    tags = [*OPERATIONS, "backup", "scheduled"]
     return [(backup_database, {"name": "scheduled", "tags": tags, "schedules": [schedule], "concurrency_limit": once})]
 
 
 #: Served only when asked (`--with-demo`): it rebuilds its database, so never among a coordinator's steps.
-DEMO: Spec = (county_demo, {"name": "county", "tags": ["dabing", "operations"]})
+DEMO: Spec = (county_demo, {"name": "demo", "tags": [*OPERATIONS, "demo"]})
 
 
 def specs(with_demo: bool = False) -> list[Spec]:
@@ -96,7 +99,7 @@ def specs(with_demo: bool = False) -> list[Spec]:
         nightly_adjustment,
         {
             "name": "nightly",
-            "tags": ["dabing", "nightly"],
+            "tags": [*OPERATIONS, "nightly", "scheduled"],
             "schedules": [Cron(settings.nightly_cron, timezone=settings.timezone)],
             # one night at a time: a late night makes the next one wait instead of overlapping
             "concurrency_limit": ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
@@ -107,16 +110,17 @@ def specs(with_demo: bool = False) -> list[Spec]:
         flush_events,
         {
             "name": "outbox",
-            "tags": ["dabing", "events"],
+            "tags": [*OPERATIONS, "events", "scheduled"],
             "schedules": [Cron(settings.events_flush_cron, timezone=settings.timezone)],
             "concurrency_limit": ConcurrencyLimitConfig(
                 limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
             ),
         },
     )
-    county = [(f, {"name": "county", "tags": ["dabing"]}) for f in FLOWS]
+    steps = [(f, {"name": name, "tags": COORDINATOR}) for name, f in STEPS]
+    reports = [(f, {"name": name, "tags": [*SUPERVISOR, "reports"]}) for name, f in REPORTS]
     demo = [DEMO] if with_demo else []
-    return [*county, nightly, *summaries, outbox, *triggered(), *operations(settings), *demo]
+    return [*steps, *triggered(), *reports, *summaries, nightly, outbox, *operations(settings), *demo]
 
 
 def deployments(which: list[Spec] | None = None) -> list[Any]:

@@ -45,8 +45,13 @@ def redis_messaging(url: str) -> dict[str, str]:
     }
 
 
+def api_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}/api"
+
+
 def local_api_url() -> str:
-    return f"http://127.0.0.1:{get_settings().prefect_port}/api"
+    settings = get_settings()
+    return api_url(settings.prefect_host, settings.prefect_port)
 
 
 def healthy(api_url: str, timeout: float = 0.5) -> bool:
@@ -68,14 +73,25 @@ def use_running_local_server() -> str | None:
     return None
 
 
-def server_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a local server process with its own home (its SQLite database lives there).
+def server_env(
+    home: Path, base: Mapping[str, str] | None = None, *, host: str = "127.0.0.1", port: int = 4200
+) -> dict[str, str]:
+    """The environment of a local server process with its own home (its SQLite database lives there), listening
+    on ``host:port``, its UI talking to that same API (``/ui-settings`` answers ``PREFECT_UI_API_URL``, which
+    otherwise defaults to port 4200 whatever port the server runs on).
 
     The server itself is ``python -m flows.prefect_server``: ``prefect server start`` with its SQLite write
     transactions begun IMMEDIATE (why: that module's doc; README "Latency").
     """
-    env = {**(os.environ if base is None else base), **QUIET, "PREFECT_HOME": str(home.resolve())}
+    own = {
+        "PREFECT_HOME": str(home.resolve()),
+        "PREFECT_SERVER_API_HOST": host,
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_UI_API_URL": api_url(host, port),
+    }
+    env = {**(os.environ if base is None else base), **QUIET, **own}
     env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_SERVER_UI_API_URL", None)  # an alias of PREFECT_UI_API_URL that would win over it
     return env
 
 
@@ -84,6 +100,7 @@ def start_local_server(
     port: int,
     wait_seconds: float = 60.0,
     *,
+    host: str = "127.0.0.1",
     env: Mapping[str, str] | None = None,
     services: bool = True,
     workers: int = 1,
@@ -93,10 +110,12 @@ def start_local_server(
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     logfile = (home / "server.log").open("ab")
-    cmd = [sys.executable, "-m", "flows.prefect_server", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "flows.prefect_server", "server", "start", "--host", host, "--port", str(port)]
     cmd += ([] if services else ["--no-services"]) + (["--workers", str(workers)] if workers > 1 else [])
-    proc = subprocess.Popen(cmd, env=server_env(home, env), stdout=logfile, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/api"
+    proc = subprocess.Popen(
+        cmd, env=server_env(home, env, host=host, port=port), stdout=logfile, stderr=subprocess.STDOUT
+    )
+    url = api_url(host, port)
     deadline = time.monotonic() + wait_seconds
     while not healthy(url):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -123,7 +142,7 @@ def up(with_demo: bool = False) -> None:
     prepare_app()
     server: subprocess.Popen[bytes] | None = None
     if not use_running_local_server():
-        server = start_local_server(settings.prefect_home, settings.prefect_port)
+        server = start_local_server(settings.prefect_home, settings.prefect_port, host=settings.prefect_host)
         os.environ["PREFECT_API_URL"] = local_api_url()
     ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
     print(f"Prefect UI: {ui}  (deployments: {ui}/deployments)", flush=True)

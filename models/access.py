@@ -47,6 +47,7 @@ class AccessDenied(PermissionError):
             AccessReason.OUTSIDE_REGION: "outside the actor's region",
             AccessReason.REGION_REQUIRED: "name a region within the actor's scope",
             AccessReason.NOT_USABLE: "region, person or household ref not usable there",
+            AccessReason.SYSTEM_ACTOR: "system actors run bulk and event-triggered work only, not a coordinator's step",
         }[reason]
         super().__init__(
             f"access denied: actor {actor} may not act on {target}: {why}{f' ({detail})' if detail else ''}"

@@ -102,6 +102,31 @@ class ReferralReason(StrEnum):
     NO_CAPACITY = "no_capacity"
 
 
+class FollowUpOutcome(StrEnum):
+    """随访结果 — what a follow-up found (stored as the value; ``label`` is what a coordinator reads)."""
+
+    IMPROVED = "improved"  # 好转
+    STABLE = "stable"  # 稳定
+    CURED = "cured"  # 治愈
+    WORSENED = "worsened"  # 恶化
+    DIED = "died"  # 死亡
+    LOST = "lost_to_follow_up"  # 失访
+
+    @property
+    def label(self) -> str:
+        return FOLLOW_UP_LABELS[self]
+
+
+FOLLOW_UP_LABELS: dict[FollowUpOutcome, str] = {
+    FollowUpOutcome.IMPROVED: "好转",
+    FollowUpOutcome.STABLE: "稳定",
+    FollowUpOutcome.CURED: "治愈",
+    FollowUpOutcome.WORSENED: "恶化",
+    FollowUpOutcome.DIED: "死亡",
+    FollowUpOutcome.LOST: "失访",
+}
+
+
 class ActorRole(StrEnum):
     """Who acts: a coordinator (one county), a supervisor (a prefecture or province), or the system
     (bulk jobs: demo, imports run by the system, nightly, event-triggered steps) over every region."""
@@ -119,3 +144,31 @@ class AccessReason(StrEnum):
     OUTSIDE_REGION = "outside_region"
     REGION_REQUIRED = "region_required"
     NOT_USABLE = "not_usable"  # a row's region, person or household ref (never says which: no oracle)
+    SYSTEM_ACTOR = "system_actor"  # a system actor named in a coordinator's form or command
+
+
+#: What a coordinator reads for each state and category (artifacts, README).
+STATE_LABELS: dict[CaseState, str] = {
+    CaseState.SCREENED: "已筛查",
+    CaseState.CONFIRMED: "已确诊",
+    CaseState.TRIAGED: "已分类",
+    CaseState.REFERRED: "已转诊",
+    CaseState.IN_TREATMENT: "治疗中",
+    CaseState.DISCHARGED: "已出院",
+    CaseState.SETTLED: "已结算",
+    CaseState.CURED: "已治愈",
+    CaseState.UNDER_MAINTENANCE: "维持治疗",
+    CaseState.UNDER_MANAGEMENT: "长期管理",
+    CaseState.CLOSED: "已关闭",
+}
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.ONE_TIME_CURE: "一次性能治愈",
+    Category.MAINTENANCE: "需要维持治疗",
+    Category.LONG_TERM: "需要长期治疗和健康管理",
+}
+LEVEL_LABELS: dict[HospitalLevel, str] = {
+    HospitalLevel.TOWNSHIP: "乡镇卫生院",
+    HospitalLevel.LEVEL1: "一级",
+    HospitalLevel.LEVEL2: "二级",
+    HospitalLevel.LEVEL3: "三级",
+}

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from config.actors import load_actors
 from models.access import AccessDenied, Actor, Scope, check_region, readable_region
 from models.clinical import Case
-from models.enums import AccessReason
+from models.enums import AccessReason, ActorRole
 from models.people import Patient
 
 
@@ -85,6 +85,19 @@ def allowed_report_region(actor: str, requested: str | None) -> str | None:
 
     with session_scope() as s:
         return report_region(s, actor, requested)
+
+
+def check_person(actor: str) -> None:
+    """A coordinator's step (form or command) is done by a person: a known, active coordinator or supervisor.
+    System actors (``system``, ``demo``, ``nightly``, ``events``) run bulk, scheduled and event-triggered work
+    only — until the console authenticates users, anyone can type an actor's name, so a form may not borrow the
+    system's every-region scope. Raises AccessDenied before anything is read or written."""
+    from tasks.db import session_scope
+
+    with session_scope() as s:
+        scope = scope_of(s, actor)
+    if scope.role == ActorRole.SYSTEM:
+        raise AccessDenied(actor, "a coordinator's step", AccessReason.SYSTEM_ACTOR)
 
 
 #: Who did what (README "Identity and access"): every audited move with its actor's role and scope, filtered

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from prefect import task
-from prefect.artifacts import create_table_artifact
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import Session, col
 
-from models.schemas import NightlySummary
+from models.care import Hospital, TreatmentEpisode
+from models.case_card import CaseCard, markdown
+from models.clinical import Case
+from models.enums import CaseState, HospitalLevel
+from models.schemas import CaseOutcome, NightlySummary
 from models.settlement.policy import PayerLayer
 from models.settlement.tables import Settlement, SettlementLine
 
@@ -58,3 +62,46 @@ def publish_settlement_statement(settlement_id: int) -> str | None:
         )
         key = f"settlement-case-{head.case_id}"
     return str(create_table_artifact(key=key, table=rows, description=description))
+
+
+def case_card(session: Session, outcome: CaseOutcome) -> CaseCard:
+    """The case as it stands after a step: category, designated hospital, last stay, settlement."""
+    case = session.get(Case, outcome.case_id)
+    assert case is not None
+    hospital = session.get(Hospital, case.hospital_id) if case.hospital_id is not None else None
+    stay = (
+        session.execute(
+            select(TreatmentEpisode)
+            .where(col(TreatmentEpisode.case_id) == outcome.case_id, col(TreatmentEpisode.discharged_on).is_not(None))
+            .order_by(col(TreatmentEpisode.id).desc())
+        )
+        .scalars()
+        .first()
+    )
+    settled = session.get(Settlement, outcome.settlement_id) if outcome.settlement_id is not None else None
+    return CaseCard(
+        case_id=outcome.case_id,
+        state=CaseState(case.state),
+        changed=outcome.changed,
+        reason=outcome.reason,
+        disease_code=case.disease_code,
+        category=case.category,
+        hospital=None if hospital is None else (hospital.code, hospital.name, HospitalLevel(hospital.level)),
+        discharge=None
+        if stay is None or stay.discharged_on is None
+        else (stay.id or 0, stay.discharged_on, stay.total_cost, stay.out_of_scope),
+        settlement=None if settled is None else (settled.id or 0, settled.total, settled.patient_pays),
+    )
+
+
+@task(task_run_name="publish-case-{outcome.case_id}")
+def publish_case_step(step: str, outcome: CaseOutcome) -> str:
+    """A short Chinese markdown artifact in the step's run (key ``case-<id>``: its versions are the case's
+    history), and the same first line in the run's log. Internal ids, codes and hospital names only."""
+    from tasks.db import session_scope
+
+    with session_scope() as s:
+        text = markdown(step, case_card(s, outcome))
+    head, _, *lines = text.splitlines()
+    get_run_logger().info("%s：%s", head.removeprefix("### "), "；".join(ln.removeprefix("- ") for ln in lines))
+    return str(create_markdown_artifact(markdown=text, key=f"case-{outcome.case_id}", description=step))

@@ -22,6 +22,7 @@ from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
 from models.common import ZERO, age_on, utcnow
 from models.enums import CaseState
+from models.events import only_date
 from models.people import Patient
 from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
@@ -108,6 +109,7 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
         actor=actor,
         reason="one-stop settlement",
         now=now,
+        on=only_date(row[9] for row, _, _ in bills.values()),  # the service (discharge) date
     )
     moved_here = set(moved)  # priced in _pending's order: per patient, by discharge date
     todo = [bill for case_id, bill in bills.items() if case_id in moved_here]

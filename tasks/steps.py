@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from models.care import TreatmentEpisode
 from models.catalogue import is_known_icd10
 from models.clinical import Case
-from models.enums import CaseState, ReferralDirection
+from models.enums import CaseState, FollowUpOutcome, ReferralDirection
 from models.errors import BadInput
 from models.pathway import IllegalTransition, check_transition
 from models.schemas import CaseOutcome
@@ -158,7 +158,7 @@ def discharge_case(
 
 
 @task(task_run_name="follow-up-case-{case_id}", **RETRY)
-def follow_up_case(case_id: int, followed_on: date, outcome: str, actor: str) -> int:
+def follow_up_case(case_id: int, followed_on: date, outcome: FollowUpOutcome, actor: str) -> int:
     with session_scope() as s:
         lock_for(s, case_id, actor)
         return record_follow_ups(s, [case_id], followed_on, actor, outcome)

@@ -17,8 +17,8 @@ from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
 from models.clinical import Case
-from models.enums import CareSetting, CaseState, ReferralStatus
-from models.events import Change, DomainEvent
+from models.enums import CareSetting, CaseState, FollowUpOutcome, ReferralStatus
+from models.events import Change, DomainEvent, only_date
 from models.pathway import outcome_state
 from tasks.events import record
 from tasks.transitions import advance_many
@@ -53,7 +53,9 @@ def admit_many(
     setting: CareSetting = CareSetting.INPATIENT,
 ) -> list[int]:
     """REFERRED → IN_TREATMENT: opens an episode at the case's referred hospital."""
-    moved = advance_many(session, case_ids, CaseState.REFERRED, CaseState.IN_TREATMENT, actor=actor, reason="admitted")
+    moved = advance_many(
+        session, case_ids, CaseState.REFERRED, CaseState.IN_TREATMENT, actor=actor, reason="admitted", on=admitted_on
+    )
     if not moved:
         return []
     rows = _select_in(session, (col(Case.id), col(Case.patient_id), col(Case.hospital_id)), col(Case.id), moved)
@@ -96,8 +98,9 @@ def admit_many(
 def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str) -> list[int]:
     """IN_TREATMENT → DISCHARGED: closes the open episode with its bill amounts."""
     by_case = {d.case_id: d for d in discharges}
+    on = only_date(d.discharged_on for d in discharges)
     moved = advance_many(
-        session, list(by_case), CaseState.IN_TREATMENT, CaseState.DISCHARGED, actor=actor, reason="discharged"
+        session, list(by_case), CaseState.IN_TREATMENT, CaseState.DISCHARGED, actor=actor, reason="discharged", on=on
     )
     episodes = _select_in(
         session,
@@ -137,9 +140,15 @@ def finish_many(session: Session, case_ids: Sequence[int], actor: str) -> dict[s
 
 
 def record_follow_ups(
-    session: Session, case_ids: Sequence[int], followed_on: date, actor: str, outcome: str = "stable"
+    session: Session,
+    case_ids: Sequence[int],
+    followed_on: date,
+    actor: str,
+    outcome: FollowUpOutcome = FollowUpOutcome.STABLE,
 ) -> int:
-    """Append one follow-up per live case (follow-ups are facts, not state changes)."""
+    """Append one follow-up per live case (follow-ups are facts, not state changes); the outcome is one of a
+    fixed list, stored (and sent in the event) as its value: nothing typed freely."""
+    outcome = FollowUpOutcome(outcome)
     live = [
         cid
         for (cid,) in _select_in(session, (col(Case.id),), col(Case.id), case_ids, col(Case.state) != CaseState.CLOSED)
@@ -147,9 +156,9 @@ def record_follow_ups(
     if live:
         session.execute(
             insert(FollowUp),
-            [{"case_id": cid, "followed_on": followed_on, "actor": actor, "outcome": outcome} for cid in live],
+            [{"case_id": cid, "followed_on": followed_on, "actor": actor, "outcome": outcome.value} for cid in live],
         )
-        payload = {"actor": actor, "outcome": outcome, "on": followed_on.isoformat()}
+        payload = {"actor": actor, "outcome": outcome.value, "on": followed_on.isoformat()}
         record(session, Change(DomainEvent.FOLLOW_UP_RECORDED, "case", tuple(live), payload))
     return len(live)
 

@@ -51,7 +51,7 @@ async def _events_on_server(event_id: UUID) -> list[dict[str, Any]]:
 
 def test_an_event_missed_while_the_server_was_down_is_flushed_and_triggers(tmp_path: Path, db_url: str) -> None:
     # A deployment of its own: the harness is shared, and runs that other tests' events scheduled for the
-    # served `on-event` deployments (for their own case 1) would otherwise start here.
+    # served `on-triaged` / `on-discharged` deployments (for their own case 1) would otherwise start here.
     refer = [(f, {**options, "name": "on-late-event"}) for f, options in triggered() if f is refer_triaged]
     asyncio.run(_scenario(tmp_path, deployments(refer)))  # deployments built outside the loop (sync API)
 

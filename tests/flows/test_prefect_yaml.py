@@ -30,6 +30,7 @@ def test_prefect_yaml_lists_every_served_deployment_with_its_triggers() -> None:
         got = [(sorted(t["expect"]), t["match"], t["parameters"]) for t in listed[key].get("triggers", [])]
         assert got == expected, key
         assert listed[key].get("parameters", {}) == options.get("parameters", {}), key
+        assert listed[key]["tags"] == options["tags"], key
     nightly = listed[("flows/nightly.py:nightly_adjustment", "nightly")]
     assert nightly["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
     assert all(d["work_pool"]["name"] == "dabing" for d in doc["deployments"])

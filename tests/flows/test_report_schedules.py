@@ -30,7 +30,7 @@ def test_prefect_yaml_schedules_match_serve() -> None:
     listed = {
         d["name"]: (d["parameters"], d["schedules"])
         for d in doc["deployments"]
-        if d["entrypoint"] == "flows/reports.py:summary_report" and d["name"] != "county"
+        if d["entrypoint"] == "flows/reports.py:summary_report" and d["name"] != "summary"
     }
     tz = get_settings().timezone
     assert listed == {

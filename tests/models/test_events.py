@@ -47,3 +47,22 @@ def test_entity_event_carries_payload_and_an_id_label() -> None:
     (spec,) = plan_events([Change(TRIAGED, "case", (7,), {"on": "2017-05-10"})], "k")
     assert spec.payload == {"on": "2017-05-10", "ids": [7]}
     assert spec.resource["dabing.case_id"] == "7"
+
+
+def test_events_say_where_so_the_feed_filters_by_county() -> None:
+    from models.events import Where, batched_cases, single_entities
+
+    changes = [Change(TRIAGED, "case", (7,)), Change(DomainEvent.CASE_CLOSED, "case", (1, 2, 3))]
+    assert single_entities(changes) == {("case", 7)} and batched_cases(changes) == {1, 2, 3}
+    where = {("case", 7): Where("520527", "esrd_dialysis", "520527-PH")}
+    one, batch = plan_events(changes, "k", where, {1: "520527", 2: "520527", 3: "530427"})
+    assert one.resource["dabing.region_code"] == "520527" and one.resource["dabing.hospital_code"] == "520527-PH"
+    assert [(r["prefect.resource.role"], r["prefect.resource.id"]) for r in one.related] == [
+        ("region", "dabing.region.520527"),
+        ("disease", "dabing.disease.esrd_dialysis"),
+        ("hospital", "dabing.hospital.520527-PH"),
+    ]
+    assert "dabing.region_code" not in batch.resource, "two counties: no single label"
+    assert {r["prefect.resource.id"] for r in batch.related} == {"dabing.region.520527", "dabing.region.530427"}
+    (county,) = plan_events([Change(TRIAGED, "case", (1, 2))], "k", None, {1: "520527", 2: "520527"})
+    assert county.resource["dabing.region_code"] == "520527"

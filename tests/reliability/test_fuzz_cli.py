@@ -6,6 +6,7 @@ stubs (no Prefect)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -31,7 +32,7 @@ import tasks.ledger
 from flows.cli_params import MAX_INT
 from models import national_id
 from models.catalogue import is_known_icd10
-from models.enums import PovertyStatus
+from models.enums import FollowUpOutcome, PovertyStatus
 from tests.reliability.conftest import FIGURES
 from tests.reliability.strategies import BAD, REGIONS, icd10, longer_than, text_of
 
@@ -111,8 +112,11 @@ REGION = (
     ),
 )
 SESSIONS = (st.integers(0, MAX_INT), st.one_of(st.integers(max_value=-1), st.integers(min_value=MAX_INT + 1), letters))
-ACTOR = (text_of(60), BAD["name"])
-OUTCOME = (text_of(40), st.one_of(st.sampled_from(["", " "]), longer_than(40)))
+ACTOR = (text_of(60).filter(lambda t: not re.search("[0-9]{15}", t)), BAD["name"])
+OUTCOME = (
+    st.sampled_from([o.value for o in FollowUpOutcome] + [" Stable ", "DIED"]),
+    st.one_of(st.sampled_from(["", " ", "张三丰 520527195003040115 stable"]), longer_than(40)),
+)
 HOUSEHOLD = (text_of(40), BAD["household_ref"])
 NAME = (text_of(60), BAD["name"])
 NID = (
@@ -205,7 +209,7 @@ def _expected(command: str, v: dict[str, str]) -> tuple[str, tuple[Any, ...]]:
         ),
         "follow-up": lambda: (
             "record_follow_up",
-            (int(v["case_id"]), d(v["followed_on"]), v["--outcome"].strip(), actor),
+            (int(v["case_id"]), d(v["followed_on"]), FollowUpOutcome(v["--outcome"].strip().lower()), actor),
         ),
         "settle": lambda: ("settle_discharge", (int(v["case_id"]), actor)),
     }

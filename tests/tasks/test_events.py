@@ -49,3 +49,35 @@ def test_rolled_back_work_emits_nothing(db_url: str, captured: list[EventSpec]) 
     with session_scope() as s:
         events.record(s, Change(DomainEvent.CASE_CLOSED, "case", (2,)))
     assert [e.payload["ids"] for e in captured] == [[2]], "only the committed unit of work speaks"
+
+
+def test_case_events_say_where_and_on_which_day(tmp_path: Path, db_url: str, captured: list[EventSpec]) -> None:
+    """The event feed filters by county, disease and hospital; admit, discharge and settlement carry their date."""
+    from decimal import Decimal
+
+    from models.enums import ReferralDirection
+    from tasks.settlement import settle_case
+    from tasks.steps import admit_case, discharge_case, refer_case, triage_case
+
+    with session_scope() as s:
+        sync_hospitals(s)
+    case_id, nid = import_one_patient(tmp_path, "N18.5")
+    actor = "xinping-coordinator"
+    confirm_case.fn(case_id, date(2017, 5, 10), "", actor)
+    triage_case.fn(case_id, date(2017, 5, 10), actor)
+    refer_case.fn(case_id, date(2017, 5, 11), False, ReferralDirection.INITIAL, actor)
+    admit_case.fn(case_id, date(2017, 5, 12), actor)
+    discharge_case.fn(case_id, date(2017, 5, 20), Decimal("38734.00"), Decimal("733.00"), 0, actor)
+    settle_case.fn(case_id, actor)
+    by_name = {e.event: e for e in captured if e.payload["ids"] == [case_id]}
+    on = {name: by_name[name].payload["on"] for name in ("treatment.admitted", "treatment.discharged")}
+    assert on == {"treatment.admitted": "2017-05-12", "treatment.discharged": "2017-05-20"}
+    assert by_name["settlement.completed"].payload["on"] == "2017-05-20", "the service (discharge) date"
+    settled = by_name["settlement.completed"]
+    assert settled.resource["dabing.region_code"] == "530427"
+    assert settled.resource["dabing.disease_code"] and settled.resource["dabing.hospital_code"]
+    roles = {r["prefect.resource.role"]: r["prefect.resource.id"] for r in settled.related}
+    assert roles["region"] == "dabing.region.530427"
+    assert roles["hospital"] == f"dabing.hospital.{settled.resource['dabing.hospital_code']}"
+    assert by_name["patient.screened"].resource["dabing.region_code"] == "530427", "known from the first event on"
+    assert nid not in str(captured)

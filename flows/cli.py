@@ -14,6 +14,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
+from typer.core import TyperGroup
 
 from config.logging import configure_logging
 from config.settings import get_settings
@@ -28,6 +29,7 @@ from flows.cli_params import (
     Icd10,
     Icd10Opt,
     Id,
+    IdentityFile,
     InputFile,
     Name,
     NationalId,
@@ -36,13 +38,26 @@ from flows.cli_params import (
     Outcome,
     Region,
     Sessions,
+    read_identity,
 )
 from flows.cli_reports import reports_app
+from flows.cli_server import server_app
 from models.enums import PovertyStatus, ReferralDirection
 
-app = typer.Typer(no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
+
+class _Commands(TyperGroup):
+    """Notes, before the main callback runs, whether the command line asks for a command's --help (then the
+    callback neither checks the identity key nor starts a server)."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        ctx.meta["dabing.help"] = "--help" in args
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=_Commands, no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
 app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
+app.add_typer(server_app, name="server")
 
 
 def _use_database(url: str | None) -> None:
@@ -65,13 +80,33 @@ def _echo(model: Any) -> None:
     typer.echo(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
+#: Commands that run flows: without PREFECT_API_URL they share the one local Prefect server (started if none
+#: runs, then left running: `dabing server stop`), instead of each starting Prefect's temporary one.
+FLOW_COMMANDS = frozenset({"import", "screen", "confirm", "refer", "admit", "discharge", "follow-up", "settle"})
+FLOW_COMMANDS |= {"nightly", "reports"}
+#: Commands that hash, seal or serve identity: refused under the development key on a non-demo database.
+IDENTITY_COMMANDS = frozenset({"import", "register", "serve", "up"})
+
+
 @app.callback()
-def main() -> None:
+def main(ctx: typer.Context) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    from flows.local_server import ensure_local_server
     from flows.up import use_running_local_server
+    from tasks.identity_guard import DevelopmentKeyRefused, require_real_key
 
-    use_running_local_server()  # a running `dabing up` receives this command's runs and events
+    command = None if ctx.meta.get("dabing.help") or ctx.resilient_parsing else ctx.invoked_subcommand
+    try:
+        if command in IDENTITY_COMMANDS:
+            require_real_key()
+        if command in FLOW_COMMANDS and settings.local_server:
+            ensure_local_server()
+        else:
+            use_running_local_server()  # a running `dabing up` receives this command's runs and events
+    except (DevelopmentKeyRefused, RuntimeError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -125,17 +160,20 @@ def import_csv(csv_path: InputFile, actor: Actor = "coordinator") -> None:
 @app.command()
 def register(
     household_ref: HouseholdRef,
-    national_id: NationalId,
-    name: Name,
     region_code: Region,
     poverty_status: Annotated[PovertyStatus, typer.Option()],
     actor: Actor = "coordinator",
+    identity_file: IdentityFile = None,
+    national_id: NationalId = None,
+    name: Name = None,
 ) -> None:
-    """Register a person (identity stays in the app database, hashed and sealed); prints the internal id."""
+    """Register a person (identity stays in the app database, hashed and sealed); prints the internal id. The
+    ID number and name are typed at the prompt (the number hidden) or read from --identity-file."""
     from models.access import AccessDenied
     from models.people import PatientCreate
     from tasks.intake import register_patient
 
+    national_id, name = read_identity(identity_file)
     person = PatientCreate(
         household_ref=household_ref,
         national_id=national_id,
@@ -262,11 +300,21 @@ def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
 def nightly(
     night: OptDay = None,
     region_code: OptRegion = None,
+    actor: Actor = "nightly",
 ) -> None:
-    """Nightly dynamic adjustment (动态调整) now: findings, re-triage, alarms, ledger snapshot."""
+    """Nightly dynamic adjustment (动态调整) now: findings, re-triage, alarms, ledger snapshot. Not for a night
+    after today; a coordinator runs only their region's (--region-code)."""
     from flows.nightly import nightly_adjustment
+    from models.access import AccessDenied
+    from models.common import local_today
+    from models.nightly import NightInFuture, check_night
 
-    _echo(nightly_adjustment(night=date.fromisoformat(night) if night else None, region_code=region_code))
+    try:  # checked here first for a one-line answer; the flow checks both again (API runs)
+        day = check_night(date.fromisoformat(night), local_today(get_settings().timezone)) if night else None
+        _echo(nightly_adjustment(night=day, region_code=region_code, actor=actor))
+    except (NightInFuture, AccessDenied) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -15,7 +15,6 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from config.catalogue import load_regions
-from config.identity import identity_keys
 from config.logging import get_logger
 from models import national_id
 from models.access import Scope
@@ -30,6 +29,7 @@ from models.people import Household, Patient, PatientCreate
 from tasks.access import authorize_patient, authorize_region, authorize_rows, scope_of
 from tasks.db import session_scope
 from tasks.events import record
+from tasks.identity_guard import guarded_keys
 from tasks.retry import RETRY
 
 _PART = 900  # keeps IN (...) lists under SQLite's bound-parameter limit
@@ -143,7 +143,7 @@ def write_screenings(
     """Insert everything for validated rows; returns counts. Existing people are reused (re-screening).
     With the actor's ``scope``, every row's region and every existing person must be within it (checked
     before anything is written; bulk callers without an actor pass none)."""
-    keys = identity_keys()
+    keys = guarded_keys(session)
     hash_of = {n: lookup_hash(keys, n) for n in {r.national_id for r in rows}}  # people are found by hash
     ids = sorted(hash_of)
     patients = _existing(session, col(Patient.id), col(Patient.national_id_hash), sorted(hash_of.values()))
@@ -243,7 +243,7 @@ def register_patient(person: PatientCreate, actor: str) -> int:
     person already registered, found by the lookup hash: then the actor must cover that patient's region)."""
     if not load_regions().is_known(person.region_code):
         raise ValueError(f"region_code: unknown region {person.region_code}")
-    keys = identity_keys()
+    keys = guarded_keys()
     with session_scope() as s:
         authorize_region(s, actor, person.region_code)
         by_hash = col(Patient.national_id_hash) == lookup_hash(keys, person.national_id)

@@ -14,11 +14,10 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
-from typer.core import TyperGroup
 
-from config.logging import configure_logging
 from config.settings import get_settings
 from flows.cli_events import events_app
+from flows.cli_main import Commands, prepare
 from flows.cli_params import (
     Actor,
     Amount,
@@ -44,17 +43,7 @@ from flows.cli_reports import reports_app
 from flows.cli_server import server_app
 from models.enums import PovertyStatus, ReferralDirection
 
-
-class _Commands(TyperGroup):
-    """Notes, before the main callback runs, whether the command line asks for a command's --help (then the
-    callback neither checks the identity key nor starts a server)."""
-
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        ctx.meta["dabing.help"] = "--help" in args
-        return super().resolve_command(ctx, args)
-
-
-app = typer.Typer(cls=_Commands, no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
+app = typer.Typer(cls=Commands, no_args_is_help=True, help="大病专项救治 workflow engine — coordinator commands.")
 app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
 app.add_typer(server_app, name="server")
@@ -80,33 +69,9 @@ def _echo(model: Any) -> None:
     typer.echo(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
-#: Commands that run flows: without PREFECT_API_URL they share the one local Prefect server (started if none
-#: runs, then left running: `dabing server stop`), instead of each starting Prefect's temporary one.
-FLOW_COMMANDS = frozenset({"import", "screen", "confirm", "refer", "admit", "discharge", "follow-up", "settle"})
-FLOW_COMMANDS |= {"nightly", "reports"}
-#: Commands that hash, seal or serve identity: refused under the development key on a non-demo database.
-IDENTITY_COMMANDS = frozenset({"import", "register", "serve", "up"})
-
-
 @app.callback()
 def main(ctx: typer.Context) -> None:
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    from flows.local_server import ensure_local_server
-    from flows.up import use_running_local_server
-    from tasks.identity_guard import DevelopmentKeyRefused, require_real_key
-
-    command = None if ctx.meta.get("dabing.help") or ctx.resilient_parsing else ctx.invoked_subcommand
-    try:
-        if command in IDENTITY_COMMANDS:
-            require_real_key()
-        if command in FLOW_COMMANDS and settings.local_server:
-            ensure_local_server()
-        else:
-            use_running_local_server()  # a running `dabing up` receives this command's runs and events
-    except (DevelopmentKeyRefused, RuntimeError) as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    prepare(ctx)
 
 
 @app.command()

@@ -93,7 +93,7 @@ def main() -> None:
         "DABING_LOG_LEVEL": "WARNING",
     }
     os.environ.update({k: env[k] for k in ("DABING_DATABASE_URL", "DABING_IDENTITY_KEY", "DABING_LOG_LEVEL")})
-    _county(args.parallel * args.rounds)
+    _county(args.parallel * args.rounds + 1)
     print(f"{args.parallel} parallel `dabing confirm`, no `dabing up`, app database {env['DABING_DATABASE_URL']}")
     try:
         for r in range(args.rounds):
@@ -111,6 +111,8 @@ def main() -> None:
             )
             for code, last in failed:
                 print(f"  exit {code}: {last[:200]}")
+        alone, code, last = _confirm(env, args.parallel * args.rounds + 1)
+        print(f"one command alone afterwards: {alone:.1f} s (exit {code}) — the per-process floor on this machine")
     finally:
         subprocess.run([DABING, "server", "stop"], env=env, capture_output=True, check=False)
 

@@ -61,11 +61,6 @@ def prepare(ctx: typer.Context) -> None:
     from tasks.identity_guard import DevelopmentKeyRefused, require_real_key
 
     command = None if ctx.meta.get("dabing.help") or ctx.resilient_parsing else ctx.invoked_subcommand
-    if command in FLOW_COMMANDS:
-        from flows.committed import forget, remember_results
-
-        remember_results()
-        forget()
     try:
         if command in IDENTITY_COMMANDS:
             require_real_key()
@@ -76,3 +71,8 @@ def prepare(ctx: typer.Context) -> None:
     except (DevelopmentKeyRefused, RuntimeError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+    if command in FLOW_COMMANDS:  # only now: importing prefect reads PREFECT_API_URL, set just above
+        from flows.committed import forget, remember_results
+
+        remember_results()
+        forget()

@@ -6,6 +6,8 @@ stand-in answering /api/health, so the test needs no real Prefect server."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -116,3 +118,26 @@ def test_stop_without_a_server_started_by_a_command(local: list[Path]) -> None:
     home.mkdir(parents=True)
     (home / "server.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")  # a pid that is not a server
     assert stop_local_server() == "no server started by a command is running"
+
+
+PROBE = """
+import flows.cli, flows.cli_main
+flows.cli_main.FLOW_COMMANDS = flows.cli_main.FLOW_COMMANDS | {"probe"}
+
+@flows.cli.app.command()
+def probe() -> None:
+    from prefect.settings import PREFECT_API_URL
+    print(PREFECT_API_URL.value())
+
+flows.cli.app(["probe"])
+"""
+
+
+def test_the_flow_command_s_prefect_settings_see_the_shared_server(local: list[Path], tmp_path: Path) -> None:
+    """Prefect reads PREFECT_API_URL once, when it is first imported: nothing before the main callback may
+    import it (else the command's flows go to Prefect's temporary server after all)."""
+    flows.local_server.start_local_server(tmp_path, PORT, detach=True)  # the stand-in, already running
+    env = {**os.environ, "DABING_LOCAL_SERVER": "true", "DABING_PREFECT_PORT": str(PORT)}
+    env["DABING_PREFECT_HOME"] = str(tmp_path / "home")
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=False)
+    assert done.stdout.strip().splitlines()[-1:] == [f"http://127.0.0.1:{PORT}/api"], done.stderr

@@ -55,7 +55,7 @@ def ensure_local_server(*, detach: bool = True) -> tuple[str, subprocess.Popen[b
     with home_lock(settings.prefect_home):
         if not healthy(url, timeout=1.0):
             try:
-                proc = start_local_server(settings.prefect_home, settings.prefect_port, detach=detach)
+                proc = start_local_server(settings.prefect_home, settings.prefect_port, 120.0, detach=detach)
             except RuntimeError:
                 if not healthy(url, timeout=1.0):  # another home's server took the port meanwhile: use it
                     raise

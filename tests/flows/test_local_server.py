@@ -52,8 +52,8 @@ def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path
     starts: list[Path] = []
     servers: list[ThreadingHTTPServer] = []
 
-    def start(home: Path, port: int, **kwargs: Any) -> _Proc:
-        assert kwargs == {"detach": True}
+    def start(home: Path, port: int, wait_seconds: float = 60.0, **kwargs: Any) -> _Proc:
+        assert kwargs == {"detach": True}, kwargs
         starts.append(home)
         time.sleep(1.0)
         server = ThreadingHTTPServer(("127.0.0.1", port), _Health)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
+from config.settings import get_settings
 from models.care import TreatmentEpisode
 from models.clinical import Case
 from models.enums import CaseState
@@ -31,6 +33,9 @@ def _ids(state: CaseState) -> list[int]:
 
 
 def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk: int = 5000) -> None:
+    # synthetic people: the development identity key is allowed on the bench's databases (tasks/identity_guard.py)
+    os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
+    get_settings.cache_clear()
     init_db()
     with session_scope() as s:
         sync_hospitals(s)

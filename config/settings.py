@@ -9,8 +9,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-#: Works out of the box for the demo and the tests; anything holding real people must set its own key
-#: (a warning is logged whenever identity is sealed or looked up under this one).
+#: Works out of the box for the demo and the tests only: on any other database identity is refused under it
+#: (tasks/identity_guard.py), and a warning is logged whenever identity is sealed or looked up under it.
 DEV_IDENTITY_KEY = "dabing-dev-identity-key-not-for-real-data"
 
 
@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         "coordinators' browsers can reach, not 0.0.0.0).",
     )
     prefect_home: Path = Field(default=Path("var/prefect"), description="Local Prefect server's home (its SQLite).")
+    local_server: bool = Field(
+        default=True,
+        description="Commands that run flows without PREFECT_API_URL share one local Prefect server (started "
+        "detached on `prefect_port` if none runs; flows/local_server.py); false: Prefect's temporary one each.",
+    )
     prefect_sqlite_immediate: bool = Field(
         default=True,
         description="The local Prefect server on SQLite begins write transactions IMMEDIATE (flows/prefect_server.py); "
@@ -58,6 +63,11 @@ class Settings(BaseSettings):
         description="Secret for national-ID lookup hashes (HMAC-SHA256) and sealed identity (AES-256-GCM). "
         "Generate with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`; keep it out of the "
         "database and its backups; losing it loses every stored ID number and name.",
+    )
+    allow_dev_key: bool = Field(
+        default=False,
+        description="Allow the development identity key on any database (the test suite sets it). Otherwise it "
+        "is refused everywhere but the demo's own database (tasks/identity_guard.py).",
     )
     warm_start: bool = Field(
         default=True, description="`serve` keeps two flow-run processes ready, imports done (flows/warm_start.py)."

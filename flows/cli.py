@@ -14,10 +14,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
 
-from config.logging import configure_logging
 from config.settings import get_settings
 from flows.cli_errors import DebugFlag, Typer
 from flows.cli_events import events_app
+from flows.cli_main import Commands, prepare
 from flows.cli_ops import backup, demo
 from flows.cli_params import (
     Actor,
@@ -28,6 +28,7 @@ from flows.cli_params import (
     Icd10,
     Icd10Opt,
     Id,
+    IdentityFile,
     InputFile,
     Name,
     NationalId,
@@ -36,17 +37,21 @@ from flows.cli_params import (
     Outcome,
     Region,
     Sessions,
+    read_identity,
 )
 from flows.cli_reports import reports_app
+from flows.cli_server import server_app
 from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection
 
 app = Typer(
+    cls=Commands,
     no_args_is_help=True,
     help="大病专项救治 workflow engine — coordinator commands. An error prints one line (exit 1: refused, "
     "illegal move, not found; 2: bad input); --debug shows its traceback.",
 )
 app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
+app.add_typer(server_app, name="server")
 
 
 def _use_database(url: str | None) -> None:
@@ -64,12 +69,8 @@ def _echo(model: Any) -> None:
 
 
 @app.callback()
-def main(debug: DebugFlag = False) -> None:
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    from flows.up import use_running_local_server
-
-    use_running_local_server()  # a running `dabing up` receives this command's runs and events
+def main(ctx: typer.Context, debug: DebugFlag = False) -> None:
+    prepare(ctx)
 
 
 @app.command()
@@ -106,16 +107,19 @@ def import_csv(csv_path: InputFile, actor: Actor = "coordinator") -> None:
 @app.command()
 def register(
     household_ref: HouseholdRef,
-    national_id: NationalId,
-    name: Name,
     region_code: Region,
     poverty_status: Annotated[PovertyStatus, typer.Option()],
     actor: Actor = "coordinator",
+    identity_file: IdentityFile = None,
+    national_id: NationalId = None,
+    name: Name = None,
 ) -> None:
-    """Register a person (identity stays in the app database, hashed and sealed); prints the internal id."""
+    """Register a person (identity stays in the app database, hashed and sealed); prints the internal id. The
+    ID number and name are typed at the prompt (the number hidden) or read from --identity-file."""
     from models.people import PatientCreate
     from tasks.intake import register_patient
 
+    national_id, name = read_identity(identity_file)
     person = PatientCreate(
         household_ref=household_ref,
         national_id=national_id,
@@ -239,11 +243,21 @@ def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
 def nightly(
     night: OptDay = None,
     region_code: OptRegion = None,
+    actor: Actor = "nightly",
 ) -> None:
-    """Nightly dynamic adjustment (动态调整) now: findings, re-triage, alarms, ledger snapshot."""
+    """Nightly dynamic adjustment (动态调整) now: findings, re-triage, alarms, ledger snapshot. Not for a night
+    after today; a coordinator runs only their region's (--region-code)."""
     from flows.nightly import nightly_adjustment
+    from models.access import AccessDenied
+    from models.common import local_today
+    from models.nightly import NightInFuture, check_night
 
-    _echo(nightly_adjustment(night=date.fromisoformat(night) if night else None, region_code=region_code))
+    try:  # checked here first for a one-line answer; the flow checks both again (API runs)
+        day = check_night(date.fromisoformat(night), local_today(get_settings().timezone)) if night else None
+        _echo(nightly_adjustment(night=day, region_code=region_code, actor=actor))
+    except (NightInFuture, AccessDenied) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 WithDemo = Annotated[bool, typer.Option("--with-demo", help="Also serve county-demo (it refuses a non-demo database).")]

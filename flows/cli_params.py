@@ -4,6 +4,9 @@ never repeated in the message."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -118,6 +121,61 @@ Outcome = Annotated[
     ),
 ]
 HouseholdRef = Annotated[str, typer.Option(callback=_text(40))]
-Name = Annotated[str, typer.Option(prompt=True, callback=_text(60))]
-NationalId = Annotated[str, typer.Option(prompt=True, hide_input=True, callback=_national_id)]
 InputFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+
+NOT_ON_COMMAND_LINE = "never on the command line (shell history, ps): type it at the prompt or use --identity-file"
+
+
+def _refused(value: str | None) -> None:
+    if value is not None:
+        raise typer.BadParameter(NOT_ON_COMMAND_LINE)
+
+
+#: ``--national-id`` / ``--name`` exist only to refuse a value given there (exit 2, one line naming the option).
+NationalId = Annotated[str | None, typer.Option(hidden=True, callback=_refused, expose_value=False)]
+Name = Annotated[str | None, typer.Option(hidden=True, callback=_refused, expose_value=False)]
+IdentityFile = Annotated[
+    Path | None,
+    typer.Option(
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="JSON {national_id, name} or CSV with columns national_id,name and one row; "
+        "without it both are asked for (the number hidden).",
+    ),
+]
+
+
+def read_identity(path: Path | None) -> tuple[str, str]:
+    """(national ID, name) from ``--identity-file``, or asked for at the prompt (the number without echo; a bad
+    value is asked again). A bad file: ``Invalid value: --identity-file: <field>: <reason>`` (never the value)."""
+    if path is None:
+        nid = typer.prompt("National ID number", hide_input=True, value_proc=_national_id)
+        return nid, str(typer.prompt("Name", value_proc=_text(60)))
+
+    def bad(reason: str) -> typer.BadParameter:
+        return typer.BadParameter(f"--identity-file: {reason}")
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if text.lstrip().startswith("{"):
+            data = json.loads(text)
+        else:
+            rows = list(csv.DictReader(io.StringIO(text)))
+            if len(rows) != 1:
+                raise bad("a CSV with a header national_id,name and exactly one row")
+            data = rows[0]
+    except (UnicodeDecodeError, json.JSONDecodeError, csv.Error):
+        raise bad("not a UTF-8 JSON object or CSV file") from None
+    if not isinstance(data, dict):
+        raise bad("not a JSON object")
+    values = []
+    for field, check in (("national_id", _national_id), ("name", _text(60))):
+        value = data.get(field)
+        if not isinstance(value, str):
+            raise bad(f"{field}: missing")
+        try:
+            values.append(str(check(value)))
+        except typer.BadParameter as exc:
+            raise bad(f"{field}: {exc.message}") from None
+    return values[0], values[1]

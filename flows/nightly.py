@@ -16,7 +16,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from config.settings import get_settings
 from flows.params import OptRegion, form
 from models.common import local_today
+from models.nightly import check_night
 from models.schemas import NightlySummary
+from tasks.access import authorize_nightly
 from tasks.artifacts import publish_nightly_summary
 from tasks.nightly import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
 
@@ -41,8 +43,12 @@ def nightly_adjustment(
     night: Night = None, region_code: OptRegion = None, actor: NightlyActor = "nightly"
 ) -> NightlySummary:
     """动态调整：每夜重新评估每个病例（预警、重新分类、台账快照）。
-    Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot."""
-    night = night or local_today(get_settings().timezone)
+    Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot. Refused, with
+    nothing written, for a night after today or a region outside the actor's scope (a non-system actor must
+    name a region)."""
+    today = local_today(get_settings().timezone)
+    night = check_night(night or today, today)
+    authorize_nightly(actor, region_code)
     run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
     if finished:
         return load_summary(run_id)

@@ -2,8 +2,8 @@
 ``DABING_PREFECT_HOME``) unless ``PREFECT_API_URL`` points at one already, then ``serve`` with every
 deployment, the event triggers and the nightly schedule. Ctrl-C stops both.
 
-Coordinator commands (`dabing confirm …`) find the running local server by themselves
-(``use_running_local_server``), so their events reach the triggers.
+Coordinator commands (`dabing confirm …`) find the running local server by themselves, or start it and leave
+it running (``flows.local_server``), so their events reach the triggers.
 
 The server inherits this process's environment: ``PREFECT_API_DATABASE_CONNECTION_URL`` puts it on
 PostgreSQL, ``redis_messaging()``'s settings on Redis (README, "Scale-out").
@@ -104,17 +104,24 @@ def start_local_server(
     env: Mapping[str, str] | None = None,
     services: bool = True,
     workers: int = 1,
+    detach: bool = False,
 ) -> subprocess.Popen[bytes]:
     """`prefect server start` in the background; ``services=False`` runs the API and UI only, as do
-    ``workers`` > 1 API processes (PostgreSQL and Redis required)."""
+    ``workers`` > 1 API processes (PostgreSQL and Redis required). ``detach``: in its own session, so it
+    outlives this process and its terminal (``flows.local_server``)."""
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
-    logfile = (home / "server.log").open("ab")
     cmd = [sys.executable, "-m", "flows.prefect_server", "server", "start", "--host", host, "--port", str(port)]
     cmd += ([] if services else ["--no-services"]) + (["--workers", str(workers)] if workers > 1 else [])
-    proc = subprocess.Popen(
-        cmd, env=server_env(home, env, host=host, port=port), stdout=logfile, stderr=subprocess.STDOUT
-    )
+    with (home / "server.log").open("ab") as logfile:
+        proc = subprocess.Popen(
+            cmd,
+            env=server_env(home, env, host=host, port=port),
+            stdin=subprocess.DEVNULL,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            start_new_session=detach,
+        )
     url = api_url(host, port)
     deadline = time.monotonic() + wait_seconds
     while not healthy(url):
@@ -137,13 +144,15 @@ def prepare_app() -> None:
 
 
 def up(with_demo: bool = False) -> None:
-    settings = get_settings()
+    """Refused with the development identity key on a non-demo database. The server: the configured one, the
+    running local one (perhaps started by a command), or one started here and stopped with ``up``."""
+    from flows.local_server import ensure_local_server
+    from tasks.identity_guard import require_real_key
+
+    require_real_key()
     os.environ.update(QUIET)
     prepare_app()
-    server: subprocess.Popen[bytes] | None = None
-    if not use_running_local_server():
-        server = start_local_server(settings.prefect_home, settings.prefect_port, host=settings.prefect_host)
-        os.environ["PREFECT_API_URL"] = local_api_url()
+    _, server = ensure_local_server(detach=False)
     ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
     print(f"Prefect UI: {ui}  (deployments: {ui}/deployments)", flush=True)
     try:

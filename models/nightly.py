@@ -164,3 +164,20 @@ def chunk_bounds(boundary_ids: list[int], max_id: int) -> list[tuple[int, int]]:
     """Inclusive id ranges from keyset boundaries (the first id of every chunk, ascending)."""
     ends = [b - 1 for b in boundary_ids[1:]] + [max_id]
     return list(zip(boundary_ids, ends, strict=True))
+
+
+class NightInFuture(ValueError):
+    """A night after today (in the county's timezone) was asked for; nothing was written."""
+
+    def __init__(self, night: date, today: date) -> None:
+        super().__init__(
+            f"night {night.isoformat()} is after today ({today.isoformat()}): a night is assessed once it has begun"
+        )
+
+
+def check_night(night: date, today: date) -> date:
+    """The night to assess: any night up to today (re-running a past night is allowed, a future one is not —
+    it would write findings that hide the real alarm list and turn that night's scheduled run into a no-op)."""
+    if night > today:
+        raise NightInFuture(night, today)
+    return night

@@ -100,6 +100,24 @@ def check_person(actor: str) -> None:
         raise AccessDenied(actor, "a coordinator's step", AccessReason.SYSTEM_ACTOR)
 
 
+def nightly_scope(scope: Scope, region_code: str | None) -> None:
+    """The nightly adjustment: a system actor may run every region's; anyone else only a named region within
+    their scope (``region_code`` required)."""
+    if scope.everywhere:
+        return
+    if region_code is None:
+        raise AccessDenied(scope.actor, "every region", AccessReason.REGION_REQUIRED, f"scope {scope.region_prefix}")
+    check_region(scope, region_code, f"region {region_code}")
+
+
+def authorize_nightly(actor: str, region_code: str | None) -> None:
+    """``nightly_scope`` in its own unit of work (the nightly flow's first step)."""
+    from tasks.db import session_scope
+
+    with session_scope() as s:
+        nightly_scope(scope_of(s, actor), region_code)
+
+
 #: Who did what (README "Identity and access"): every audited move with its actor's role and scope, filtered
 #: by case, actor and/or region (pass NULL to leave a filter open). Works on SQLite and PostgreSQL.
 AUDIT_QUERY = """

@@ -6,6 +6,7 @@ a file the caller names and never through Prefect parameters, results, logs or a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
-from config.identity import identity_keys
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
 from models.digits import ascii_digits
@@ -26,6 +26,7 @@ from models.people import Household, Patient
 from models.settlement.tables import Settlement, SettlementLine
 from tasks.access import authorize_patient
 from tasks.db import session_scope
+from tasks.identity_guard import guarded_keys
 
 log = structlog.get_logger()
 
@@ -51,7 +52,7 @@ def load_pathway(session: Session, patient_id: int) -> Pathway:
     used |= {r.hospital_id for r in referrals} | {r.from_hospital_id for r in referrals}
     return Pathway(
         patient=patient,
-        national_id=ascii_digits(unseal(identity_keys(), Purpose.NATIONAL_ID, patient.national_id_sealed)),
+        national_id=ascii_digits(unseal(guarded_keys(session), Purpose.NATIONAL_ID, patient.national_id_sealed)),
         household_ref=household.ref if household else "",
         hospitals={h.id: h for h in rows(Hospital, col(Hospital.id), [h for h in used if h])},
         cases=cases,
@@ -65,6 +66,20 @@ def load_pathway(session: Session, patient_id: int) -> Pathway:
     )
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600 from creation, whatever the umask): a new
+    file is created with that mode and renamed over the target, so an older, wider file is replaced too."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def export_fhir(patient_id: int, path: Path, actor: str) -> Path:
     """Write the patient's pathway Bundle as FHIR JSON (the one file that holds a national ID on purpose).
     Only for an actor whose region covers the patient (AccessDenied otherwise; no file is written)."""
@@ -72,6 +87,6 @@ def export_fhir(patient_id: int, path: Path, actor: str) -> Path:
         authorize_patient(s, actor, patient_id)
         bundle = pathway_bundle(load_pathway(s, patient_id))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(bundle.model_dump_json(indent=2), encoding="utf-8")
+    write_private(path, bundle.model_dump_json(indent=2))
     log.info("fhir_exported", patient_id=patient_id, resources=len(bundle.entry or []), actor=actor)
     return path

@@ -14,7 +14,6 @@ from sqlalchemy import insert
 from sqlmodel import Session, col
 
 from config.catalogue import load_regions
-from config.identity import identity_keys
 from config.logging import get_logger
 from models import national_id
 from models.access import Scope
@@ -32,6 +31,7 @@ from tasks.db import session_scope
 from tasks.errors import storage_errors
 from tasks.events import record
 from tasks.households import Known, insert_or_get, known, refusal, usable
+from tasks.identity_guard import guarded_keys
 from tasks.retry import RETRY
 
 log = get_logger(__name__)
@@ -139,7 +139,7 @@ def write_screenings(
     when a concurrent import inserted them meanwhile. Every row must be usable (its household of its region;
     with the actor's ``scope``, its region and its known person within it): checked before anything is
     written and again on the rows a concurrent writer committed (bulk callers without an actor pass none)."""
-    keys = identity_keys()
+    keys = guarded_keys(session)
     hash_of = {n: lookup_hash(keys, n) for n in {r.national_id for r in rows}}  # people are found by hash
     hashes, refs = sorted(hash_of.values()), sorted({r.household_ref for r in rows})
     people, homes = known(session, Patient, "national_id_hash", hashes), known(session, Household, "ref", refs)
@@ -249,7 +249,7 @@ def register_patient(person: PatientCreate, actor: str) -> int:
     region outside it, or the household ref belongs to another region: nothing says which, nor an id."""
     if not load_regions().is_known(person.region_code):
         raise BadInput("region_code", f"unknown region {person.region_code}")
-    keys, region = identity_keys(), person.region_code
+    keys, region = guarded_keys(), person.region_code
     digest = lookup_hash(keys, person.national_id)
     with session_scope() as s:
         scope = scope_of(s, actor)

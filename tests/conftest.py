@@ -13,6 +13,11 @@ from pathlib import Path
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# the suite's databases are synthetic: the development identity key is allowed on them (tasks/identity_guard.py)
+os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
+# a command run by a test never starts the shared local Prefect server (flows/local_server.py): the harness's
+# PREFECT_API_URL, or nothing, is used
+os.environ.setdefault("DABING_LOCAL_SERVER", "false")
 
 import pytest
 from sqlalchemy import create_engine, text

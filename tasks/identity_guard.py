@@ -2,23 +2,24 @@
 identity — and ``dabing up`` / ``serve`` refuse to start — on any other database while
 ``DABING_IDENTITY_KEY`` is the public default.
 
-"Demo database" is decided in one place, ``is_demo_database``: today the demo's own default URL
-(``sqlite:///var/demo.db``) or ``DABING_ALLOW_DEV_KEY=true`` (the test suite's conftest sets it); a stamp
-written by the demo into its database can replace the URL test here without touching the callers.
+"Demo database" is decided in one place, ``is_demo_database``: a database the demo created and stamped
+(``app_meta`` role ``demo``, ``tasks/demo_db.py``), or any while ``DABING_ALLOW_DEV_KEY=true`` (the test
+suite's conftest sets it).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.orm import Session
 
 from config.identity import identity_keys
 from config.settings import DEV_IDENTITY_KEY, get_settings
 from models.identity import IdentityKeys
+from models.meta import DEMO, ROLE, AppMeta
+from tasks.db import get_engine
 
-DEMO_DATABASE_URL = "sqlite:///var/demo.db"
 HOW_TO = (
     "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'` and set "
     "DABING_IDENTITY_KEY=<it> in .env (keep it out of the database and its backups)"
@@ -29,25 +30,27 @@ class DevelopmentKeyRefused(RuntimeError):
     """The default identity key on a database that is not the demo's; nothing was read or written."""
 
 
-def _url_of(target: Any) -> str:
-    """The database URL of a URL string, an Engine, a Connection or a Session (None: the configured one)."""
-    if target is None:
-        return get_settings().database_url
-    if isinstance(target, str):
-        return target
-    bind = target.get_bind() if hasattr(target, "get_bind") else target
-    url = getattr(bind, "url", bind)
-    return str(url.render_as_string(hide_password=True) if hasattr(url, "render_as_string") else url)
+def _role(conn: Connection) -> str | None:
+    if not inspect(conn).has_table(AppMeta.__tablename__):
+        return None
+    return conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": ROLE}).scalar()
+
+
+def stamped_role(target: Any = None) -> str | None:
+    """The ``app_meta`` role of a database given as a URL, an Engine, a Connection or a Session (None: the
+    configured one); read inside a Session's own transaction."""
+    if isinstance(target, Session):
+        return _role(target.connection())
+    if isinstance(target, Connection):
+        return _role(target)
+    engine = target if isinstance(target, Engine) else get_engine(target)
+    with engine.connect() as conn:
+        return _role(conn)
 
 
 def is_demo_database(target: Any = None) -> bool:
     """Whether the development key may be used on this database (see the module doc)."""
-    if get_settings().allow_dev_key:
-        return True
-    url, demo = make_url(_url_of(target)), make_url(DEMO_DATABASE_URL)
-    if not url.drivername.startswith("sqlite") or not url.database:
-        return False
-    return Path(url.database).resolve() == Path(demo.database or "").resolve()
+    return get_settings().allow_dev_key or stamped_role(target) == DEMO
 
 
 def require_real_key(target: Any = None) -> None:

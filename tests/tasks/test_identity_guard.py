@@ -36,24 +36,21 @@ def dev_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("dev_key")
-@pytest.mark.parametrize(
-    ("url", "demo"),
-    [
-        ("sqlite:///var/demo.db", True),  # `dabing demo`'s own database
-        (f"sqlite:///{Path('var/demo.db').resolve()}", True),
-        ("sqlite:///var/dabing.db", False),  # the default app database
-        ("sqlite:///elsewhere/demo.db", False),
-        ("postgresql+psycopg://postgres@127.0.0.1:5432/dabing", False),
-    ],
-)
-def test_the_development_key_is_for_the_demo_database_only(url: str, demo: bool) -> None:
-    assert is_demo_database(url) is demo
-    assert is_demo_database(create_engine(url, module=None) if url.startswith("sqlite") else url) is demo
-    if demo:
-        require_real_key(url)
-    else:
-        with pytest.raises(DevelopmentKeyRefused, match="DABING_IDENTITY_KEY is the public development key"):
+def test_the_development_key_is_for_a_stamped_demo_database_only(tmp_path: Path) -> None:
+    from tasks.db import init_db
+    from tasks.demo_db import prepare_demo_database
+
+    app, demo = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'demo.db'}"
+    init_db(app)  # a coordinator's database: migrated, no stamp
+    prepare_demo_database(demo)  # the demo's: stamped role = demo
+    for url, is_demo in ((app, False), (demo, True), (f"sqlite:///{tmp_path / 'new.db'}", False)):
+        assert is_demo_database(url) is is_demo
+        assert is_demo_database(create_engine(url)) is is_demo
+        if is_demo:
             require_real_key(url)
+        else:
+            with pytest.raises(DevelopmentKeyRefused, match="DABING_IDENTITY_KEY is the public development key"):
+                require_real_key(url)
 
 
 def test_a_real_key_or_the_allowance_passes(monkeypatch: pytest.MonkeyPatch) -> None:

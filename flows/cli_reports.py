@@ -112,11 +112,12 @@ def fhir_export(
 ) -> None:
     """One patient's whole pathway as a FHIR R4 Bundle (JSON). The file holds the national ID number."""
     from models.access import AccessDenied
+    from models.identity import IdentityKeyError
     from tasks.fhir_export import PatientNotFound, export_fhir
 
     try:
         path = export_fhir(patient_id, out or Path("var/fhir") / f"patient-{patient_id}.json", actor)
-    except (PatientNotFound, AccessDenied) as exc:
+    except (PatientNotFound, AccessDenied, IdentityKeyError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(json.dumps({"patient_id": patient_id, "file": str(path)}))

@@ -19,7 +19,7 @@ from config.identity import identity_keys
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
 from models.fhir_bundle import Pathway, pathway_bundle
-from models.identity import Purpose, unseal
+from models.identity import open_national_id
 from models.people import Household, Patient
 from models.settlement.tables import Settlement, SettlementLine
 from tasks.access import authorize_patient
@@ -53,7 +53,7 @@ def load_pathway(session: Session, patient_id: int) -> Pathway:
     used |= {r.hospital_id for r in referrals} | {r.from_hospital_id for r in referrals}
     return Pathway(
         patient=patient,
-        national_id=unseal(identity_keys(), Purpose.NATIONAL_ID, patient.national_id_sealed),
+        national_id=open_national_id(identity_keys(), patient.id, patient.national_id_hash, patient.national_id_sealed),
         household_ref=household.ref if household else "",
         hospitals={h.id: h for h in rows(Hospital, col(Hospital.id), [h for h in used if h])},
         cases=cases,

@@ -15,7 +15,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ _NONCE = 12
 BATCH = 5_000
 
 
-def batches(table: sa.TableClause, columns: list[sa.ColumnElement[Any]]) -> Iterator[list[sa.Row[Any]]]:
+def batches(table: sa.TableClause, columns: Sequence[sa.ColumnElement[Any]]) -> Iterator[list[sa.Row[Any]]]:
     """Rows ``(id, *columns)`` in id order, BATCH at a time (keyset: constant memory at province scale)."""
     conn, last = op.get_bind(), 0
     while rows := conn.execute(

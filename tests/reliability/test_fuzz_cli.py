@@ -29,6 +29,7 @@ import tasks.ledger
 from flows.cli_params import MAX_INT
 from models import national_id
 from models.catalogue import is_known_icd10
+from models.common import MAX_AMOUNT
 from models.enums import PovertyStatus
 from tests.reliability.conftest import FIGURES
 from tests.reliability.strategies import BAD, REGIONS, icd10, longer_than, text_of
@@ -86,9 +87,10 @@ ID = (
 )
 DATE = (st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(date.isoformat), BAD["screened_on"])
 AMOUNT = (
-    st.decimals(min_value=0, max_value=10**9, places=2).map(str),
+    st.decimals(min_value=0, max_value=MAX_AMOUNT, places=2).map(str),
     st.one_of(
         st.decimals(max_value=Decimal("-0.01"), places=2).map(str),
+        st.decimals(min_value=MAX_AMOUNT + Decimal("0.01"), max_value=10**16, places=2).map(str),  # over the bound
         st.decimals(min_value=0, max_value=10**6, places=3).filter(lambda d: d != d.quantize(Decimal("0.01"))).map(str),
         st.sampled_from(["", "abc", "NaN", "Infinity", "1e16", "1e400", "12,50", "¥5", "0x10"]),
     ),

@@ -65,10 +65,11 @@ def to_fen(value: Decimal) -> Decimal:
 
 def fen(value: Decimal) -> int:
     """A yuan amount as whole fen (how SQLite stores money); refuses a value with a fraction of a fen."""
-    scaled = Decimal(value).scaleb(2)
-    if scaled != scaled.to_integral_value():
+    scaled = value.scaleb(2)
+    whole = int(scaled)
+    if whole != scaled:
         raise ValueError(f"{value} yuan is not a whole number of fen")
-    return int(scaled)
+    return whole
 
 
 def from_fen(value: int) -> Decimal:

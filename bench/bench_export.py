@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,7 @@ def do_build(patients: int) -> None:
 
     from bench.county import build_discharged
     from models.clinical import Case
+    from models.common import money_bind
     from models.enums import CaseState
     from tasks.db import session_scope
     from tasks.settlement import settle_many
@@ -101,8 +103,9 @@ def do_build(patients: int) -> None:
                 " case_id, amount, created_at) SELECT 1, '2017-06-01', 'poverty_alarm', 'case:' || c.id,"
                 " 'stay self-pay above 6000', c.region_code, c.patient_id, p.household_id, c.id, st.patient_pays,"
                 " '2017-06-01 01:30:00' FROM settlement st JOIN \"case\" c ON c.id = st.case_id"
-                " JOIN patient p ON p.id = c.patient_id WHERE st.patient_pays > 6000"
-            )
+                " JOIN patient p ON p.id = c.patient_id WHERE st.patient_pays > :floor"
+            ),
+            {"floor": money_bind(s.connection().dialect.name, Decimal(6000))},  # fen on SQLite
         )
         cases = s.execute(text('SELECT count(*) FROM "case"')).scalar_one()
         settled = s.execute(text("SELECT count(*) FROM settlement")).scalar_one()

@@ -28,7 +28,7 @@ from typer.models import CommandFunctionType
 from config.logging import quiet_console
 from models.access import AccessDenied
 from models.errors import BadInput, NotFound
-from models.identity import mask_text
+from models.identity import IdentityKeyError, mask_text
 from models.intake import ImportRejected
 from models.national_id import NationalIdError
 from models.pathway import IllegalTransition
@@ -42,6 +42,7 @@ DOMAIN_ERRORS: tuple[tuple[type[Exception], str, int], ...] = (
     (IllegalTransition, "refused", REFUSED),
     (AccessDenied, "", REFUSED),  # its message starts with "access denied: actor … may not act on …"
     (NotFound, "not found", REFUSED),
+    (IdentityKeyError, "refused", REFUSED),  # names the patient's internal id, never a value
     (ImportRejected, "import rejected", BAD_INPUT),
     (BillError, "invalid bill", BAD_INPUT),
     (NationalIdError, "invalid input: national_id", BAD_INPUT),

@@ -9,12 +9,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import BigInteger, Dialect, Numeric, TypeDecorator
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import Numeric
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Field
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+#: The largest amount a single bill (or any amount typed in) may carry: 99,999,999.99 yuan. Far above any
+#: real hospital bill, and every sum the system keeps (a year's ledger, a report total over millions of bills)
+#: still fits NUMERIC(18,2) and SQLite's 64-bit integer fen exactly.
+MAX_AMOUNT = Decimal("99999999.99")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -58,9 +63,49 @@ def to_fen(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
+def fen(value: Decimal) -> int:
+    """A yuan amount as whole fen (how SQLite stores money); refuses a value with a fraction of a fen."""
+    scaled = value.scaleb(2)
+    whole = int(scaled)
+    if whole != scaled:
+        raise ValueError(f"{value} yuan is not a whole number of fen")
+    return whole
+
+
+def from_fen(value: int) -> Decimal:
+    """Whole fen (SQLite) back to a yuan Decimal with two places."""
+    return Decimal(int(value)).scaleb(-2).quantize(FEN)
+
+
+def money_bind(dialect_name: str, amount: Decimal) -> Decimal | int:
+    """An amount as raw SQL on ``dialect_name`` compares or stores it (fen on SQLite, yuan elsewhere)."""
+    return fen(amount) if dialect_name == "sqlite" else amount
+
+
+class Money(TypeDecorator[Decimal]):
+    """Money: NUMERIC(18,2) on PostgreSQL, whole fen in a 64-bit INTEGER on SQLite (SQLAlchemy's Numeric
+    stores REAL there: 1000000000000000.01 would come back as 1000000000000000). Python side: Decimal."""
+
+    impl = Numeric(18, 2, asdecimal=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(BigInteger() if dialect.name == "sqlite" else Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return fen(value if isinstance(value, Decimal) else Decimal(str(value)))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None or dialect.name != "sqlite":
+            return value  # type: ignore[no-any-return]
+        return from_fen(value)
+
+
 def money_field(**kw: Any) -> Any:
-    """A NUMERIC(18,2) column holding a Decimal."""
-    return Field(default=ZERO, sa_type=Numeric(18, 2, asdecimal=True), **kw)
+    """A money column holding a Decimal (``Money``: NUMERIC(18,2); exact fen on SQLite)."""
+    return Field(default=ZERO, sa_type=Money(), **kw)
 
 
 def region_field(**kw: Any) -> Any:

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Numeric, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.common import enum_field, utcnow
+from models.common import Money, enum_field, utcnow
 
 
 class FindingKind(StrEnum):
@@ -70,7 +70,7 @@ class Finding(SQLModel, table=True):
     patient_id: int | None = Field(default=None, index=True)
     household_id: int | None = Field(default=None, index=True)
     case_id: int | None = Field(default=None, index=True)
-    amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 2, asdecimal=True))
+    amount: Decimal | None = Field(default=None, sa_type=Money())
     created_at: datetime = Field(default_factory=utcnow)
 
 

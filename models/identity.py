@@ -7,8 +7,11 @@ A patient's national ID number is stored twice, never in clear:
   can test guesses against it (a plain SHA-256 of an 18-character ID with a date and a region inside
   would be brute-forced in minutes).
 - ``national_id_sealed`` / ``name_sealed``: AES-256-GCM of the number and the name under a separate
-  *sealing* key, random 96-bit nonce per value, the column's purpose as associated data (a sealed name
-  pasted into the national-ID column does not open). Only the FHIR export opens the number.
+  *sealing* key, random 96-bit nonce per value, the column's purpose *and the row's lookup hash* as
+  associated data (``v2.`` tokens): a sealed name pasted into the national-ID column, or one patient's
+  sealed value copied into another patient's row, does not open. Opening the number also checks that its
+  HMAC is the row's ``national_id_hash``. Only the FHIR export opens the number. (``v1.`` tokens, bound to
+  the purpose only, are re-sealed by migration 0005.)
 
 Both keys are derived from one secret (``DABING_IDENTITY_KEY``) with HKDF-SHA256, once per process:
 a per-row KDF would make the 1M-patient bench build minutes slower for nothing (the secret is a random key,
@@ -31,7 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-TOKEN_VERSION = "v1"
+TOKEN_VERSION = "v2"
 _NONCE = 12
 MIN_SECRET_LENGTH = 16
 
@@ -71,25 +74,53 @@ def lookup_hash(keys: IdentityKeys, national_id: str) -> str:
     return hmac.new(keys.lookup, national_id.encode(), hashlib.sha256).hexdigest()
 
 
-def seal(keys: IdentityKeys, purpose: Purpose, value: str) -> str:
-    """``v1.<base64url(nonce + ciphertext + tag)>``."""
+def _associated(purpose: Purpose, row_hash: str) -> bytes:
+    """What a sealed value is bound to: its column's purpose and its row (the lookup hash)."""
+    return f"{purpose.value}:{row_hash}".encode()
+
+
+def seal(keys: IdentityKeys, purpose: Purpose, value: str, row_hash: str) -> str:
+    """``v2.<base64url(nonce + ciphertext + tag)>``, bound to ``purpose`` and to the row's lookup hash."""
     nonce = os.urandom(_NONCE)
-    blob = nonce + keys.sealing.encrypt(nonce, value.encode(), purpose.value.encode())
+    blob = nonce + keys.sealing.encrypt(nonce, value.encode(), _associated(purpose, row_hash))
     return f"{TOKEN_VERSION}.{base64.urlsafe_b64encode(blob).decode()}"
 
 
-def unseal(keys: IdentityKeys, purpose: Purpose, token: str) -> str:
+def unseal(keys: IdentityKeys, purpose: Purpose, token: str, row_hash: str) -> str:
+    """The value sealed for this purpose and this row; IdentityKeyError otherwise (never the value)."""
     version, _, body = token.partition(".")
     if version != TOKEN_VERSION:
-        raise IdentityKeyError(f"{purpose}: not a sealed value")
+        raise IdentityKeyError(f"{purpose}: not a sealed value of this version (run the migrations)")
     try:
         blob = base64.urlsafe_b64decode(body.encode())
-        return keys.sealing.decrypt(blob[:_NONCE], blob[_NONCE:], purpose.value.encode()).decode()
+        return keys.sealing.decrypt(blob[:_NONCE], blob[_NONCE:], _associated(purpose, row_hash)).decode()
     except (InvalidTag, ValueError):
         raise IdentityKeyError(
-            f"{purpose}: cannot be opened with this DABING_IDENTITY_KEY (key id {keys.key_id}); "
-            "was the database written under another key?"
+            f"{purpose}: cannot be opened with this DABING_IDENTITY_KEY (key id {keys.key_id}) for this row; "
+            "was the database written under another key, or the value copied from another row?"
         ) from None
+
+
+def open_national_id(keys: IdentityKeys, patient_id: int | None, row_hash: str, token: str) -> str:
+    """A patient's national ID number, checked against the row: it opens only with the row's lookup hash
+    as associated data, and its HMAC must be that hash. IdentityKeyError names the internal id only."""
+    try:
+        national_id = unseal(keys, Purpose.NATIONAL_ID, token, row_hash)
+    except IdentityKeyError as exc:
+        raise IdentityKeyError(f"patient {patient_id}: {exc}") from None
+    if not hmac.compare_digest(lookup_hash(keys, national_id), row_hash):
+        raise IdentityKeyError(
+            f"patient {patient_id}: integrity error: the sealed national ID does not match the row's lookup hash"
+        )
+    return national_id
+
+
+def open_name(keys: IdentityKeys, patient_id: int | None, row_hash: str, token: str) -> str:
+    """A patient's name (bound to the row's lookup hash like the number)."""
+    try:
+        return unseal(keys, Purpose.NAME, token, row_hash)
+    except IdentityKeyError as exc:
+        raise IdentityKeyError(f"patient {patient_id}: {exc}") from None
 
 
 class ProtectedIdentity(TypedDict):
@@ -100,10 +131,11 @@ class ProtectedIdentity(TypedDict):
 
 def protect(keys: IdentityKeys, national_id: str, name: str) -> ProtectedIdentity:
     """The patient columns that hold a person's identity (national ID already normalised)."""
+    row_hash = lookup_hash(keys, national_id)
     return {
-        "national_id_hash": lookup_hash(keys, national_id),
-        "national_id_sealed": seal(keys, Purpose.NATIONAL_ID, national_id),
-        "name_sealed": seal(keys, Purpose.NAME, name),
+        "national_id_hash": row_hash,
+        "national_id_sealed": seal(keys, Purpose.NATIONAL_ID, national_id, row_hash),
+        "name_sealed": seal(keys, Purpose.NAME, name, row_hash),
     }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models import national_id
-from models.common import enum_field, region_field, utcnow
+from models.common import Money, enum_field, region_field, utcnow
 from models.digits import ascii_code
 from models.enums import PovertyStatus
 
@@ -20,7 +20,7 @@ class HouseholdBase(SQLModel):
     ref: str = Field(min_length=1, max_length=40, description="External household number (户编号).")
     region_code: str = region_field()
     poverty_status: PovertyStatus = enum_field(PovertyStatus, default=PovertyStatus.GENERAL)
-    annual_income: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
+    annual_income: Decimal | None = Field(default=None, ge=0, decimal_places=2, sa_type=Money())
 
 
 class Household(HouseholdBase, table=True):

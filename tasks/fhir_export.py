@@ -21,7 +21,7 @@ from models.clinical import Case, CaseTransition, Condition
 from models.digits import ascii_digits
 from models.errors import PatientNotFound
 from models.fhir_bundle import Pathway, pathway_bundle
-from models.identity import Purpose, unseal
+from models.identity import open_national_id
 from models.people import Household, Patient
 from models.settlement.tables import Settlement, SettlementLine
 from tasks.access import authorize_patient
@@ -52,7 +52,9 @@ def load_pathway(session: Session, patient_id: int) -> Pathway:
     used |= {r.hospital_id for r in referrals} | {r.from_hospital_id for r in referrals}
     return Pathway(
         patient=patient,
-        national_id=ascii_digits(unseal(guarded_keys(session), Purpose.NATIONAL_ID, patient.national_id_sealed)),
+        national_id=ascii_digits(
+            open_national_id(guarded_keys(session), patient.id, patient.national_id_hash, patient.national_id_sealed)
+        ),
         household_ref=household.ref if household else "",
         hospitals={h.id: h for h in rows(Hospital, col(Hospital.id), [h for h in used if h])},
         cases=cases,

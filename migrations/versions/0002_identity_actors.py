@@ -1,7 +1,8 @@
 """Identity protected at rest (keyed hash + sealed values instead of clear national ID and name); actors.
 
 Existing patients are converted in place, in batches, under the configured DABING_IDENTITY_KEY: the clear
-columns are dropped only after every row has its hash and sealed values. Downgrade opens them again (same key).
+columns are dropped only after every row has its hash and sealed values (``v1.`` format, frozen in
+``migrations/sealing.py``). Downgrade opens them again (same key).
 
 Revision ID: 0002
 Revises: 0001
@@ -9,9 +10,6 @@ Create Date: 2026-11-23
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,7 +20,6 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-BATCH = 5_000
 _patient = sa.table(
     "patient",
     sa.column("id", sa.Integer),
@@ -34,19 +31,8 @@ _patient = sa.table(
 )
 
 
-def _batches(columns: list[sa.ColumnElement[Any]]) -> Iterator[list[sa.Row[Any]]]:
-    """Patients in id order, BATCH at a time (keyset: constant memory at province scale)."""
-    conn, last = op.get_bind(), 0
-    while rows := conn.execute(
-        sa.select(_patient.c.id, *columns).where(_patient.c.id > last).order_by(_patient.c.id).limit(BATCH)
-    ).all():
-        yield list(rows)
-        last = rows[-1][0]
-
-
 def upgrade() -> None:
-    from config.identity import identity_keys
-    from models.identity import protect
+    from migrations.sealing import NAME, NATIONAL_ID, batches, configured_keys, lookup_hash, seal
 
     op.create_table(
         "actor",
@@ -65,17 +51,20 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("national_id_hash", AutoString(length=64)))
         batch_op.add_column(sa.Column("national_id_sealed", AutoString(length=120)))
         batch_op.add_column(sa.Column("name_sealed", AutoString(length=400)))
-    keys, conn = identity_keys(), op.get_bind()
+    keys, conn = configured_keys(), op.get_bind()
     update = (
         sa.update(_patient)
         .where(_patient.c.id == sa.bindparam("pid"))
         .values(national_id_hash=sa.bindparam("h"), national_id_sealed=sa.bindparam("s"), name_sealed=sa.bindparam("n"))
     )
-    for rows in _batches([_patient.c.national_id, _patient.c.name]):
+    for rows in batches(_patient, [_patient.c.national_id, _patient.c.name]):
         params = []
         for pid, national_id, name in rows:
-            p = protect(keys, national_id.strip().upper(), name)
-            params.append({"pid": pid, "h": p["national_id_hash"], "s": p["national_id_sealed"], "n": p["name_sealed"]})
+            nid = national_id.strip().upper()
+            h = lookup_hash(keys, nid)
+            params.append(
+                {"pid": pid, "h": h, "s": seal(keys, "v1", NATIONAL_ID, nid, h), "n": seal(keys, "v1", NAME, name, h)}
+            )
         conn.execute(update, params)
     with op.batch_alter_table("patient") as batch_op:
         for column in ("national_id_hash", "national_id_sealed", "name_sealed"):
@@ -86,24 +75,23 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from config.identity import identity_keys
-    from models.identity import Purpose, unseal
+    from migrations.sealing import NAME, NATIONAL_ID, batches, configured_keys, unseal
 
     with op.batch_alter_table("patient") as batch_op:
         batch_op.add_column(sa.Column("national_id", sa.VARCHAR(length=18)))
         batch_op.add_column(sa.Column("name", sa.VARCHAR(length=60)))
-    keys, conn = identity_keys(), op.get_bind()
+    keys, conn = configured_keys(), op.get_bind()
     update = (
         sa.update(_patient)
         .where(_patient.c.id == sa.bindparam("pid"))
         .values(national_id=sa.bindparam("i"), name=sa.bindparam("n"))
     )
-    for rows in _batches([_patient.c.national_id_sealed, _patient.c.name_sealed]):
+    for rows in batches(_patient, [_patient.c.national_id_hash, _patient.c.national_id_sealed, _patient.c.name_sealed]):
         conn.execute(
             update,
             [
-                {"pid": pid, "i": unseal(keys, Purpose.NATIONAL_ID, sid), "n": unseal(keys, Purpose.NAME, sname)}
-                for pid, sid, sname in rows
+                {"pid": pid, "i": unseal(keys, NATIONAL_ID, sid, h), "n": unseal(keys, NAME, sname, h)}
+                for pid, h, sid, sname in rows
             ],
         )
     with op.batch_alter_table("patient") as batch_op:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from models.common import iso_date_text
+from models.common import MAX_AMOUNT, iso_date_text
 from models.digits import ascii_digits
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
 from models.settlement.policy import PayerLayer
@@ -32,11 +32,13 @@ class BillError(ValueError):
 
 _FEN = Decimal("0.01")
 _LEVELS = frozenset(HospitalLevel)
-MAX_AMOUNT = Decimal("9999999999999999.99")  # what a NUMERIC(18,2) money column holds
+#: What a NUMERIC(18,2) money column holds: the bound of sums (a year's ledger), not of one amount.
+MAX_SUM = Decimal("9999999999999999.99")
 
 
-def parse_money(value: Any, field: str) -> Decimal:
-    """Exact yuan amount with at most 2 decimals; floats go through their shortest text form."""
+def parse_money(value: Any, field: str, limit: Decimal = MAX_AMOUNT) -> Decimal:
+    """Exact yuan amount with at most 2 decimals, at most ``limit`` (one bill's amount: ``MAX_AMOUNT``,
+    99,999,999.99); floats go through their shortest text form."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise BillError(field, "must be a decimal amount")
     try:
@@ -47,8 +49,8 @@ def parse_money(value: Any, field: str) -> Decimal:
         raise BillError(field, "must be finite")
     if amount < 0:
         raise BillError(field, "must not be negative")
-    if amount > MAX_AMOUNT:
-        raise BillError(field, f"too large (at most {MAX_AMOUNT})")
+    if amount > limit:
+        raise BillError(field, f"too large (at most {limit})")
     if amount != amount.quantize(Decimal("0.01")):
         raise BillError(field, "more than 2 decimal places (fen)")
     return amount.quantize(Decimal("0.01"))
@@ -85,7 +87,7 @@ class PriorUse(BaseModel):
     @field_validator("paid", "deductible", mode="before")
     @classmethod
     def _money(cls, v: Any) -> Decimal:
-        return parse_money(v, "prior_paid")
+        return parse_money(v, "prior_paid", MAX_SUM)
 
 
 class Bill(BaseModel):

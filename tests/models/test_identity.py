@@ -18,6 +18,8 @@ from models.identity import (
     lookup_hash,
     mask_text,
     mask_value,
+    open_name,
+    open_national_id,
     protect,
     seal,
     unseal,
@@ -39,22 +41,46 @@ def test_lookup_hash_is_keyed_stable_and_not_a_plain_digest() -> None:
     assert h != lookup_hash(KEYS, national_id.make("520527", date(1950, 3, 1), 12))
 
 
-def test_sealed_values_open_only_with_their_key_and_purpose() -> None:
-    token = seal(KEYS, Purpose.NATIONAL_ID, NID)
-    assert NID not in token and token.startswith("v1.")
-    assert token != seal(KEYS, Purpose.NATIONAL_ID, NID), "a fresh nonce each time"
-    assert unseal(KEYS, Purpose.NATIONAL_ID, token) == NID
-    assert unseal(KEYS, Purpose.NAME, seal(KEYS, Purpose.NAME, NAME)) == NAME
+def test_sealed_values_open_only_with_their_key_purpose_and_row() -> None:
+    row = lookup_hash(KEYS, NID)
+    token = seal(KEYS, Purpose.NATIONAL_ID, NID, row)
+    assert NID not in token and token.startswith("v2.")
+    assert token != seal(KEYS, Purpose.NATIONAL_ID, NID, row), "a fresh nonce each time"
+    assert unseal(KEYS, Purpose.NATIONAL_ID, token, row) == NID
+    assert unseal(KEYS, Purpose.NAME, seal(KEYS, Purpose.NAME, NAME, row), row) == NAME
     with pytest.raises(IdentityKeyError, match=f"key id {OTHER.key_id}") as err:
-        unseal(OTHER, Purpose.NATIONAL_ID, token)
+        unseal(OTHER, Purpose.NATIONAL_ID, token, row)
     assert NID not in str(err.value)
     with pytest.raises(IdentityKeyError):
-        unseal(KEYS, Purpose.NAME, token)  # a sealed ID number pasted into the name column does not open
+        unseal(KEYS, Purpose.NAME, token, row)  # a sealed ID number pasted into the name column does not open
+    with pytest.raises(IdentityKeyError, match="another row"):
+        unseal(KEYS, Purpose.NATIONAL_ID, token, lookup_hash(KEYS, "another row's number"))
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     with pytest.raises(IdentityKeyError):
-        unseal(KEYS, Purpose.NATIONAL_ID, tampered)
+        unseal(KEYS, Purpose.NATIONAL_ID, tampered, row)
     with pytest.raises(IdentityKeyError, match="not a sealed value"):
-        unseal(KEYS, Purpose.NATIONAL_ID, NID)
+        unseal(KEYS, Purpose.NATIONAL_ID, NID, row)
+
+
+def test_a_sealed_value_copied_into_another_row_does_not_open() -> None:
+    """Issue 22 #7: one patient's sealed number pasted into another patient's row (that row's hash kept)."""
+    mine, theirs = protect(KEYS, NID, NAME), protect(KEYS, national_id.make("520527", date(1960, 1, 1), 13), "李四")
+    assert open_national_id(KEYS, 7, mine["national_id_hash"], mine["national_id_sealed"]) == NID
+    assert open_name(KEYS, 7, mine["national_id_hash"], mine["name_sealed"]) == NAME
+    with pytest.raises(IdentityKeyError, match=r"^patient 8: national_id: cannot be opened") as err:
+        open_national_id(KEYS, 8, theirs["national_id_hash"], mine["national_id_sealed"])
+    assert NID not in str(err.value) and NAME not in str(err.value)
+    with pytest.raises(IdentityKeyError, match=r"^patient 8: name"):
+        open_name(KEYS, 8, theirs["national_id_hash"], mine["name_sealed"])
+
+
+def test_a_number_sealed_for_its_row_must_still_match_the_lookup_hash() -> None:
+    """Sealed under the row's hash but for another number (a forged or mis-written row): the HMAC check."""
+    row = lookup_hash(KEYS, NID)
+    forged = seal(KEYS, Purpose.NATIONAL_ID, national_id.make("520527", date(1960, 1, 1), 13), row)
+    with pytest.raises(IdentityKeyError, match=r"^patient 9: integrity error") as err:
+        open_national_id(KEYS, 9, row, forged)
+    assert NID not in str(err.value)
 
 
 def test_protect_gives_the_three_patient_columns_and_no_clear_value() -> None:

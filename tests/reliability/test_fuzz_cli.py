@@ -34,6 +34,7 @@ import tasks.ledger
 from flows.cli_params import MAX_INT
 from models import national_id
 from models.catalogue import is_known_icd10
+from models.common import MAX_AMOUNT
 from models.enums import FollowUpOutcome, PovertyStatus
 from tests.reliability.conftest import FIGURES
 from tests.reliability.strategies import BAD, REGIONS, icd10, longer_than, text_of
@@ -96,9 +97,10 @@ DATE = (st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(date.isoformat), BAD[
 #: a night after today is refused (tests/flows/test_nightly_guard.py); yesterday is in the past in every timezone
 PAST = (st.dates(date(1900, 1, 1), date.today() - timedelta(days=1)).map(date.isoformat), BAD["screened_on"])
 AMOUNT = (
-    st.decimals(min_value=0, max_value=10**9, places=2).map(str),
+    st.decimals(min_value=0, max_value=MAX_AMOUNT, places=2).map(str),
     st.one_of(
         st.decimals(max_value=Decimal("-0.01"), places=2).map(str),
+        st.decimals(min_value=MAX_AMOUNT + Decimal("0.01"), max_value=10**16, places=2).map(str),  # over the bound
         st.decimals(min_value=0, max_value=10**6, places=3).filter(lambda d: d != d.quantize(Decimal("0.01"))).map(str),
         st.sampled_from(["", "abc", "NaN", "Infinity", "1e16", "1e400", "12,50", "¥5", "0x10"]),
     ),

@@ -71,8 +71,12 @@ def _db(stmt: Any) -> Any:
 
 def _identity() -> set[str]:
     keys = identity_keys()
-    rows = _db(select(col(Patient.national_id_sealed), col(Patient.name_sealed)))
-    return {v for nid, name in rows for v in (unseal(keys, Purpose.NATIONAL_ID, nid), unseal(keys, Purpose.NAME, name))}
+    rows = _db(select(col(Patient.national_id_hash), col(Patient.national_id_sealed), col(Patient.name_sealed)))
+    return {
+        v
+        for h, nid, name in rows
+        for v in (unseal(keys, Purpose.NATIONAL_ID, nid, h), unseal(keys, Purpose.NAME, name, h))
+    }
 
 
 def test_xlsx_and_csv_rows_and_totals_equal_the_database(county: str, tmp_path: Path) -> None:
@@ -182,12 +186,12 @@ def test_filters(county: str, tmp_path: Path, flt: LedgerFilter, reason: str) ->
 
 
 def test_fhir_export_from_the_database(county: str, tmp_path: Path) -> None:
-    (pid, sealed), *_ = _db(
-        select(col(Patient.id), col(Patient.national_id_sealed)).join(
+    (pid, row_hash, sealed), *_ = _db(
+        select(col(Patient.id), col(Patient.national_id_hash), col(Patient.national_id_sealed)).join(
             Settlement, col(Settlement.patient_id) == col(Patient.id)
         )
     )
-    nid = unseal(identity_keys(), Purpose.NATIONAL_ID, sealed)
+    nid = unseal(identity_keys(), Purpose.NATIONAL_ID, sealed, row_hash)
     out = tmp_path / "p.json"
     done = CliRunner().invoke(reports_app, ["fhir-export", str(pid), "--out", str(out), "--actor", "system"])
     assert done.exit_code == 0 and json.loads(done.output.splitlines()[-1]) == {"patient_id": pid, "file": str(out)}
@@ -199,6 +203,31 @@ def test_fhir_export_from_the_database(county: str, tmp_path: Path) -> None:
     assert nid in out.read_text(encoding="utf-8")
     missing = CliRunner().invoke(reports_app, ["fhir-export", "999999", "--out", str(out), "--actor", "system"])
     assert missing.exit_code == 1
+
+
+def test_fhir_export_refuses_a_sealed_number_copied_from_another_row(county: str, tmp_path: Path) -> None:
+    """Issue 22 #7: one patient's national_id_sealed (and name_sealed) pasted into another patient's row must
+    not export the wrong person's number beside this patient's birth date: a one-line error naming the row."""
+    from sqlalchemy import update
+
+    (_, a_hash, a_sealed, a_name), (b, *_) = _db(
+        select(
+            col(Patient.id), col(Patient.national_id_hash), col(Patient.national_id_sealed), col(Patient.name_sealed)
+        )
+        .order_by(col(Patient.id))
+        .limit(2)
+    )
+    with session_scope() as s:
+        s.execute(update(Patient).where(col(Patient.id) == b).values(national_id_sealed=a_sealed, name_sealed=a_name))
+    nid = unseal(identity_keys(), Purpose.NATIONAL_ID, a_sealed, a_hash)
+    out = tmp_path / "b.json"
+    done = CliRunner().invoke(reports_app, ["fhir-export", str(b), "--out", str(out), "--actor", "system"])
+    assert done.exit_code == 1 and not out.exists()
+    assert done.output.strip().splitlines() == [f"patient {b}: national_id: cannot be opened with this"
+                                               f" DABING_IDENTITY_KEY (key id {identity_keys().key_id}) for this row;"
+                                               " was the database written under another key, or the value copied"
+                                               " from another row?"]  # fmt: skip
+    assert nid not in done.output and a_hash not in done.output
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from config.identity import identity_keys
 from models import national_id
-from models.identity import IdentityKeyError, Purpose, derive_keys, lookup_hash, unseal
+from models.identity import IdentityKeyError, Purpose, derive_keys, lookup_hash, open_name, open_national_id, unseal
 from models.people import Patient, PatientCreate
 from tasks.db import get_engine, session_scope
 from tasks.intake import import_screenings_file, register_patient
@@ -53,8 +53,8 @@ def _identity_at_rest(tmp_path: Path, url: str) -> None:
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(Patient)).scalar_one() == len(PEOPLE)
         first = s.execute(select(Patient).where(col(Patient.national_id_hash) == lookup_hash(keys, nid))).scalar_one()
-        assert unseal(keys, Purpose.NATIONAL_ID, first.national_id_sealed) == nid
-        assert unseal(keys, Purpose.NAME, first.name_sealed) == name
+        assert open_national_id(keys, first.id, first.national_id_hash, first.national_id_sealed) == nid
+        assert open_name(keys, first.id, first.national_id_hash, first.name_sealed) == name
         assert (first.sex, first.birth_date) == (national_id.sex(nid), date(1950, 3, 1))
     assert register_patient(person, "coordinator") == first.id
 
@@ -69,7 +69,7 @@ def _identity_at_rest(tmp_path: Path, url: str) -> None:
 
     other = derive_keys("a key this database was not written with")
     with pytest.raises(IdentityKeyError, match="cannot be opened"):
-        unseal(other, Purpose.NATIONAL_ID, first.national_id_sealed)
+        unseal(other, Purpose.NATIONAL_ID, first.national_id_sealed, first.national_id_hash)
     assert lookup_hash(other, nid) != first.national_id_hash
 
 

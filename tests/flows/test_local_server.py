@@ -53,7 +53,7 @@ def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path
     servers: list[ThreadingHTTPServer] = []
 
     def start(home: Path, port: int, wait_seconds: float = 60.0, **kwargs: Any) -> _Proc:
-        assert kwargs == {"detach": True}, kwargs
+        assert kwargs == {"host": "127.0.0.1", "detach": True}, kwargs
         starts.append(home)
         time.sleep(1.0)
         server = ThreadingHTTPServer(("127.0.0.1", port), _Health)
@@ -136,7 +136,9 @@ flows.cli.app(["probe"])
 def test_the_flow_command_s_prefect_settings_see_the_shared_server(local: list[Path], tmp_path: Path) -> None:
     """Prefect reads PREFECT_API_URL once, when it is first imported: nothing before the main callback may
     import it (else the command's flows go to Prefect's temporary server after all)."""
-    flows.local_server.start_local_server(tmp_path, PORT, detach=True)  # the stand-in, already running
+    flows.local_server.start_local_server(
+        tmp_path, PORT, host="127.0.0.1", detach=True
+    )  # the stand-in, already running
     env = {**os.environ, "DABING_LOCAL_SERVER": "true", "DABING_PREFECT_PORT": str(PORT)}
     env["DABING_PREFECT_HOME"] = str(tmp_path / "home")
     done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=False)

@@ -223,7 +223,7 @@ def test_fhir_export_refuses_a_sealed_number_copied_from_another_row(county: str
     out = tmp_path / "b.json"
     done = CliRunner().invoke(reports_app, ["fhir-export", str(b), "--out", str(out), "--actor", "system"])
     assert done.exit_code == 1 and not out.exists()
-    assert done.output.strip().splitlines() == [f"patient {b}: national_id: cannot be opened with this"
+    assert done.output.strip().splitlines() == [f"refused: patient {b}: national_id: cannot be opened with this"
                                                f" DABING_IDENTITY_KEY (key id {identity_keys().key_id}) for this row;"
                                                " was the database written under another key, or the value copied"
                                                " from another row?"]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models.common import iso_date_text
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
-from models.settlement.policy import PayerLayer
+from models.settlement.policy import LayerPolicy, PayerLayer, Rule, Treatment
 
 
 def shown(field: str) -> str:
@@ -99,6 +100,8 @@ class Bill(BaseModel):
     total: Decimal
     out_of_scope: Decimal = Decimal("0.00")
     sessions: int = Field(default=0, ge=0)
+    #: The kind of stay where a clause names one (住院分娩, 血液透析); most bills have none.
+    treatment: Treatment | None = None
     prior_paid: dict[PayerLayer, PriorUse] = {}
 
     @field_validator("total", "out_of_scope", mode="before")
@@ -137,6 +140,7 @@ class Bill(BaseModel):
         out_of_scope: Decimal,
         sessions: int,
         prior_paid: dict[PayerLayer, PriorUse],
+        treatment: Treatment | None = None,
     ) -> Bill:
         """A bill from already-typed database values: the same money and scope checks as validation
         (each raising BillError naming the field) without re-parsing every field (~8x faster)."""
@@ -162,6 +166,7 @@ class Bill(BaseModel):
             total=total.quantize(_FEN),
             out_of_scope=out_of_scope.quantize(_FEN),
             sessions=sessions,
+            treatment=treatment,
             prior_paid=prior_paid,
         )
 
@@ -183,8 +188,21 @@ class Flag(StrEnum):
     SELF_PAY_OVER_10PCT = "self_pay_over_10pct"  # in-county inpatient self-pay above 10% of the total
 
 
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """What a layer line was computed from, kept so its Chinese label can be written when asked
+    (``label_zh``) instead of on every settlement: its layer, the rule (None: none matched) and the bill."""
+
+    layer: LayerPolicy
+    rule: Rule | None
+    bill: Bill
+    capped: bool = False
+    #: The earlier layer whose annual cap this layer waits for (新平: 大病保险 after basic's cap).
+    waits_for: PayerLayer | None = None
+
+
 class LayerLine(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     layer: PayerLayer
     base: Decimal
@@ -192,6 +210,14 @@ class LayerLine(BaseModel):
     ratio: Decimal
     paid: Decimal
     rule: str
+    basis: Basis | None = Field(default=None, exclude=True, repr=False)
+
+    @property
+    def label_zh(self) -> str:
+        """Which rule applied, in Chinese (基本医保 · 三级医院 65% · 起付线 500元); see ``label.py``."""
+        from models.settlement.label import label_zh  # label reads engine helpers, which import this module
+
+        return label_zh(self)
 
 
 class Statement(BaseModel):

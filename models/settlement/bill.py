@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -184,14 +183,29 @@ def parse_bill(data: dict[str, Any]) -> Bill:
         raise BillError(field, err["msg"].removeprefix("Value error, ")) from None
 
 
+M = TypeVar("M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def trusted(cls: type[M], values: dict[str, Any]) -> M:
+    """``model_construct`` for engine output that gives every field (no per-field default and alias loop,
+    ~4x cheaper; the engine builds four lines per bill)."""
+    m = cls.__new__(cls)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
+
+
 class Flag(StrEnum):
     SELF_PAY_OVER_10PCT = "self_pay_over_10pct"  # in-county inpatient self-pay above 10% of the total
 
 
-@dataclass(frozen=True, slots=True)
-class Basis:
+class Basis(NamedTuple):
     """What a layer line was computed from, kept so its Chinese label can be written when asked
-    (``label_zh``) instead of on every settlement: its layer, the rule (None: none matched) and the bill."""
+    (``label_zh``) instead of on every settlement: its layer, the rule (None: none matched) and the bill.
+    A NamedTuple: built once per line, ~3x cheaper than a frozen dataclass."""
 
     layer: LayerPolicy
     rule: Rule | None

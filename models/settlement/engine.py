@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from models.enums import CareSetting, HospitalLocation
-from models.settlement.bill import Basis, Bill, Flag, LayerLine, PriorUse, Statement
+from models.settlement.bill import Basis, Bill, Flag, LayerLine, PriorUse, Statement, trusted
 from models.settlement.policy import Base, LayerPolicy, Match, PayerLayer, Per, Policy, Rule
 
 FEN = Decimal("0.01")
@@ -82,14 +82,17 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         if rule is None or (layer.after_cap_of is not None and layer.after_cap_of not in capped):
             why = "no_rule_matched" if rule is None else f"waits_for_cap_of_{layer.after_cap_of}"
             lines.append(
-                LayerLine.model_construct(
-                    layer=layer.layer,
-                    base=ZERO,
-                    deductible=ZERO,
-                    ratio=ZERO,
-                    paid=ZERO,
-                    rule=f"{layer.layer.value}.{why}",
-                    basis=Basis(layer, rule, bill, waits_for=None if rule is None else layer.after_cap_of),
+                trusted(
+                    LayerLine,
+                    {
+                        "layer": layer.layer,
+                        "base": ZERO,
+                        "deductible": ZERO,
+                        "ratio": ZERO,
+                        "paid": ZERO,
+                        "rule": f"{layer.layer.value}.{why}",
+                        "basis": Basis(layer, rule, bill, waits_for=None if rule is None else layer.after_cap_of),
+                    },
                 )
             )
             continue
@@ -112,14 +115,17 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
                 capped.add(layer.layer)
         paid_so_far += paid
         lines.append(
-            LayerLine.model_construct(
-                layer=layer.layer,
-                base=base,
-                deductible=deductible,
-                ratio=ratio,
-                paid=paid,
-                rule=f"{layer.layer.value}.{name}",
-                basis=Basis(layer, rule, bill, at_cap),
+            trusted(
+                LayerLine,
+                {
+                    "layer": layer.layer,
+                    "base": base,
+                    "deductible": deductible,
+                    "ratio": ratio,
+                    "paid": paid,
+                    "rule": f"{layer.layer.value}.{name}",
+                    "basis": Basis(layer, rule, bill, at_cap),
+                },
             )
         )
         deltas.append(LedgerDelta(layer.layer, paid, deductible if rule.deductible_per == Per.YEAR else ZERO))
@@ -132,13 +138,16 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         and ratio > SELF_PAY_LIMIT
     ):
         flags.append(Flag.SELF_PAY_OVER_10PCT)
-    statement = Statement.model_construct(
-        policy_id=policy.id,
-        total=total,
-        in_scope=in_scope,
-        layers=lines,
-        patient_pays=patient_pays,
-        self_pay_ratio=ratio,
-        flags=flags,
+    statement = trusted(
+        Statement,
+        {
+            "policy_id": policy.id,
+            "total": total,
+            "in_scope": in_scope,
+            "layers": lines,
+            "patient_pays": patient_pays,
+            "self_pay_ratio": ratio,
+            "flags": flags,
+        },
     )
     return statement, deltas

@@ -91,7 +91,7 @@ XINPING = [  # seed 002 (五)3 and (六)
     (
         bill(**XP, total="600000", hospital_level="township", patient=POOR),
         {"basic_insurance": "200000.00", "critical_illness": "300000.00", "patient": "100000.00"},
-        "年度最高支付限额提高50%为30万元",
+        "年度最高支付限额提高50%30万元",
     ),
     (
         bill(**XP, total="300000", hospital_level="township"),

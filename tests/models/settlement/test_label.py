@@ -118,3 +118,14 @@ def test_a_line_read_back_without_its_basis_shows_its_rule_id() -> None:
 @pytest.mark.parametrize(("ratio", "text"), [("0.65", "65%"), ("0.755", "75.5%"), ("1.00", "100%"), ("0", "0%")])
 def test_pct(ratio: str, text: str) -> None:
     assert pct(Decimal(ratio)) == text
+
+
+def test_every_shipped_rule_names_its_clause_in_chinese() -> None:
+    missing = [
+        f"{policy.id} {lp.layer.value} {r.name}"
+        for policy in POLICIES.policies
+        for lp in policy.layers
+        for r in [*lp.rules, *lp.bonuses]
+        if not (r.zh and r.clause)
+    ]
+    assert missing == []

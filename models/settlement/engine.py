@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from models.enums import CareSetting, HospitalLocation
-from models.settlement.bill import Bill, Flag, LayerLine, PriorUse, Statement
+from models.settlement.bill import Basis, Bill, Flag, LayerLine, PriorUse, Statement, trusted
 from models.settlement.policy import Base, LayerPolicy, Match, PayerLayer, Per, Policy, Rule
 
 FEN = Decimal("0.01")
@@ -41,6 +41,7 @@ def matches(when: Match, bill: Bill) -> bool:
         and (when.poverty_status is None or p.poverty_status in when.poverty_status)
         and (when.groups_any is None or not p.groups.isdisjoint(when.groups_any))
         and (when.min_age is None or p.age >= when.min_age)
+        and (when.treatment is None or bill.treatment in when.treatment)
     )
 
 
@@ -81,13 +82,17 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         if rule is None or (layer.after_cap_of is not None and layer.after_cap_of not in capped):
             why = "no_rule_matched" if rule is None else f"waits_for_cap_of_{layer.after_cap_of}"
             lines.append(
-                LayerLine.model_construct(
-                    layer=layer.layer,
-                    base=ZERO,
-                    deductible=ZERO,
-                    ratio=ZERO,
-                    paid=ZERO,
-                    rule=f"{layer.layer.value}.{why}",
+                trusted(
+                    LayerLine,
+                    {
+                        "layer": layer.layer,
+                        "base": ZERO,
+                        "deductible": ZERO,
+                        "ratio": ZERO,
+                        "paid": ZERO,
+                        "rule": f"{layer.layer.value}.{why}",
+                        "basis": Basis(layer, rule, bill, waits_for=None if rule is None else layer.after_cap_of),
+                    },
                 )
             )
             continue
@@ -98,26 +103,29 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         else:
             base = total - paid_so_far
         deductible = _deductible(rule, bill, prior, base)
-        ratio, name = (
-            _ratio(rule, layer, bill) if (rule.ratio is not None or rule.ratio_by_level) else (ZERO, rule.name)
-        )
+        ratio, name = _ratio(rule, layer, bill) if rule.has_ratio else (ZERO, rule.name)
         payable = ((base - deductible) * ratio).quantize(FEN, rounding=ROUND_HALF_UP)  # rounding point 1
-        payable += rule.per_session * bill.sessions
+        payable += rule.per_session * bill.sessions + rule.lump_sum
         paid = min(payable, total - paid_so_far)
+        at_cap = False
         if layer.annual_cap is not None:
             room = max(ZERO, layer.annual_cap - prior.paid)
             if paid >= room:
-                paid = room
+                paid, at_cap = room, True
                 capped.add(layer.layer)
         paid_so_far += paid
         lines.append(
-            LayerLine.model_construct(
-                layer=layer.layer,
-                base=base,
-                deductible=deductible,
-                ratio=ratio,
-                paid=paid,
-                rule=f"{layer.layer.value}.{name}",
+            trusted(
+                LayerLine,
+                {
+                    "layer": layer.layer,
+                    "base": base,
+                    "deductible": deductible,
+                    "ratio": ratio,
+                    "paid": paid,
+                    "rule": f"{layer.layer.value}.{name}",
+                    "basis": Basis(layer, rule, bill, at_cap),
+                },
             )
         )
         deltas.append(LedgerDelta(layer.layer, paid, deductible if rule.deductible_per == Per.YEAR else ZERO))
@@ -130,13 +138,16 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         and ratio > SELF_PAY_LIMIT
     ):
         flags.append(Flag.SELF_PAY_OVER_10PCT)
-    statement = Statement.model_construct(
-        policy_id=policy.id,
-        total=total,
-        in_scope=in_scope,
-        layers=lines,
-        patient_pays=patient_pays,
-        self_pay_ratio=ratio,
-        flags=flags,
+    statement = trusted(
+        Statement,
+        {
+            "policy_id": policy.id,
+            "total": total,
+            "in_scope": in_scope,
+            "layers": lines,
+            "patient_pays": patient_pays,
+            "self_pay_ratio": ratio,
+            "flags": flags,
+        },
     )
     return statement, deltas

@@ -33,6 +33,13 @@ class Base(StrEnum):
     REMAINING_TOTAL = "remaining_total"  # everything not yet paid, out-of-scope included (兜底)
 
 
+class Treatment(StrEnum):
+    """What kind of stay a bill is, where a clause names one (a lump sum or per-session subsidy)."""
+
+    HOSPITAL_DELIVERY = "hospital_delivery"  # 住院分娩
+    DIALYSIS = "dialysis"  # 血液透析
+
+
 class Per(StrEnum):
     STAY = "stay"
     YEAR = "year"
@@ -49,12 +56,17 @@ class Match(BaseModel):
     poverty_status: list[PovertyStatus] | None = None
     groups_any: list[str] | None = None
     min_age: int | None = Field(default=None, ge=0)
+    treatment: list[Treatment] | None = None
 
 
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[a-z0-9_.+]+$")
+    #: Who and what the clause covers, in Chinese, as the statement shows it (e.g. "特困供养人员 县内住院").
+    zh: str = ""
+    #: The seed clause the rule encodes, quoted.
+    clause: str = ""
     when: Match = Match()
     base: Base = Base.REMAINING_IN_SCOPE
     ratio: Decimal | None = Field(default=None, ge=0, le=1)
@@ -66,20 +78,30 @@ class Rule(BaseModel):
     deductible: Decimal = Field(default=Decimal("0"), ge=0)
     deductible_by_level: dict[HospitalLevel, Decimal] | None = None
     deductible_per: Per = Per.STAY
+    #: A fixed amount per session (seed 003 篇5: dialysis 100 yuan per session).
     per_session: Decimal = Field(default=Decimal("0"), ge=0)
+    #: A fixed amount per stay (seed 002: hospital delivery 2,200 yuan), never more than what is left to pay.
+    lump_sum: Decimal = Field(default=Decimal("0"), ge=0)
     bonuses_apply: bool = True
 
     @model_validator(mode="after")
     def _one_ratio(self) -> Rule:
-        if (self.ratio is None) == (self.ratio_by_level is None) and self.per_session == 0:
-            raise ValueError("give exactly one of ratio / ratio_by_level (or only per_session)")
+        fixed_only = self.ratio is None and self.ratio_by_level is None and (self.per_session or self.lump_sum)
+        if (self.ratio is None) == (self.ratio_by_level is None) and not fixed_only:
+            raise ValueError("give exactly one of ratio / ratio_by_level (or only per_session / lump_sum)")
         return self
+
+    @property
+    def has_ratio(self) -> bool:
+        return self.ratio is not None or self.ratio_by_level is not None
 
 
 class Bonus(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
+    zh: str = ""
+    clause: str = ""
     when: Match
     points: Decimal = Field(gt=0, le=1)
 

@@ -32,6 +32,7 @@ def preview(bill_json: dict[str, Any], policies: Policies) -> dict[str, Any]:
                 "layer": ln.layer.value,
                 "paid": str(ln.paid),
                 "rule": ln.rule,
+                "label_zh": ln.label_zh,
                 "base": str(ln.base),
                 "deductible": str(ln.deductible),
                 "ratio": str(ln.ratio),

@@ -93,8 +93,8 @@ RULES = [
     ),
     pytest.param(
         bill(hospital_level="level3", hospital_location="out_of_county"),
-        {"basic_insurance": "7125.00"},
-        id="out of county: level3 65% + 10 points = 75%, deductible 500",
+        {"basic_insurance": "6175.00"},
+        id="out of county, general: level3 65% (the +10 points belong to the 特困/80+ clause), deductible 500",
     ),
     pytest.param(
         bill(hospital_level="level3", hospital_location="out_of_province"),
@@ -177,9 +177,16 @@ RULES = [
         id="xinping out of province designated 70%",
     ),
     pytest.param(
-        bill(region="530427", service_date="2017-06-01", setting="outpatient", hospital_level="township", total="80"),
+        bill(
+            region="530427",
+            service_date="2017-06-01",
+            setting="outpatient",
+            hospital_level="township",
+            total="80",
+            patient={"poverty_status": "registered_poor"},
+        ),
         {"basic_insurance": "80.00", "patient": "0.00"},
-        id="xinping general outpatient at primary level 100%",
+        id="xinping registered-poor general consultation at primary level 100%",
     ),
     pytest.param(
         bill(

@@ -11,7 +11,7 @@ import pytest
 
 from config.policies import load_policies
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
-from models.settlement.bill import Bill, BillError, PatientFacts, parse_bill
+from models.settlement.bill import Bill, BillError, LayerLine, PatientFacts, Statement, parse_bill
 from models.settlement.engine import settle
 
 
@@ -54,3 +54,15 @@ def test_rejects_like_validation(over: dict[str, Any], field: str) -> None:
     with pytest.raises(BillError) as exc:
         Bill.from_record(**record(**over))
     assert exc.value.field == field
+
+
+def test_engine_output_equals_validated_models() -> None:
+    """The engine builds lines and statements without validation (``trusted``): the same as validating them."""
+    policy = load_policies().in_force("520527", date(2017, 2, 10))
+    statement, _ = settle(Bill.from_record(**record()), policy)
+    validated = Statement.model_validate(
+        statement.model_dump() | {"layers": [ln.model_dump() for ln in statement.layers]}
+    )
+    assert validated.model_dump() == statement.model_dump()
+    assert statement.layers[0].model_fields_set == set(LayerLine.model_fields)
+    assert [ln.model_dump() for ln in validated.layers] == [ln.model_dump() for ln in statement.layers]

@@ -1,4 +1,4 @@
-"""Back the app database up (orchestration only): scheduled as ``backup-database/scheduled`` by ``serve``, and
+"""Back the app database up (orchestration only): scheduled as ``backup-database/daily-backup`` by ``serve``, and
 ``dabing backup``."""
 
 from __future__ import annotations

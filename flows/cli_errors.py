@@ -81,6 +81,12 @@ def _detail(exc: Exception) -> str:
     return str(exc)
 
 
+def one_line(text: str) -> str:
+    """Line breaks (and the indentation after them) become one space; other spacing, e.g. inside a field name
+    the error quotes, is kept."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
 def error_line(exc: Exception, params: dict[str, Any]) -> tuple[str, int]:
     """One line (label, the case or patient acted on unless the message names it, the message) and the exit
     status of a domain error."""
@@ -90,7 +96,7 @@ def error_line(exc: Exception, params: dict[str, Any]) -> tuple[str, int]:
     parts = [label] if label else []
     parts += [s for s in subjects if not re.search(rf"\b{s}\b", detail)]
     line = ": ".join([*parts, detail])
-    return mask_text(" ".join(line.split())), status
+    return mask_text(one_line(line)), status
 
 
 class QuietDomainFailures(logging.Filter):
@@ -133,7 +139,7 @@ class DomainCommand(TyperCommand):
             raise
         except UsageError as exc:  # click's text names the parameter; the usage box is left out
             line = f"invalid input: {info_name or self.name}: {exc.format_message()}"
-            raise _fail(" ".join(line.split()), BAD_INPUT) from None
+            raise _fail(one_line(line), BAD_INPUT) from None
 
     def invoke(self, ctx: Context) -> Any:
         debug = bool(ctx.meta.get(DEBUG))

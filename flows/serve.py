@@ -85,7 +85,9 @@ def operations(settings: Settings) -> list[Spec]:
     once = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
     schedule = Cron(settings.backup_cron, timezone=settings.timezone)
     tags = [*OPERATIONS, "backup", "scheduled"]
-    return [(backup_database, {"name": "scheduled", "tags": tags, "schedules": [schedule], "concurrency_limit": once})]
+    return [
+        (backup_database, {"name": "daily-backup", "tags": tags, "schedules": [schedule], "concurrency_limit": once})
+    ]
 
 
 #: Served only when asked (`--with-demo`): it rebuilds its database, so never among a coordinator's steps.

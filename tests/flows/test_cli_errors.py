@@ -281,3 +281,17 @@ def test_confirm_reports_the_move_and_discharge_its_episode(tmp_path: Path, cli:
 def test_pathway_commands_have_help_text(command: str) -> None:
     shown = CliRunner().invoke(flows.cli.app, [command, "--help"]).output
     assert {"admit": "入院", "discharge": "出院", "follow-up": "随访"}[command] in shown
+
+
+@pytest.mark.parametrize(
+    # a bill field named " " (found by the bill fuzzer): its spaces stay, only line breaks are joined
+    ("text", "line"),
+    [
+        ("invalid bill:  : Extra inputs are not permitted", "invalid bill:  : Extra inputs are not permitted"),
+        ("a\n  b\r\nc", "a b c"),  # line breaks and the indentation after them: one space
+    ],
+)
+def test_one_line_joins_lines_but_keeps_a_quoted_fields_spaces(text: str, line: str) -> None:
+    from flows.cli_errors import one_line
+
+    assert one_line(text) == line

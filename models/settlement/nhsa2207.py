@@ -1,0 +1,296 @@
+"""A recorded one-stop settlement in the layout of national interface 2207 (医保结算, output ``setlinfo`` and
+``setldetail``), and our statement rendered in the same layout (pure).
+
+Field names, checked with the reference search (docs/code corpora, query "2207 setlinfo hifp_pay hifmi_pay maf_pay
+fund_pay_type"): public 2207/2304 client code (C# ``SetlInfo``/``SetlDetail`` classes of a hospital's interface
+and a SQL column list commented "111 医保认可费用总额 … 113 基本医疗保险统筹基金支出 … 117 居民大病保险资金支出 …
+120 医疗救助基金支出 … 121 其他基金支出 … 122 基金支付总额") spell ``medfee_sumamt``, ``fulamt_ownpay_amt``,
+``inscp_scp_amt`` (符合政策范围金额), ``act_pay_dedc`` (实际支付起付线), ``hifp_pay`` (基本医疗保险统筹基金支出),
+``hifmi_pay`` (居民大病保险资金支出), ``maf_pay`` (医疗救助基金支出), ``oth_pay`` (其他支出), ``fund_pay_sumamt``
+(基金支付总额), ``psn_cash_pay`` (个人现金支出), ``acct_pay`` (个人账户支出) and ``setldetail`` rows of
+``fund_pay_type`` (基金支付类型, 字符型 6) + ``fund_payamt`` (基金支付金额, 数值型 16,2).
+
+ASSUMPTION (not confirmed by any source found): the ``fund_pay_type`` codes in ``FUND_PAY_TYPE`` (390100 城乡居民
+基本医疗保险统筹基金, 390200 城乡居民大病医疗保险资金, 610100 医疗救助基金, 999999 其他); a detail row of another
+code is ignored. ASSUMPTION: ``medfee_sumamt`` = ``inscp_scp_amt`` + ``fulamt_ownpay_amt`` (the record carries no
+``overlmt_selfpay``/``preselfpay_amt``); ``fulamt_ownpay_amt`` is the bill's out-of-scope cost, and the patient's
+share is ``psn_cash_pay`` + ``acct_pay``. Only ``act_pay_dedc`` of basic insurance is compared.
+
+2207 lacks what our policy needs; these extra columns carry it, under our names (see ``EXTRA_FIELDS``):
+``region`` (6-digit 参保地), ``service_date``, ``setting``, ``hospital_level``, ``hospital_location``,
+``poverty_status``, ``age``, ``groups`` (JSON list, or "a;b" in CSV), ``sessions``, ``treatment``, and optional
+``prior_<layer>_paid`` / ``prior_<layer>_deductible`` (this year's use before the bill; 0 if absent). ``setl_id``
+names the bill and ``fixmedins_code`` the hospital. Identity (``psn_no``, ``psn_name``, ``certno`` …) is never read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from models.common import iso_date_text
+from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
+from models.errors import BadInput
+from models.settlement.bill import Bill, BillError, PatientFacts, PriorUse, Statement, parse_money
+from models.settlement.policy import PayerLayer, Treatment
+
+ZERO = Decimal("0.00")
+#: Our payer layer ↔ its 2207 setlinfo field.
+LAYER_FIELD: dict[PayerLayer, str] = {
+    PayerLayer.BASIC_INSURANCE: "hifp_pay",
+    PayerLayer.CRITICAL_ILLNESS: "hifmi_pay",
+    PayerLayer.MEDICAL_ASSISTANCE: "maf_pay",
+    PayerLayer.SUPPLEMENTARY: "oth_pay",
+}
+#: Our payer layer ↔ its setldetail fund_pay_type (ASSUMPTION, see the module text).
+FUND_PAY_TYPE: dict[PayerLayer, str] = {
+    PayerLayer.BASIC_INSURANCE: "390100",
+    PayerLayer.CRITICAL_ILLNESS: "390200",
+    PayerLayer.MEDICAL_ASSISTANCE: "610100",
+    PayerLayer.SUPPLEMENTARY: "999999",
+}
+_LAYER_OF_TYPE = {code: layer for layer, code in FUND_PAY_TYPE.items()}
+MONEY_FIELDS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    *LAYER_FIELD.values(),
+    "fund_pay_sumamt",
+    "psn_cash_pay",
+)
+EXTRA_FIELDS = (
+    "region",
+    "service_date",
+    "setting",
+    "hospital_level",
+    "hospital_location",
+    "poverty_status",
+    "age",
+    "groups",
+    "sessions",
+    "treatment",
+)
+PRIOR_FIELDS = tuple(f"prior_{layer.value}_{part}" for layer in PayerLayer for part in ("paid", "deductible"))
+#: A CSV file's columns, in order (``setldetail`` as "390100:123.45;610100:6.00").
+CSV_COLUMNS = ("setl_id", "fixmedins_code", *MONEY_FIELDS, "acct_pay", "setldetail", *EXTRA_FIELDS)
+_PLAIN_MONEY = re.compile(r"[0-9]{1,8}(\.[0-9]{1,2})?")
+_ENUMS: dict[str, type[Any]] = {
+    "setting": CareSetting,
+    "hospital_level": HospitalLevel,
+    "hospital_location": HospitalLocation,
+}
+
+
+class Recorded(NamedTuple):
+    """One parsed record: its line, keys, recorded amounts and the bill to settle under the policy."""
+
+    line: int
+    setl_id: str
+    hospital: str
+    money: dict[str, Decimal]
+    detail: dict[PayerLayer, Decimal] | None
+    bill: Bill
+
+    @property
+    def paid(self) -> dict[PayerLayer, Decimal]:
+        return {layer: self.money[field] for layer, field in LAYER_FIELD.items()}
+
+    @property
+    def patient_pays(self) -> Decimal:
+        return self.money["psn_cash_pay"] + self.money["acct_pay"]
+
+
+def _bad(line: int, field: str, reason: str) -> BadInput:
+    # the reason never quotes the value: a record may carry a name where a number belongs
+    return BadInput(f"line {line}: {field}", reason.split(": ")[0])
+
+
+def _money(raw: dict[str, Any], field: str, line: int, required: bool = True) -> Decimal:
+    value = raw.get(field)
+    if value is None or value == "":
+        if required:
+            raise _bad(line, field, "missing")
+        return ZERO
+    if type(value) is str and _PLAIN_MONEY.fullmatch(value):
+        return Decimal(value).quantize(Decimal("0.01"))  # the common case, ~5x cheaper than parse_money
+    try:
+        return parse_money(value, field)
+    except BillError as exc:
+        raise _bad(line, field, exc.reason) from None
+
+
+def _text(raw: dict[str, Any], field: str, line: int) -> str:
+    value = raw.get(field)
+    if value is None or value == "":
+        raise _bad(line, field, "missing")
+    return str(value).strip()
+
+
+def _count(raw: dict[str, Any], field: str, line: int, default: int | None) -> int:
+    value = raw.get(field)
+    if value is None or value == "":
+        if default is None:
+            raise _bad(line, field, "missing")
+        return default
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+        raise _bad(line, field, "must be a whole number")
+    return int(value)
+
+
+def _groups(value: Any, line: int) -> frozenset[str]:
+    if value is None or value == "":
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset(g.strip() for g in value.split(";") if g.strip())
+    if isinstance(value, list) and all(isinstance(g, str) for g in value):
+        return frozenset(value)
+    raise _bad(line, "groups", "must be a list of group names")
+
+
+def _detail(value: Any, line: int) -> dict[PayerLayer, Decimal] | None:
+    """setldetail: a JSON list of {fund_pay_type, fund_payamt}, or CSV text "390100:12.00;610100:3.00"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = [dict(zip(("fund_pay_type", "fund_payamt"), p.split(":", 1), strict=False)) for p in value.split(";")]
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise _bad(line, "setldetail", "must be a list of fund_pay_type + fund_payamt rows")
+    sums: dict[PayerLayer, Decimal] = {}
+    for row in value:
+        layer = _LAYER_OF_TYPE.get(str(row.get("fund_pay_type", "")).strip())
+        amount = _money(row, "fund_payamt", line)
+        if layer is not None:
+            sums[layer] = sums.get(layer, ZERO) + amount
+    return sums
+
+
+class Parser:
+    """Parses records into ``Recorded``; caches the patient facts (few distinct ones in a large file)."""
+
+    def __init__(self, known_groups: frozenset[str]) -> None:
+        self.known_groups = known_groups
+        self._facts: dict[tuple[str, int, frozenset[str]], PatientFacts] = {}
+
+    def patient(self, raw: dict[str, Any], line: int) -> PatientFacts:
+        status = _text(raw, "poverty_status", line)
+        age = _count(raw, "age", line, None)
+        groups = _groups(raw.get("groups"), line)
+        key = (status, age, groups)
+        facts = self._facts.get(key)
+        if facts is None:
+            if status not in PovertyStatus.__members__.values():
+                raise _bad(line, "poverty_status", "unknown poverty status")
+            if age > 130:
+                raise _bad(line, "age", "must be at most 130")
+            unknown = sorted(groups - self.known_groups)
+            if unknown:
+                raise _bad(line, "groups", f"unknown group {unknown[0]!r}")
+            facts = self._facts[key] = PatientFacts.model_construct(
+                poverty_status=PovertyStatus(status), age=age, groups=groups
+            )
+        return facts
+
+    def parse(self, raw: dict[str, Any], line: int) -> Recorded:
+        if not isinstance(raw, dict):
+            raise _bad(line, "record", "must be an object")
+        money = {f: _money(raw, f, line) for f in MONEY_FIELDS}
+        money["acct_pay"] = _money(raw, "acct_pay", line, required=False)
+        enums = {}
+        for field, enum in _ENUMS.items():
+            text = _text(raw, field, line)
+            if text not in enum.__members__.values():
+                raise _bad(line, field, f"unknown {field.replace('_', ' ')}")
+            enums[field] = enum(text)
+        region = _text(raw, "region", line)
+        if len(region) != 6 or not region.isdigit():
+            raise _bad(line, "region", "must be 6 digits")
+        try:
+            service_date = date.fromisoformat(iso_date_text(_text(raw, "service_date", line)))
+        except ValueError:
+            raise _bad(line, "service_date", "must be a date written YYYY-MM-DD") from None
+        treatment = raw.get("treatment") or None
+        if treatment is not None and treatment not in Treatment.__members__.values():
+            raise _bad(line, "treatment", "unknown treatment")
+        prior = {}
+        for layer in PayerLayer:
+            paid = _money(raw, f"prior_{layer.value}_paid", line, required=False)
+            ded = _money(raw, f"prior_{layer.value}_deductible", line, required=False)
+            if paid or ded:
+                prior[layer] = PriorUse.model_construct(paid=paid, deductible=ded)
+        try:
+            bill = Bill.from_record(
+                region=region,
+                service_date=service_date,
+                patient=self.patient(raw, line),
+                total=money["medfee_sumamt"],
+                out_of_scope=money["fulamt_ownpay_amt"],
+                sessions=_count(raw, "sessions", line, 0),
+                prior_paid=prior,
+                treatment=Treatment(treatment) if treatment else None,
+                **enums,
+            )
+        except BillError as exc:
+            field = {"out_of_scope": "fulamt_ownpay_amt", "total": "medfee_sumamt"}.get(exc.field, exc.field)
+            raise _bad(line, field, exc.reason) from None
+        detail = _detail(raw.get("setldetail"), line)
+        setl_id = str(raw.get("setl_id") or f"line-{line}")
+        return Recorded(line, setl_id, str(raw.get("fixmedins_code") or "?"), money, detail, bill)
+
+
+def render_2207(statement: Statement, bill: Bill, setl_id: str, hospital: str) -> dict[str, Any]:
+    """Our statement in the 2207 layout plus the extra columns: what a record of it would say. Wiring the
+    export of stored settlements (``dabing reports …``) to this function is not done yet."""
+    paid = {ln.layer: ln.paid for ln in statement.layers}
+    basic = next((ln for ln in statement.layers if ln.layer == PayerLayer.BASIC_INSURANCE), None)
+    fund = sum(paid.values(), ZERO)
+    record: dict[str, Any] = {
+        "setl_id": setl_id,
+        "fixmedins_code": hospital,
+        "medfee_sumamt": str(statement.total),
+        "fulamt_ownpay_amt": str(bill.out_of_scope),
+        "inscp_scp_amt": str(statement.in_scope),
+        "act_pay_dedc": str(basic.deductible if basic else ZERO),
+        **{field: str(paid.get(layer, ZERO)) for layer, field in LAYER_FIELD.items()},
+        "fund_pay_sumamt": str(fund),
+        "psn_cash_pay": str(statement.patient_pays),
+        "acct_pay": "0.00",
+        "setldetail": [
+            {"fund_pay_type": FUND_PAY_TYPE[layer], "fund_payamt": str(amount)}
+            for layer, amount in paid.items()
+            if amount
+        ],
+        "region": bill.region,
+        "service_date": bill.service_date.isoformat(),
+        "setting": bill.setting.value,
+        "hospital_level": bill.hospital_level.value,
+        "hospital_location": bill.hospital_location.value,
+        "poverty_status": bill.patient.poverty_status.value,
+        "age": bill.patient.age,
+        "groups": sorted(bill.patient.groups),
+        "sessions": bill.sessions,
+        "treatment": bill.treatment.value if bill.treatment else "",
+    }
+    for layer, use in bill.prior_paid.items():
+        record[f"prior_{layer.value}_paid"] = str(use.paid)
+        record[f"prior_{layer.value}_deductible"] = str(use.deductible)
+    return record
+
+
+def to_csv_row(record: dict[str, Any]) -> dict[str, str]:
+    """A rendered record as one CSV row (``setldetail`` and ``groups`` as ";"-joined text)."""
+    row = {k: ("" if v is None else str(v)) for k, v in record.items() if k not in ("setldetail", "groups")}
+    row["setldetail"] = ";".join(f"{d['fund_pay_type']}:{d['fund_payamt']}" for d in record.get("setldetail", []))
+    row["groups"] = ";".join(record.get("groups", []))
+    return row
+
+
+def csv_columns() -> list[str]:
+    return [*CSV_COLUMNS, *PRIOR_FIELDS]
+
+
+def dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))

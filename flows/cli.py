@@ -19,6 +19,7 @@ from flows.cli_errors import DebugFlag, Typer
 from flows.cli_events import events_app
 from flows.cli_main import Commands, prepare
 from flows.cli_ops import backup, demo
+from flows.cli_recorded import check_recorded_cmd
 from flows.cli_params import (
     Actor,
     Amount,
@@ -94,6 +95,7 @@ def init_db(database_url: Annotated[str | None, typer.Option()] = None) -> None:
 
 app.command()(demo)  # flows/cli_ops.py
 app.command()(backup)
+app.command("check-recorded")(check_recorded_cmd)  # flows/cli_recorded.py
 
 
 @app.command("import")

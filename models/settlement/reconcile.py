@@ -112,6 +112,24 @@ class Summary:
 
 def _add_up(rec: Recorded) -> list[Discrepancy]:
     m, found = rec.money, []
+    layers_sum = sum(rec.paid.values(), ZERO)
+    total = m["medfee_sumamt"]
+    if m["inscp_scp_amt"] + m["fulamt_ownpay_amt"] != total or layers_sum + rec.patient_pays != total:
+        found = _findings(rec)  # the add-up rules of a printed settlement, with their wording
+    if m["fund_pay_sumamt"] != layers_sum:
+        found.append(
+            _d(rec, Kind.FUND_SUM_DOES_NOT_ADD_UP, "", m["fund_pay_sumamt"], layers_sum, "fund_pay_sumamt vs Σ funds")
+        )
+    if rec.detail is not None:
+        for layer, field in LAYER_FIELD.items():
+            rows = rec.detail.get(layer, ZERO)
+            if rows != m[field]:
+                found.append(_d(rec, Kind.DETAIL_DIFFERS, layer.value, rows, m[field], f"setldetail vs {field}"))
+    return found
+
+
+def _findings(rec: Recorded) -> list[Discrepancy]:
+    m, found = rec.money, []
     paid = {layer.value: str(amount) for layer, amount in rec.paid.items() if amount}
     findings = check_recorded(
         {
@@ -128,16 +146,6 @@ def _add_up(rec: Recorded) -> list[Discrepancy]:
         else:  # layers + patient vs total
             recorded, expected = sum(rec.paid.values(), ZERO) + rec.patient_pays, m["medfee_sumamt"]
         found.append(_d(rec, Kind(f.kind.value), "", recorded, expected, f.detail))
-    layers_sum = sum(rec.paid.values(), ZERO)
-    if m["fund_pay_sumamt"] != layers_sum:
-        found.append(
-            _d(rec, Kind.FUND_SUM_DOES_NOT_ADD_UP, "", m["fund_pay_sumamt"], layers_sum, "fund_pay_sumamt vs Σ funds")
-        )
-    if rec.detail is not None:
-        for layer, field in LAYER_FIELD.items():
-            rows = rec.detail.get(layer, ZERO)
-            if rows != m[field]:
-                found.append(_d(rec, Kind.DETAIL_DIFFERS, layer.value, rows, m[field], f"setldetail vs {field}"))
     return found
 
 

@@ -15,7 +15,7 @@ from config.policies import load_policies
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
 from models.settlement.bill import Bill, PatientFacts
 from models.settlement.engine import settle
-from models.settlement.nhsa2207 import csv_columns, dumps, render_2207, to_csv_row
+from models.settlement.nhsa2207_render import csv_columns, dumps, render_2207, to_csv_row
 
 REGIONS = ("520527", "530427")
 GROUPS = ((), ("severe_illness",), ("severely_disabled",), ("entitled_veteran",))
@@ -108,14 +108,15 @@ def records(n: int, seed: int = 1, plants: dict[int, str] | None = None) -> Iter
 def write(out: TextIO, fmt: str, rows: Iterator[dict[str, Any]]) -> int:
     """Write records as JSON lines (``fmt="jsonl"``) or CSV; returns how many."""
     count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=csv_columns(), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=csv_columns(), lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
         writer.writeheader()
-        for count, record in enumerate(rows, start=1):
+    for record in rows:
+        if writer is not None:
             writer.writerow(to_csv_row(record))
-    else:
-        for count, record in enumerate(rows, start=1):
+        else:
             out.write(dumps(record) + "\n")
+        count += 1
     return count
 
 

@@ -19,7 +19,6 @@ from flows.cli_errors import DebugFlag, Typer
 from flows.cli_events import events_app
 from flows.cli_main import Commands, prepare
 from flows.cli_ops import backup, demo
-from flows.cli_recorded import check_recorded_cmd
 from flows.cli_params import (
     Actor,
     Amount,
@@ -40,6 +39,7 @@ from flows.cli_params import (
     Sessions,
     read_identity,
 )
+from flows.cli_recorded import check_recorded_cmd
 from flows.cli_reports import reports_app
 from flows.cli_server import server_app
 from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection

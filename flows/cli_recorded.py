@@ -49,7 +49,9 @@ def check_recorded_cmd(file: InputFile, out: OutDir = Path("var/reconcile")) -> 
         typer.echo(line)
     typer.echo(f"written: {csv_path} ({n} rows)")
     if n <= XLSX_MAX_ROWS:
-        write_xlsx(xlsx_path, [("discrepancies", HEADER, dict.fromkeys(MONEY_COLUMNS, "#,##0.00"), _read_back(csv_path))])
+        write_xlsx(
+            xlsx_path, [("discrepancies", HEADER, dict.fromkeys(MONEY_COLUMNS, "#,##0.00"), _read_back(csv_path))]
+        )
         typer.echo(f"written: {xlsx_path}")
     else:
         typer.echo(f"not written: {xlsx_path} ({n} rows exceed a sheet; use the CSV)")

@@ -1,5 +1,5 @@
 """A recorded one-stop settlement in the layout of national interface 2207 (医保结算, output ``setlinfo`` and
-``setldetail``), and our statement rendered in the same layout (pure).
+``setldetail``), read into a bill to settle (pure). ``nhsa2207_render.py`` writes our statement in this layout.
 
 Field names, checked with the reference search (docs/code corpora, query "2207 setlinfo hifp_pay hifmi_pay maf_pay
 fund_pay_type"): public 2207/2304 client code (C# ``SetlInfo``/``SetlDetail`` classes of a hospital's interface
@@ -25,7 +25,6 @@ names the bill and ``fixmedins_code`` the hospital. Identity (``psn_no``, ``psn_
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -34,7 +33,7 @@ from typing import Any, NamedTuple
 from models.common import iso_date_text
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
 from models.errors import BadInput
-from models.settlement.bill import Bill, BillError, PatientFacts, PriorUse, Statement, parse_money
+from models.settlement.bill import Bill, BillError, PatientFacts, PriorUse, parse_money
 from models.settlement.policy import PayerLayer, Treatment
 
 ZERO = Decimal("0.00")
@@ -83,7 +82,11 @@ _PLAIN_MONEY = re.compile(r"[0-9]{1,8}(\.[0-9]{1,2})?")
 #: field → {text: member}: a dict lookup instead of an enum call per record
 _ENUMS: dict[str, dict[str, Any]] = {
     field: {m.value: m for m in enum}
-    for field, enum in (("setting", CareSetting), ("hospital_level", HospitalLevel), ("hospital_location", HospitalLocation))
+    for field, enum in (
+        ("setting", CareSetting),
+        ("hospital_level", HospitalLevel),
+        ("hospital_location", HospitalLocation),
+    )
 }
 _STATUSES = {m.value: m for m in PovertyStatus}
 _TREATMENTS = {m.value: m for m in Treatment}
@@ -253,58 +256,3 @@ class Parser:
             raise _bad(line, field, exc.reason) from None
         detail = _detail(raw.get("setldetail"), line)
         return Recorded(line, _key(raw, "setl_id", line), _key(raw, "fixmedins_code", line), money, detail, bill)
-
-
-def render_2207(statement: Statement, bill: Bill, setl_id: str, hospital: str) -> dict[str, Any]:
-    """Our statement in the 2207 layout plus the extra columns: what a record of it would say. Wiring the
-    export of stored settlements (``dabing reports …``) to this function is not done yet."""
-    paid = {ln.layer: ln.paid for ln in statement.layers}
-    basic = next((ln for ln in statement.layers if ln.layer == PayerLayer.BASIC_INSURANCE), None)
-    fund = sum(paid.values(), ZERO)
-    record: dict[str, Any] = {
-        "setl_id": setl_id,
-        "fixmedins_code": hospital,
-        "medfee_sumamt": str(statement.total),
-        "fulamt_ownpay_amt": str(bill.out_of_scope),
-        "inscp_scp_amt": str(statement.in_scope),
-        "act_pay_dedc": str(basic.deductible if basic else ZERO),
-        **{field: str(paid.get(layer, ZERO)) for layer, field in LAYER_FIELD.items()},
-        "fund_pay_sumamt": str(fund),
-        "psn_cash_pay": str(statement.patient_pays),
-        "acct_pay": "0.00",
-        "setldetail": [
-            {"fund_pay_type": FUND_PAY_TYPE[layer], "fund_payamt": str(amount)}
-            for layer, amount in paid.items()
-            if amount
-        ],
-        "region": bill.region,
-        "service_date": bill.service_date.isoformat(),
-        "setting": bill.setting.value,
-        "hospital_level": bill.hospital_level.value,
-        "hospital_location": bill.hospital_location.value,
-        "poverty_status": bill.patient.poverty_status.value,
-        "age": bill.patient.age,
-        "groups": sorted(bill.patient.groups),
-        "sessions": bill.sessions,
-        "treatment": bill.treatment.value if bill.treatment else "",
-    }
-    for layer, use in bill.prior_paid.items():
-        record[f"prior_{layer.value}_paid"] = str(use.paid)
-        record[f"prior_{layer.value}_deductible"] = str(use.deductible)
-    return record
-
-
-def to_csv_row(record: dict[str, Any]) -> dict[str, str]:
-    """A rendered record as one CSV row (``setldetail`` and ``groups`` as ";"-joined text)."""
-    row = {k: ("" if v is None else str(v)) for k, v in record.items() if k not in ("setldetail", "groups")}
-    row["setldetail"] = ";".join(f"{d['fund_pay_type']}:{d['fund_payamt']}" for d in record.get("setldetail", []))
-    row["groups"] = ";".join(record.get("groups", []))
-    return row
-
-
-def csv_columns() -> list[str]:
-    return [*CSV_COLUMNS, *PRIOR_FIELDS]
-
-
-def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))

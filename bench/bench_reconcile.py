@@ -3,7 +3,7 @@
 Generates the file once (cached under var/bench/, settled by our own engine, one planted discrepancy every
 10,000 records), reconciles it streaming as ``dabing check-recorded`` does, and prints wall time, records/s,
 peak RSS, the share of the time spent in the settlement engine and the ratio to the target.
-Run: python bench/bench_reconcile.py [--records 100000]"""
+Run: python bench/bench_reconcile.py [--records 100000] [--workers 2]"""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bench.recorded_file import PLANTS, write_file
 from config.policies import load_policies
 from models.settlement import reconcile
 from models.settlement.reconcile import Reconciler, jsonl_records
+from models.settlement.reconcile_pool import PoolReconciler, jsonl_chunks
 
 TARGET_RECORDS, TARGET_SECONDS = 1_000_000, 60.0
 EVERY = 10_000
@@ -45,7 +46,9 @@ def recorded_file(n: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=TARGET_RECORDS)
-    n = parser.parse_args().records
+    parser.add_argument("--workers", type=int, default=1, help="processes (dabing check-recorded --workers)")
+    args = parser.parse_args()
+    n, workers = args.records, args.workers
     path = recorded_file(n)
     engine = [0.0]
     settle = getattr(reconcile, "settle")  # noqa: B009  # the name the reconciler calls
@@ -58,17 +61,23 @@ def main() -> None:
             engine[0] += time.perf_counter() - t
 
     setattr(reconcile, "settle", timed)  # noqa: B010  # measures the engine's share only
-    reconciler = Reconciler(load_policies())
     t0 = time.perf_counter()
     with path.open(encoding="utf-8") as fh:
-        found = sum(1 for _ in reconciler.run(jsonl_records(fh)))
+        if workers == 1:
+            found = sum(1 for _ in Reconciler(load_policies()).run(jsonl_records(fh)))
+        else:
+            found = sum(1 for _ in PoolReconciler(load_policies(), workers).run(jsonl_chunks(fh)))
     wall = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     rate = n / wall
     expected = len(planted(n))
     print(f"records: {n:,}  discrepancies: {found} (planted {expected}{'' if found == expected else ' — MISMATCH'})")
-    print(f"wall time: {wall:.1f} s  records/s: {rate:,.0f}  peak RSS: {rss_mb:.0f} MB")
-    print(f"engine (settle): {engine[0]:.1f} s = {engine[0] / wall:.0%} of the time")
+    print(
+        f"workers: {workers}  wall time: {wall:.1f} s  records/s: {rate:,.0f}  "
+        f"peak RSS (largest process): {rss_mb:.0f} MB"
+    )
+    if workers == 1:
+        print(f"engine (settle): {engine[0]:.1f} s = {engine[0] / wall:.0%} of the time")
     projected = TARGET_RECORDS / rate
     print(
         f"1,000,000 records: {projected:.1f} s projected vs target {TARGET_SECONDS:.0f} s "

@@ -16,17 +16,25 @@ OutDir = Annotated[Path, typer.Option("--out", help="Directory for the discrepan
 XLSX_MAX_ROWS = 1_048_575  # a sheet's rows after the header
 
 
-def _records(fh: Any, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+Workers = Annotated[int, typer.Option(min=1, max=64, help="Processes reconciling in parallel.")]
+
+
+def _discrepancies(fh: Any, path: Path, reconciler: Any, workers: int) -> Iterator[Any]:
     from models.settlement.reconcile import csv_records, jsonl_records
+    from models.settlement.reconcile_pool import jsonl_chunks, record_chunks
 
-    return csv_records(fh) if path.suffix.lower() == ".csv" else jsonl_records(fh)
+    is_csv = path.suffix.lower() == ".csv"
+    if workers == 1:
+        return reconciler.run(csv_records(fh) if is_csv else jsonl_records(fh))  # type: ignore[no-any-return]
+    return reconciler.run(record_chunks(csv_records(fh)) if is_csv else jsonl_chunks(fh))  # type: ignore[no-any-return]
 
 
-def check_recorded_cmd(file: InputFile, out: OutDir = Path("var/reconcile")) -> None:
+def check_recorded_cmd(file: InputFile, out: OutDir = Path("var/reconcile"), workers: Workers = 1) -> None:
     """Settle each recorded settlement of FILE under the policy in force and report where it differs."""
     from config.policies import load_policies
     from models.errors import BadInput
     from models.settlement.reconcile import Reconciler
+    from models.settlement.reconcile_pool import PoolReconciler
     from models.settlement.reconcile_report import HEADER, MONEY_COLUMNS, rows, summary_lines
     from tasks.spreadsheets import write_csv, write_xlsx
 
@@ -34,10 +42,10 @@ def check_recorded_cmd(file: InputFile, out: OutDir = Path("var/reconcile")) -> 
     out.mkdir(parents=True, exist_ok=True)
     csv_path, xlsx_path = out / f"{file.stem}-discrepancies.csv", out / f"{file.stem}-discrepancies.xlsx"
     partial = csv_path.with_name(csv_path.name + ".partial")
-    reconciler = Reconciler(load_policies())
+    reconciler = Reconciler(load_policies()) if workers == 1 else PoolReconciler(load_policies(), workers)
     try:
         with file.open(encoding="utf-8-sig", newline="") as fh:
-            n = write_csv(partial, HEADER, rows(reconciler.run(_records(fh, file))))
+            n = write_csv(partial, HEADER, rows(_discrepancies(fh, file, reconciler, workers)))
     except UnicodeDecodeError:
         partial.unlink(missing_ok=True)
         raise BadInput("file", "not UTF-8 text") from None

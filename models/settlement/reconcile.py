@@ -100,6 +100,19 @@ class Summary:
             if d.kind == Kind.LAYER_DIFFERS and d.difference is not None:
                 self.hospital_amount[d.hospital] = self.hospital_amount.get(d.hospital, ZERO) + abs(d.difference)
 
+    def merge(self, other: Summary) -> None:
+        """Add another part's totals (a worker's chunk)."""
+        self.records += other.records
+        self.settled += other.settled
+        self.by_kind.update(other.by_kind)
+        for layer in PayerLayer:
+            self.recorded[layer] += other.recorded[layer]
+            self.policy[layer] += other.policy[layer]
+        self.hospital_records.update(other.hospital_records)
+        self.hospital_off.update(other.hospital_off)
+        for hospital, amount in other.hospital_amount.items():
+            self.hospital_amount[hospital] = self.hospital_amount.get(hospital, ZERO) + amount
+
     @property
     def discrepancies(self) -> int:
         return sum(self.by_kind.values())
@@ -204,9 +217,9 @@ class Reconciler:
             yield from self.check(raw, line)
 
 
-def jsonl_records(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) of a JSON-lines text; blank lines are skipped."""
-    for n, text in enumerate(lines, start=1):
+def jsonl_records(lines: Iterable[str], start: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) of a JSON-lines text (its first line numbered ``start``); blank lines skipped."""
+    for n, text in enumerate(lines, start=start):
         if not text.strip():
             continue
         try:

@@ -22,10 +22,10 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
-def test_check_recorded_prints_summary_and_writes_the_discrepancies(tmp_path: Path, suffix: str) -> None:
+@pytest.mark.parametrize(("suffix", "workers"), [(".jsonl", "1"), (".csv", "1"), (".csv", "2")])
+def test_check_recorded_prints_summary_and_writes_the_discrepancies(tmp_path: Path, suffix: str, workers: str) -> None:
     recorded = write_file(tmp_path / f"recorded{suffix}", 120, seed=5, plants=PLANTS)
-    code, out, _ = run(str(recorded), "--out", str(tmp_path / "out"))
+    code, out, _ = run(str(recorded), "--out", str(tmp_path / "out"), "--workers", workers)
     assert code == 0, out
     assert "records: 120 (settled under a policy: 119)" in out
     assert "discrepancies: 4 in 4 records" in out

@@ -14,9 +14,10 @@ from models.errors import BadInput
 from models.settlement.bill import parse_bill
 from models.settlement.engine import settle
 from models.settlement.nhsa2207 import FUND_PAY_TYPE, LAYER_FIELD
-from models.settlement.nhsa2207_render import render_2207
+from models.settlement.nhsa2207_render import dumps, render_2207
 from models.settlement.policy import PayerLayer
 from models.settlement.reconcile import Discrepancy, Kind, Reconciler, csv_records, jsonl_records
+from models.settlement.reconcile_pool import PoolReconciler, jsonl_chunks, record_chunks
 
 N = 600
 #: 0-based record index → what is planted there (each plant once, some twice, two near the end)
@@ -178,3 +179,24 @@ def test_a_statement_renders_in_the_2207_layout_and_reads_back_clean() -> None:
         {"fund_pay_type": "610100", "fund_payamt": "933.00"},
     ]
     assert Reconciler(policies).check(record, 1) == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_worker_processes_find_the_same_and_merge_the_totals(fmt: str) -> None:
+    buf = io.StringIO()
+    write(buf, fmt, records(N, seed=3, plants=PLANTED))
+    buf.seek(0)
+    single, reconciler = reconcile(fmt, PLANTED)
+    pool = PoolReconciler(load_policies(), workers=2)
+    chunks = record_chunks(csv_records(buf), 70) if fmt == "csv" else jsonl_chunks(buf, 70)  # 9 chunks
+    assert list(pool.run(chunks)) == single  # in file order
+    merged, one = pool.summary, reconciler.summary
+    assert (merged.records, merged.settled, merged.by_kind) == (one.records, one.settled, one.by_kind)
+    assert (merged.recorded, merged.policy, merged.top_hospitals()) == (one.recorded, one.policy, one.top_hospitals())
+
+
+def test_bad_input_in_a_worker_names_its_line() -> None:
+    lines = [dumps(r) for r in records(10, seed=3)]
+    lines[6] = lines[6].replace('"hifp_pay":"', '"hifp_pay":"x')
+    with pytest.raises(BadInput, match=r"^line 7: hifp_pay: not a decimal amount$"):
+        list(PoolReconciler(load_policies(), workers=2).run(jsonl_chunks(lines, 4)))

@@ -40,9 +40,10 @@ def _county(patients: int) -> None:
     from config.catalogue import load_catalogue
     from models.intake import ScreeningRow
     from models.synthetic import county_rows
-    from tasks.db import init_db, session_scope
-    from tasks.hospitals import sync_hospitals
-    from tasks.intake import write_screenings
+    from tasks.infra.db import session_scope
+    from tasks.infra.setup import init_db
+    from tasks.pathway.hospitals import sync_hospitals
+    from tasks.pathway.intake import write_screenings
 
     init_db()
     with session_scope() as s:

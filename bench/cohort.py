@@ -20,9 +20,10 @@ from config.identity import identity_keys
 from models.care import Hospital
 from models.enums import CaseState, PovertyStatus
 from models.identity import protect
-from tasks.bulkwrite import append_rows
-from tasks.db import init_db, session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.bulkwrite import append_rows
+from tasks.infra.db import session_scope
+from tasks.infra.setup import init_db
+from tasks.pathway.hospitals import sync_hospitals
 
 NIGHT = date(2017, 12, 1)
 STATUS_MIX = [

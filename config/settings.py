@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Works out of the box for the demo and the tests only: on any other database identity is refused under it
-#: (tasks/identity_guard.py), and a warning is logged whenever identity is sealed or looked up under it.
+#: (tasks/infra/identity_guard.py), and a warning is logged whenever identity is sealed or looked up under it.
 DEV_IDENTITY_KEY = "dabing-dev-identity-key-not-for-real-data"
 
 
@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     allow_dev_key: bool = Field(
         default=False,
         description="Allow the development identity key on any database (the test suite sets it). Otherwise it "
-        "is refused everywhere but the demo's own database (tasks/identity_guard.py).",
+        "is refused everywhere but the demo's own database (tasks/infra/identity_guard.py).",
     )
     warm_start: bool = Field(
         default=True, description="`serve` keeps two flow-run processes ready, imports done (flows/warm_start.py)."

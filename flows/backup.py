@@ -10,7 +10,7 @@ from prefect import flow
 
 from flows.params import NoIdText, form
 from models.backups import BackupResult
-from tasks.backup import prune_backups, write_backup
+from tasks.ops.backup import prune_backups, write_backup
 
 BackupDir = Annotated[
     NoIdText | None,

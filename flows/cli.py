@@ -76,10 +76,10 @@ def main(ctx: typer.Context, debug: DebugFlag = False) -> None:
 @app.command()
 def init_db(database_url: Annotated[str | None, typer.Option()] = None) -> None:
     """Create the tables and load the designated hospitals from config."""
-    from tasks.db import init_db as _init
-    from tasks.db import session_scope
-    from tasks.hospitals import sync_hospitals
-    from tasks.migrate import SchemaBroken
+    from tasks.infra.db import session_scope
+    from tasks.infra.migrate import SchemaBroken
+    from tasks.infra.setup import init_db as _init
+    from tasks.pathway.hospitals import sync_hospitals
 
     _use_database(database_url)
     try:
@@ -117,7 +117,7 @@ def register(
     """Register a person (identity stays in the app database, hashed and sealed); prints the internal id. The
     ID number and name are typed at the prompt (the number hidden) or read from --identity-file."""
     from models.people import PatientCreate
-    from tasks.intake import register_patient
+    from tasks.pathway.intake import register_patient
 
     national_id, name = read_identity(identity_file)
     person = PatientCreate(
@@ -232,8 +232,8 @@ def settle_preview(bill_json: InputFile) -> None:
 def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
     """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default)."""
     from flows.report import print_ledger
-    from tasks.db import session_scope
-    from tasks.ledger import ledger_for
+    from tasks.infra.db import session_scope
+    from tasks.reports.ledger import ledger_for
 
     with session_scope() as s:
         print_ledger(ledger_for(s, actor, region_code))

@@ -33,7 +33,7 @@ from models.intake import ImportRejected
 from models.national_id import NationalIdError
 from models.pathway import IllegalTransition
 from models.settlement.bill import BillError
-from tasks.errors import StorageError
+from tasks.infra.errors import StorageError
 
 REFUSED, BAD_INPUT = 1, 2
 DEBUG = "dabing.debug"  # key in click's ctx.meta, shared by every context of one command line
@@ -47,7 +47,7 @@ DOMAIN_ERRORS: tuple[tuple[type[Exception], str, int], ...] = (
     (NationalIdError, "invalid input: national_id", BAD_INPUT),
     (BadInput, "invalid input", BAD_INPUT),
     (ValidationError, "invalid input", BAD_INPUT),
-    (StorageError, "failed", REFUSED),  # names the table / constraint, never a value (tasks/errors.py)
+    (StorageError, "failed", REFUSED),  # names the table / constraint, never a value (tasks/infra/errors.py)
 )
 _TYPES = tuple(t for t, _, _ in DOMAIN_ERRORS)
 #: what the command acted on, from its parameters

@@ -21,8 +21,8 @@ def flush(
 ) -> None:
     """Send every unsent event to the Prefect server (PREFECT_API_URL, or a running `dabing up`), oldest
     first. Exits 1 if some are still unsent (the server is unreachable)."""
-    from tasks.db import get_engine
-    from tasks.outbox import flush as flush_rows
+    from tasks.infra.db import get_engine
+    from tasks.infra.outbox import flush as flush_rows
 
     result = flush_rows(get_engine(database_url), chunk_size)
     typer.echo(json.dumps(result.model_dump()))
@@ -34,8 +34,8 @@ def flush(
 @events_app.command()
 def status(database_url: DatabaseUrl = None) -> None:
     """How many events wait in the outbox, and since when."""
-    from tasks.db import get_engine
-    from tasks.outbox import unsent
+    from tasks.infra.db import get_engine
+    from tasks.infra.outbox import unsent
 
     count, oldest = unsent(get_engine(database_url))
     typer.echo(json.dumps({"unsent": count, "oldest": oldest.isoformat() if oldest else None}))
@@ -49,8 +49,8 @@ def prune(
     """Delete outbox rows sent more than KEEP_DAYS days ago (the scheduled flush-events does it too); unsent
     rows always stay."""
     from config.settings import get_settings
-    from tasks.db import get_engine
-    from tasks.outbox import prune as prune_rows
+    from tasks.infra.db import get_engine
+    from tasks.infra.outbox import prune as prune_rows
 
     days = get_settings().events_keep_days if keep_days is None else keep_days
     typer.echo(json.dumps({"pruned": prune_rows(get_engine(database_url), days), "keep_days": days}))

@@ -58,7 +58,7 @@ def prepare(ctx: typer.Context) -> None:
     configure_logging(settings.log_level, settings.log_json)
     from flows.local_server import ensure_local_server
     from flows.up import use_running_local_server
-    from tasks.identity_guard import DevelopmentKeyRefused, require_real_key
+    from tasks.infra.identity_guard import DevelopmentKeyRefused, require_real_key
 
     command = None if ctx.meta.get("dabing.help") or ctx.resilient_parsing else ctx.invoked_subcommand
     try:

@@ -26,7 +26,7 @@ def demo(
     from flows.demo import county_demo
     from flows.report import print_ledger
     from models.meta import DemoRefused
-    from tasks.demo_db import check_demo_database
+    from tasks.ops.demo_db import check_demo_database
 
     _use_database(database_url)
     t0 = time.perf_counter()

@@ -43,7 +43,7 @@ def export_ledger(
     """救治台账 (one row per case) and 预警名单 as XLSX/CSV: internal ids only, streamed from the database."""
     from flows.reports import export_ledger as flow
     from models.ledger_rows import Lang
-    from tasks.export import Format
+    from tasks.reports.export import Format
 
     if headers not in ("zh", "en") or period_on not in ("screened", "discharged"):
         raise typer.BadParameter("--headers is zh|en and --period-on is screened|discharged")
@@ -77,7 +77,7 @@ def summary(
     """日报 / 周调度 / 月总结: figures, three PNG charts and a Prefect markdown artifact."""
     from flows.reports import summary_report
     from models.summary import Period
-    from tasks.charts import summary_markdown
+    from tasks.reports.charts import summary_markdown
 
     if period not in ("daily", "weekly", "monthly"):
         raise typer.BadParameter("period is daily, weekly or monthly")
@@ -99,7 +99,7 @@ def fhir_export(
     actor: ActorOpt = "coordinator",
 ) -> None:
     """One patient's whole pathway as a FHIR R4 Bundle (JSON). The file holds the national ID number."""
-    from tasks.fhir_export import export_fhir
+    from tasks.reports.fhir_export import export_fhir
 
     path = export_fhir(patient_id, out or Path("var/fhir") / f"patient-{patient_id}.json", actor)
     typer.echo(json.dumps({"patient_id": patient_id, "file": str(path)}))

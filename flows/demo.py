@@ -16,7 +16,8 @@ from config.settings import get_settings
 from flows.params import RegionCode, form
 from models.enums import CaseState
 from models.schemas import LedgerSummary, StepResult
-from tasks.bulk import (
+from tasks.ops.demo import prepare_demo, summarise_ledger, write_county_csv
+from tasks.pathway.bulk import (
     admit_chunk,
     chunked,
     confirm_chunk,
@@ -27,9 +28,8 @@ from tasks.bulk import (
     refer_chunk,
     triage_chunk,
 )
-from tasks.demo import prepare_demo, summarise_ledger, write_county_csv
-from tasks.intake import import_screenings_file
-from tasks.settlement import settle_chunk
+from tasks.pathway.intake import import_screenings_file
+from tasks.settlement.settle import settle_chunk
 
 ACTOR = "demo"  # a system actor (config/data/actors.yaml): the demo may build any region
 

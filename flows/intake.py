@@ -8,8 +8,8 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from flows.params import Actor, CsvPath, Icd10, Method, PatientId, ScreenedOn
-from tasks.access import check_person
-from tasks.intake import ImportReport, import_screenings_file, screen_patient_task
+from tasks.infra.access import check_person
+from tasks.pathway.intake import ImportReport, import_screenings_file, screen_patient_task
 
 
 def _import_run_name() -> str:

@@ -18,9 +18,9 @@ from flows.params import OptRegion, form
 from models.common import local_today
 from models.nightly import check_night
 from models.schemas import NightlySummary
-from tasks.access import authorize_nightly
-from tasks.artifacts import publish_nightly_summary
-from tasks.nightly import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
+from tasks.infra.access import authorize_nightly
+from tasks.nightly.run import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
+from tasks.reports.artifacts import publish_nightly_summary
 
 
 class SettingsThreadPool(ThreadPoolTaskRunner[Any]):

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from flows.params import form
 from models.outbox import FlushResult
-from tasks.outbox import CHUNK, flush_outbox, prune_outbox
+from tasks.infra.outbox import CHUNK, flush_outbox, prune_outbox
 
 
 class EventsUndelivered(RuntimeError):

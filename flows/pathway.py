@@ -2,7 +2,7 @@
 
 Flat, typed parameters with Chinese titles (``flows.params``) so the Prefect UI renders a form a coordinator
 reads. Each run is named after its case (``confirm-case-31``) and ends with a short Chinese note of what it did
-(artifact ``case-31``). The actor must be a coordinator or supervisor (``tasks.access.check_person``: a system
+(artifact ``case-31``). The actor must be a coordinator or supervisor (``tasks.infra.access.check_person``: a system
 actor or an unknown one is refused before anything is written). Each flow is idempotent.
 """
 
@@ -30,9 +30,9 @@ from flows.params import (
 )
 from models.enums import CaseState, FollowUpOutcome, ReferralDirection
 from models.schemas import CaseOutcome
-from tasks.access import check_person
-from tasks.artifacts import publish_case_step
-from tasks.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case, triage_case
+from tasks.infra.access import check_person
+from tasks.pathway.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case, triage_case
+from tasks.reports.artifacts import publish_case_step
 
 
 @flow(name="confirm-diagnosis", flow_run_name="confirm-case-{case_id}")

@@ -1,6 +1,6 @@
 """Flows started by domain events (see ``flows/serve.py`` for the triggers). Orchestration only.
 
-They act as the system actor ``events``, which no coordinator's form can name (``tasks.access.check_person``);
+They act as the system actor ``events``, which no coordinator's form can name (``tasks.infra.access.check_person``);
 they take no actor parameter."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from config.settings import get_settings
 from flows.params import CaseId, TriagedOn
 from models.common import local_today
 from models.schemas import CaseOutcome
-from tasks.artifacts import publish_case_step
-from tasks.reactions import refer_if_triaged
+from tasks.pathway.reactions import refer_if_triaged
+from tasks.reports.artifacts import publish_case_step
 
 EVENTS_ACTOR = "events"  # the actor recorded in case_transition for steps an event started
 

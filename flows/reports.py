@@ -17,10 +17,10 @@ from models.findings import FindingKind
 from models.free_text import no_id_number
 from models.ledger_rows import Lang
 from models.summary import Period, SummaryData, chart_folder, reported_day
-from tasks.access import allowed_report_region
-from tasks.charts import publish_summary, render_charts
-from tasks.export import ExportResult, Format, LedgerFilter, export_ledger_task
-from tasks.summary import gather_summary
+from tasks.infra.access import allowed_report_region
+from tasks.reports.charts import publish_summary, render_charts
+from tasks.reports.export import ExportResult, Format, LedgerFilter, export_ledger_task
+from tasks.reports.summary import gather_summary
 
 ReportActor = Annotated[
     str,

@@ -171,7 +171,7 @@ async def _run(runner: Any, *, warm: bool) -> None:
 
 def flush_backlog() -> None:
     """Send the outbox's unsent events (never raises: the scheduled ``flush-events/outbox`` tries again)."""
-    from tasks.outbox import flush_outbox
+    from tasks.infra.outbox import flush_outbox
 
     try:
         flush_outbox.fn()

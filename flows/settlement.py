@@ -8,9 +8,9 @@ from prefect import flow
 from flows.params import Actor, CaseId
 from flows.reactions import EVENTS_ACTOR
 from models.schemas import CaseOutcome
-from tasks.access import check_person
-from tasks.artifacts import publish_case_step, publish_settlement_statement
-from tasks.settlement import settle_case
+from tasks.infra.access import check_person
+from tasks.reports.artifacts import publish_case_step, publish_settlement_statement
+from tasks.settlement.settle import settle_case
 
 
 def _settle(case_id: int, actor: str) -> CaseOutcome:

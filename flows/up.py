@@ -135,8 +135,9 @@ def start_local_server(
 
 def prepare_app() -> None:
     """The app's tables and designated hospitals exist before any run."""
-    from tasks.db import init_db, session_scope
-    from tasks.hospitals import sync_hospitals
+    from tasks.infra.db import session_scope
+    from tasks.infra.setup import init_db
+    from tasks.pathway.hospitals import sync_hospitals
 
     init_db()
     with session_scope() as s:
@@ -147,7 +148,7 @@ def up(with_demo: bool = False) -> None:
     """Refused with the development identity key on a non-demo database. The server: the configured one, the
     running local one (perhaps started by a command), or one started here and stopped with ``up``."""
     from flows.local_server import ensure_local_server
-    from tasks.identity_guard import require_real_key
+    from tasks.infra.identity_guard import require_real_key
 
     require_real_key()
     os.environ.update(QUIET)

@@ -1,7 +1,7 @@
 """Rules (the schema of ``config/data/nightly.yaml``) and pure decisions of the nightly dynamic adjustment:
 cut-off dates, re-triage moves, return-to-poverty alarms.
 
-The SQL in ``tasks/nightly_sql.py`` selects candidates with these cut-offs; whatever needs a decision per
+The SQL in ``tasks/nightly/checks.py`` selects candidates with these cut-offs; whatever needs a decision per
 row (a re-triage, an alarm) is decided here so it can be table-tested without a database.
 """
 

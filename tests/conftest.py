@@ -13,7 +13,7 @@ from pathlib import Path
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-# the suite's databases are synthetic: the development identity key is allowed on them (tasks/identity_guard.py)
+# the suite's databases are synthetic: the development identity key is allowed on them (tasks/infra/identity_guard.py)
 os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
 # a command run by a test never starts the shared local Prefect server (flows/local_server.py): the harness's
 # PREFECT_API_URL, or nothing, is used
@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from config.settings import get_settings
-from tasks.db import _engine_for, get_engine, init_db
+from tasks.infra.db import _engine_for, get_engine
+from tasks.infra.setup import init_db
 
 BACKEND = os.environ.get("DABING_TEST_BACKEND", "sqlite")
 if BACKEND not in ("sqlite", "postgresql"):

@@ -17,8 +17,8 @@ import flows.cli
 import flows.up
 from models import national_id
 from models.clinical import Case
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.db import session_scope
+from tasks.pathway.hospitals import sync_hospitals
 from tests.flows.helpers import import_one_patient
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -29,8 +29,8 @@ from models.errors import BadInput, CaseNotFound, PatientNotFound
 from models.intake import ImportRejected, RowError, ScreeningRow
 from models.pathway import IllegalTransition
 from models.settlement.bill import BillError
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.db import session_scope
+from tasks.pathway.hospitals import sync_hospitals
 from tests.flows.helpers import NAME, case_state, import_one_patient
 
 NID = national_id.make("520527", date(1958, 8, 8), 58)

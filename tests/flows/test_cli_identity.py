@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import flows.cli
 from models import national_id
 from models.people import Patient
-from tasks.db import session_scope
+from tasks.infra.db import session_scope
 
 NID = national_id.make("520527", date(1960, 1, 2), 5)
 BASE = ["register", "--household-ref", "H1", "--region-code", "520527", "--poverty-status", "general"]

@@ -44,4 +44,4 @@ def test_only_the_demo_database_preparation_drops_tables() -> None:
         for path in (ROOT / folder).rglob("*.py")
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
-    assert offending == ["tasks/demo_db.py"]
+    assert offending == ["tasks/ops/demo_db.py"]

@@ -28,9 +28,9 @@ import flows.pathway
 import flows.report
 import flows.settlement
 import flows.up
-import tasks.demo_db
-import tasks.intake
-import tasks.ledger
+import tasks.ops.demo_db
+import tasks.pathway.intake
+import tasks.reports.ledger
 from flows.cli_params import MAX_INT
 from models import national_id
 from models.catalogue import is_known_icd10
@@ -70,11 +70,11 @@ def stubs(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         (flows.nightly, "nightly_adjustment", False),
         (flows.demo, "county_demo", False),
         (flows.report, "print_ledger", False),
-        (tasks.ledger, "ledger_for", False),  # the actor check and the ledger
-        (tasks.demo_db, "check_demo_database", False),  # the fixture's database is not a demo's
+        (tasks.reports.ledger, "ledger_for", False),  # the actor check and the ledger
+        (tasks.ops.demo_db, "check_demo_database", False),  # the fixture's database is not a demo's
     ]:
         monkeypatch.setattr(module, name, _stub(name, is_async))
-    monkeypatch.setattr(tasks.intake, "register_patient", _stub("register_patient", False, returns=1))
+    monkeypatch.setattr(tasks.pathway.intake, "register_patient", _stub("register_patient", False, returns=1))
     monkeypatch.setattr(flows.pathway, "record_follow_up", _stub("record_follow_up", True, returns=0))
     monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
     monkeypatch.setattr(flows.cli, "_use_database", lambda url: None)

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from tasks import nightly, nightly_sql
+from tasks.nightly import checks as nightly_sql
+from tasks.nightly import run as nightly
 from tests.reliability.conftest import FIGURES
 from tests.reliability.nightly_world import build, clean_outcome, outcome, run_night
 

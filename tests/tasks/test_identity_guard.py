@@ -19,8 +19,8 @@ from config.settings import DEV_IDENTITY_KEY, get_settings
 from models import national_id
 from models.enums import PovertyStatus
 from models.people import PatientCreate
-from tasks.identity_guard import DevelopmentKeyRefused, is_demo_database, require_real_key
-from tasks.intake import register_patient
+from tasks.infra.identity_guard import DevelopmentKeyRefused, is_demo_database, require_real_key
+from tasks.pathway.intake import register_patient
 
 REAL_KEY = "a-real-key-of-32-characters-long-xx"
 
@@ -37,8 +37,8 @@ def dev_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("dev_key")
 def test_the_development_key_is_for_a_stamped_demo_database_only(tmp_path: Path) -> None:
-    from tasks.db import init_db
-    from tasks.demo_db import prepare_demo_database
+    from tasks.infra.setup import init_db
+    from tasks.ops.demo_db import prepare_demo_database
 
     app, demo = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'demo.db'}"
     init_db(app)  # a coordinator's database: migrated, no stamp

@@ -22,9 +22,9 @@ from models.findings import Finding, NightlyChunk
 from models.identity import protect
 from models.people import ExternalStatus, Household, Patient
 from models.settlement.tables import Settlement
-from tasks import nightly
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.db import session_scope
+from tasks.nightly import run as nightly
+from tasks.pathway.hospitals import sync_hospitals
 
 NIGHT = date(2017, 12, 1)
 

@@ -68,8 +68,8 @@ def main() -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from config.settings import get_settings
-    from flows.up import start_local_server
     from models.events import BATCH_MAX, Change, DomainEvent
+    from runtime.up import start_local_server
     from tasks.infra import outbox
     from tasks.infra.db import get_engine, session_scope
     from tasks.infra.events import record

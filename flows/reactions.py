@@ -1,4 +1,4 @@
-"""Flows started by domain events (see ``flows/serve.py`` for the triggers). Orchestration only.
+"""Flows started by domain events (see ``runtime/serve.py`` for the triggers). Orchestration only.
 
 They act as the system actor ``events``, which no coordinator's form can name (``tasks.infra.access.check_person``);
 they take no actor parameter."""

@@ -15,7 +15,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # the suite's databases are synthetic: the development identity key is allowed on them (tasks/infra/identity_guard.py)
 os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
-# a command run by a test never starts the shared local Prefect server (flows/local_server.py): the harness's
+# a command run by a test never starts the shared local Prefect server (runtime/local_server.py): the harness's
 # PREFECT_API_URL, or nothing, is used
 os.environ.setdefault("DABING_LOCAL_SERVER", "false")
 

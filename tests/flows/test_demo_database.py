@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-import flows.up
+import runtime.up
+from cli.app import app
 from config.settings import get_settings
-from flows.cli import app
 from flows.demo import county_demo
 from models.enums import PovertyStatus
 from models.meta import DEMO, DemoRefused
@@ -80,7 +80,7 @@ def test_the_demo_refuses_a_database_with_a_registered_patient_and_changes_nothi
         county_demo(patients=PATIENTS)
     assert table_rows(db_url) == before
 
-    monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
+    monkeypatch.setattr(runtime.up, "use_running_local_server", lambda: None)
     monkeypatch.setenv("DABING_DATABASE_URL", db_url)  # restored after: the command sets it
     result = CliRunner().invoke(app, ["demo", "--patients", str(PATIENTS), "--database-url", db_url])
     assert result.exit_code == 1

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from flows import warm_start
-from flows.serve import deployments, triggered
 from models.enums import CaseState
 from models.settlement.tables import Settlement
+from runtime import warm_start
+from runtime.serve import deployments, triggered
 from tasks.infra.db import session_scope
 from tasks.pathway.hospitals import sync_hospitals
 from tasks.pathway.steps import admit_case, confirm_case, discharge_case, triage_case

@@ -121,10 +121,10 @@ def test_a_failed_dump_leaves_no_file_and_says_why(
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
 def test_dabing_backup_writes_one_and_prunes(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.up
-    from flows.cli import app
+    import runtime.up
+    from cli.app import app
 
-    monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
+    monkeypatch.setattr(runtime.up, "use_running_local_server", lambda: None)
     monkeypatch.setenv("DABING_BACKUP_KEEP", "1")
     get_settings.cache_clear()
     folder = tmp_path / "backups"

@@ -19,8 +19,8 @@ from sqlmodel import col
 from typer.testing import CliRunner
 
 from bench.county import build_discharged
+from cli.reports import reports_app
 from config.identity import identity_keys
-from flows.cli_reports import reports_app
 from models.care import TreatmentEpisode
 from models.clinical import Case, Condition, Screening
 from models.enums import CaseState

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-import flows.cli
-import flows.serve
-import flows.up
+import cli.app
+import runtime.serve
+import runtime.up
 from config.settings import DEV_IDENTITY_KEY, get_settings
 from models import national_id
 from models.enums import PovertyStatus
@@ -79,10 +79,10 @@ def test_commands_refuse_to_start_with_one_line(
     db_url: str, dev_key: None, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     started: list[str] = []
-    monkeypatch.setattr(flows.up, "start_local_server", lambda *a, **k: started.append("server"))
-    monkeypatch.setattr(flows.up, "prepare_app", lambda: started.append("app"))
-    monkeypatch.setattr(flows.serve, "serve_all", lambda: started.append("serve"))
-    done = CliRunner().invoke(flows.cli.app, command)
+    monkeypatch.setattr(runtime.up, "start_local_server", lambda *a, **k: started.append("server"))
+    monkeypatch.setattr(runtime.up, "prepare_app", lambda: started.append("app"))
+    monkeypatch.setattr(runtime.serve, "serve_all", lambda: started.append("serve"))
+    done = CliRunner().invoke(cli.app.app, command)
     assert done.exit_code == 1, done.output
     (line,) = done.output.strip().splitlines()
     assert line.startswith("refused: DABING_IDENTITY_KEY is the public development key")

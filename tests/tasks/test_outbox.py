@@ -18,8 +18,8 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from cli.app import app
 from config.settings import get_settings
-from flows.cli import app
 from models.common import utcnow
 from models.events import BATCH_MAX, Change, DomainEvent
 from models.outbox import EventOutbox

@@ -16,14 +16,14 @@ from config.settings import get_settings
 class Commands(TyperGroup):
     """Notes, before the main callback runs, whether the command line asks for a command's --help (then the
     callback neither checks the identity key nor starts a server); reports a committed step as done when only
-    Prefect's bookkeeping failed after it (``flows.committed``)."""
+    Prefect's bookkeeping failed after it (``runtime.committed``)."""
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         ctx.meta["dabing.help"] = "--help" in args
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
-        from flows.committed import NOTHING, committed_result
+        from runtime.committed import NOTHING, committed_result
 
         try:
             return super().invoke(ctx)
@@ -56,8 +56,8 @@ def prepare(ctx: typer.Context) -> None:
     runs flows, the shared local server (or a running `dabing up`'s) and the committed-result note."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    from flows.local_server import ensure_local_server
-    from flows.up import use_running_local_server
+    from runtime.local_server import ensure_local_server
+    from runtime.up import use_running_local_server
     from tasks.infra.identity_guard import DevelopmentKeyRefused, require_real_key
 
     command = None if ctx.meta.get("dabing.help") or ctx.resilient_parsing else ctx.invoked_subcommand
@@ -72,7 +72,7 @@ def prepare(ctx: typer.Context) -> None:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     if command in FLOW_COMMANDS:  # only now: importing prefect reads PREFECT_API_URL, set just above
-        from flows.committed import forget, remember_results
+        from runtime.committed import forget, remember_results
 
         remember_results()
         forget()

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import flows.cli
-import flows.local_server
+import cli.app
 import flows.pathway
+import runtime.local_server
 from config.settings import get_settings
-from flows.local_server import ensure_local_server, stop_local_server
+from runtime.local_server import ensure_local_server, stop_local_server
 
 PORT = 4352
 
@@ -53,7 +53,10 @@ def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path
     servers: list[ThreadingHTTPServer] = []
 
     def start(home: Path, port: int, wait_seconds: float = 60.0, **kwargs: Any) -> _Proc:
-        assert kwargs == {"detach": True}, kwargs
+        assert (
+            kwargs.get("detach") is True
+            and kwargs.get("host", get_settings().prefect_host) == get_settings().prefect_host
+        ), kwargs
         starts.append(home)
         time.sleep(1.0)
         server = ThreadingHTTPServer(("127.0.0.1", port), _Health)
@@ -61,7 +64,7 @@ def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path
         servers.append(server)
         return _Proc()
 
-    monkeypatch.setattr(flows.local_server, "start_local_server", start)
+    monkeypatch.setattr(runtime.local_server, "start_local_server", start)
     yield starts
     for server in servers:
         server.shutdown()
@@ -96,7 +99,7 @@ def test_a_step_command_starts_the_shared_server_once_and_runs_against_it(
 
     monkeypatch.setattr(flows.pathway, "confirm_diagnosis", confirm)
     for _ in range(2):
-        done = CliRunner().invoke(flows.cli.app, ["confirm", "1", "2017-03-05"])
+        done = CliRunner().invoke(cli.app.app, ["confirm", "1", "2017-03-05"])
         assert done.exit_code == 0, done.output
         os.environ.pop("PREFECT_API_URL")  # the next command is a new process
     assert len(local) == 1, "the second command finds the running server"
@@ -106,8 +109,8 @@ def test_a_step_command_starts_the_shared_server_once_and_runs_against_it(
 def test_nothing_is_started_with_an_api_url_for_help_or_when_disabled(
     local: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert CliRunner().invoke(flows.cli.app, ["confirm", "--help"]).exit_code == 0
-    assert CliRunner().invoke(flows.cli.app, ["settle-preview", "--help"]).exit_code == 0
+    assert CliRunner().invoke(cli.app.app, ["confirm", "--help"]).exit_code == 0
+    assert CliRunner().invoke(cli.app.app, ["settle-preview", "--help"]).exit_code == 0
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert ensure_local_server() == ("http://127.0.0.1:9/api", None)
     assert local == []
@@ -121,22 +124,22 @@ def test_stop_without_a_server_started_by_a_command(local: list[Path]) -> None:
 
 
 PROBE = """
-import flows.cli, flows.cli_main
-flows.cli_main.FLOW_COMMANDS = flows.cli_main.FLOW_COMMANDS | {"probe"}
+import cli.app, cli.main
+cli.main.FLOW_COMMANDS = cli.main.FLOW_COMMANDS | {"probe"}
 
-@flows.cli.app.command()
+@cli.app.app.command()
 def probe() -> None:
     from prefect.settings import PREFECT_API_URL
     print(PREFECT_API_URL.value())
 
-flows.cli.app(["probe"])
+cli.app.app(["probe"])
 """
 
 
 def test_the_flow_command_s_prefect_settings_see_the_shared_server(local: list[Path], tmp_path: Path) -> None:
     """Prefect reads PREFECT_API_URL once, when it is first imported: nothing before the main callback may
     import it (else the command's flows go to Prefect's temporary server after all)."""
-    flows.local_server.start_local_server(tmp_path, PORT, detach=True)  # the stand-in, already running
+    runtime.local_server.start_local_server(tmp_path, PORT, detach=True)  # the stand-in, already running
     env = {**os.environ, "DABING_LOCAL_SERVER": "true", "DABING_PREFECT_PORT": str(PORT)}
     env["DABING_PREFECT_HOME"] = str(tmp_path / "home")
     done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=False)

@@ -14,7 +14,7 @@ from prefect.flow_engine import AsyncFlowRunEngine, FlowRunEngine
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
-import flows.cli
+import cli.app
 import flows.pathway
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -53,7 +53,7 @@ def test_bookkeeping_failing_after_the_commit_reports_the_committed_result(monke
     monkeypatch.setattr(AsyncFlowRunEngine, "set_state", lost_server)
     monkeypatch.setattr(flows.pathway, "confirm_diagnosis", confirm)
     COMMITTED.clear()
-    done = CliRunner().invoke(flows.cli.app, ["confirm", "7", "2017-03-05"])
+    done = CliRunner().invoke(cli.app.app, ["confirm", "7", "2017-03-05"])
     assert COMMITTED == [7]
     assert done.exit_code == 0, done.output
     assert '"state": "triaged"' in done.output and "Traceback" not in done.output
@@ -62,6 +62,6 @@ def test_bookkeeping_failing_after_the_commit_reports_the_committed_result(monke
 
 def test_an_error_in_the_step_itself_is_still_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flows.pathway, "confirm_diagnosis", confirm_fails)
-    done = CliRunner().invoke(flows.cli.app, ["confirm", "7", "2017-03-05"])
+    done = CliRunner().invoke(cli.app.app, ["confirm", "7", "2017-03-05"])
     assert done.exit_code != 0 and "warning: the step committed" not in done.output
     assert isinstance(done.exception, ValueError)

@@ -134,7 +134,7 @@ def serve_all(with_demo: bool = False) -> None:
     serving them: the events the server missed while it or serve was down are sent then, so they start the
     triggered flows late rather than never.
 
-    Runs start in a process that has imported everything already (``flows.warm_start``; the run starts in
+    Runs start in a process that has imported everything already (``runtime.warm_start``; the run starts in
     ~0.4 s instead of ~1.5 s for ``python -m prefect.engine``, README "Latency") unless
     ``DABING_WARM_START=false``. (``Runner.add_flow`` would spawn the loaded flow instead, but Prefect then
     pickles our flow functions by value and loses the module globals their postponed annotations need:
@@ -156,7 +156,7 @@ def serve_all(with_demo: bool = False) -> None:
 
 
 async def _run(runner: Any, *, warm: bool) -> None:
-    from flows.warm_start import install
+    from runtime.warm_start import install
 
     engines = install() if warm else None
     try:

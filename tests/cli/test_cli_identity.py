@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-import flows.cli
+import cli.app
 from models import national_id
 from models.people import Patient
 from tasks.infra.db import session_scope
@@ -32,14 +32,14 @@ def _flat(output: str) -> str:
 
 @pytest.mark.parametrize("given", [["--national-id", NID], ["--name", "张三"], [f"--national-id={NID}", "--name=张三"]])
 def test_identity_on_the_command_line_is_refused(db_url: str, given: list[str]) -> None:
-    done = CliRunner().invoke(flows.cli.app, [*BASE, *given], input=f"{NID}\n张三\n")
+    done = CliRunner().invoke(cli.app.app, [*BASE, *given], input=f"{NID}\n张三\n")
     assert done.exit_code == 2, done.output
     assert "never on the command line (shell history, ps)" in _flat(done.output)
     assert NID not in done.output and _patients() == 0
 
 
 def test_identity_at_the_prompt(db_url: str) -> None:
-    done = CliRunner().invoke(flows.cli.app, BASE, input=f"{NID}\n张三\n")
+    done = CliRunner().invoke(cli.app.app, BASE, input=f"{NID}\n张三\n")
     assert done.exit_code == 0, done.output
     assert json.loads(done.output.splitlines()[-1]) == {"patient_id": 1}
     assert NID not in done.output, "the number is not echoed"
@@ -52,7 +52,7 @@ def test_identity_at_the_prompt(db_url: str) -> None:
 def test_identity_from_a_file(db_url: str, tmp_path: Path, content: str, suffix: str) -> None:
     path = tmp_path / f"id.{suffix}"
     path.write_text(content, encoding="utf-8")
-    done = CliRunner().invoke(flows.cli.app, [*BASE, "--identity-file", str(path)])
+    done = CliRunner().invoke(cli.app.app, [*BASE, "--identity-file", str(path)])
     assert done.exit_code == 0, done.output
     assert json.loads(done.output.splitlines()[-1]) == {"patient_id": 1}
 
@@ -70,6 +70,6 @@ def test_identity_from_a_file(db_url: str, tmp_path: Path, content: str, suffix:
 def test_a_bad_identity_file_is_named_in_one_line(db_url: str, tmp_path: Path, content: str, named: str) -> None:
     path = tmp_path / "id.txt"
     path.write_text(content, encoding="utf-8")
-    done = CliRunner().invoke(flows.cli.app, [*BASE, "--identity-file", str(path)])
+    done = CliRunner().invoke(cli.app.app, [*BASE, "--identity-file", str(path)])
     assert done.exit_code == 2, done.output
     assert f"--identity-file: {named}" in _flat(done.output) and _patients() == 0

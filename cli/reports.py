@@ -9,8 +9,8 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from flows.cli_errors import Typer
-from flows.cli_params import _date, _region
+from cli.errors import Typer
+from cli.params import _date, _region
 from models.findings import FindingKind
 
 reports_app = Typer(no_args_is_help=True, help="Ledgers, summaries with charts, FHIR export.")

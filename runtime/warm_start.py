@@ -2,7 +2,7 @@
 
 Prefect's runner starts every flow run as a new ``python -m prefect.engine`` process, which spends ~1.5 s
 importing Prefect and our flows before the run reaches Running — most of an event-triggered run's latency
-(README "Latency"). ``WarmEngines`` keeps ``STANDBYS`` *standby* processes (``python -m flows.standby``) that
+(README "Latency"). ``WarmEngines`` keeps ``STANDBYS`` *standby* processes (``python -m runtime.standby``) that
 have imported them and wait on their stdin. When the runner starts a run, a standby receives the run's
 environment (flow run id, control-channel port, …) and becomes that run's process: ``prefect.engine``'s own
 ``__main__`` then runs in it unchanged. Used standbys are replaced ``REFILL_AFTER`` seconds after the latest
@@ -15,7 +15,7 @@ for a cold start). A standby is used only when its environment and working direc
 from the per-run keys (``PER_RUN``); otherwise, or when none is ready, the run starts cold, as Prefect does.
 
 Hooked in through ``prefect.runner._starter_engine.run_process`` (the seam Prefect's starter documents:
-"patch the module to override"); pinned to prefect 3.8.8 and checked by ``tests/flows/test_warm_start.py``.
+"patch the module to override"), in ``runtime/prefect_internals.py``; checked by ``tests/runtime/test_warm_start.py``.
 ``DABING_WARM_START=false`` turns it off.
 """
 
@@ -35,9 +35,11 @@ import anyio
 import anyio.abc
 import structlog
 
+from runtime.prefect_internals import route_runner_run_process, runner_run_process
+
 log = structlog.get_logger()
 ENGINE = ["-m", "prefect.engine"]
-STANDBY = ["-m", "flows.standby"]
+STANDBY = ["-m", "runtime.standby"]
 STANDBYS = 2
 REFILL_AFTER = 1.0  # seconds after the latest run start (warm or cold)
 #: What differs from one run to the next; everything else must equal the standby's environment.
@@ -212,12 +214,10 @@ async def _stop(process: anyio.abc.Process) -> None:
 
 def install() -> WarmEngines:
     """Route the runner's engine starts through a ``WarmEngines`` (idempotent)."""
-    from prefect.runner import _starter_engine
-
-    current: RunProcess = getattr(_starter_engine, "run_process")  # noqa: B009 (not re-exported: mypy)
+    current: RunProcess = runner_run_process()
     owner = getattr(current, "__self__", None)
     if isinstance(owner, WarmEngines):
         return owner
     engines = WarmEngines(current)
-    setattr(_starter_engine, "run_process", engines.run_process)  # noqa: B010
+    route_runner_run_process(engines.run_process)
     return engines

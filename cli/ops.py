@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_params import DayOpt, Region
+from cli.params import DayOpt, Region
 
 
 def demo(
@@ -22,9 +22,9 @@ def demo(
     ] = "sqlite:///var/demo.db",
 ) -> None:
     """Build a synthetic county and drive every patient as far as the pathway allows."""
-    from flows.cli import _use_database
+    from cli.app import _use_database
+    from cli.render import print_ledger
     from flows.demo import county_demo
-    from flows.report import print_ledger
     from models.meta import DemoRefused
     from tasks.ops.demo_db import check_demo_database
 

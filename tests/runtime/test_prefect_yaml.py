@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from flows.serve import specs
+from runtime.serve import specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

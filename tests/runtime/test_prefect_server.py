@@ -1,4 +1,4 @@
-"""The local Prefect server on SQLite begins its write transactions IMMEDIATE (flows/prefect_server.py).
+"""The local Prefect server on SQLite begins its write transactions IMMEDIATE (runtime/prefect_server.py).
 
 The scenario that made event-triggered runs wait 2 s: a server transaction reads, another connection commits
 a write, then the transaction writes. DEFERRED (Prefect's default) fails that write at once ("database is
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from flows import prefect_server
+from runtime import prefect_internals, prefect_server
 
 LOCKED = "failed: database is locked"
 
@@ -61,10 +61,10 @@ def test_server_transactions_hold_the_write_lock_from_begin(
     from prefect.server.database.configurations import AioSqliteConfiguration
 
     monkeypatch.setattr(AioSqliteConfiguration, "begin_transaction", AioSqliteConfiguration.begin_transaction)
-    monkeypatch.setattr(AioSqliteConfiguration, prefect_server.PATCHED, False, raising=False)
+    monkeypatch.setattr(AioSqliteConfiguration, prefect_internals.IMMEDIATE_PATCHED, False, raising=False)
     if immediate:
-        prefect_server.immediate_write_transactions()
-        prefect_server.immediate_write_transactions()  # idempotent
+        prefect_internals.immediate_write_transactions()
+        prefect_internals.immediate_write_transactions()  # idempotent
     assert asyncio.run(_read_then_write_after_another_commit(tmp_path / "p.db")) == (mine, theirs)
 
 
@@ -99,7 +99,7 @@ def test_the_server_command_applies_the_change_then_runs_prefects_cli(
     from config.settings import get_settings
 
     monkeypatch.setattr(AioSqliteConfiguration, "begin_transaction", AioSqliteConfiguration.begin_transaction)
-    monkeypatch.setattr(AioSqliteConfiguration, prefect_server.PATCHED, False, raising=False)
+    monkeypatch.setattr(AioSqliteConfiguration, prefect_internals.IMMEDIATE_PATCHED, False, raising=False)
     monkeypatch.setenv("DABING_PREFECT_SQLITE_IMMEDIATE", setting)
     monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL", raising=False)
     get_settings.cache_clear()
@@ -110,7 +110,7 @@ def test_the_server_command_applies_the_change_then_runs_prefects_cli(
     finally:
         get_settings.cache_clear()
     assert ran == [True]
-    assert getattr(AioSqliteConfiguration, prefect_server.PATCHED, False) is patched
+    assert getattr(AioSqliteConfiguration, prefect_internals.IMMEDIATE_PATCHED, False) is patched
 
 
 def test_the_server_command_passes_its_arguments_to_prefect() -> None:
@@ -119,6 +119,6 @@ def test_the_server_command_passes_its_arguments_to_prefect() -> None:
 
     import prefect
 
-    done = subprocess.run([sys.executable, "-m", "flows.prefect_server", "version"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "runtime.prefect_server", "version"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert prefect.__version__ in done.stdout

@@ -18,10 +18,10 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+import cli.app
 import config.logging
-import flows.cli
-import flows.up
-from flows.cli_errors import QuietDomainFailures, error_line
+import runtime.up
+from cli.errors import QuietDomainFailures, error_line
 from models import national_id
 from models.access import AccessDenied
 from models.enums import AccessReason, CaseState
@@ -110,7 +110,7 @@ def test_a_validation_error_names_fields_never_the_input() -> None:
 
 
 def test_a_wrapped_domain_error_is_found_and_a_bug_is_not_swallowed() -> None:
-    from flows.cli_errors import domain_error
+    from cli.errors import domain_error
 
     inner = CaseNotFound(5)
     try:
@@ -153,22 +153,22 @@ def test_the_console_filter_drops_only_domain_failures() -> None:
 
 
 @pytest.fixture()
-def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
+def dabing(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setattr(runtime.up, "use_running_local_server", lambda: None)
     with session_scope() as s:
         sync_hospitals(s)
     yield CliRunner()
 
 
 def _run(runner: CliRunner, *args: str) -> Any:
-    return runner.invoke(flows.cli.app, list(args))
+    return runner.invoke(cli.app.app, list(args))
 
 
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
-def test_an_illegal_move_is_one_line_and_exit_1(tmp_path: Path, cli: CliRunner, console: io.StringIO) -> None:
+def test_an_illegal_move_is_one_line_and_exit_1(tmp_path: Path, dabing: CliRunner, console: io.StringIO) -> None:
     case_id, nid = import_one_patient(tmp_path, "I10", region_code="520527", sequence=21)
-    done = _run(cli, "admit", str(case_id), "2017-05-10")
+    done = _run(dabing, "admit", str(case_id), "2017-05-10")
     assert done.exit_code == 1, done.output
     assert done.stderr == f"refused: case {case_id}: illegal case transition: screened -> in_treatment\n"
     assert "Traceback" not in console.getvalue() and "IllegalTransition" not in console.getvalue(), "Prefect's too"
@@ -196,9 +196,9 @@ def _server_errors() -> list[str]:
 
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
-def test_debug_shows_the_traceback(tmp_path: Path, cli: CliRunner, console: io.StringIO) -> None:
+def test_debug_shows_the_traceback(tmp_path: Path, dabing: CliRunner, console: io.StringIO) -> None:
     case_id, _ = import_one_patient(tmp_path, "I10", region_code="520527", sequence=22)
-    done = _run(cli, "--debug", "refer", str(case_id), "2017-05-10")
+    done = _run(dabing, "--debug", "refer", str(case_id), "2017-05-10")
     assert done.exit_code == 1 and isinstance(done.exception, IllegalTransition)
     assert "Traceback" in console.getvalue(), "Prefect's console log of the failed run is shown"
 
@@ -229,16 +229,16 @@ def test_debug_shows_the_traceback(tmp_path: Path, cli: CliRunner, console: io.S
     ],
 )
 def test_not_found_and_bad_input_are_one_line(
-    cli: CliRunner, console: io.StringIO, args: list[str], line: str, status: int
+    dabing: CliRunner, console: io.StringIO, args: list[str], line: str, status: int
 ) -> None:
-    done = _run(cli, *args)
+    done = _run(dabing, *args)
     assert (done.exit_code, done.stderr) == (status, line + "\n")
     assert "Traceback" not in console.getvalue()
 
 
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_rejected_import_is_one_line_without_identity(tmp_path: Path, cli: CliRunner) -> None:
+def test_a_rejected_import_is_one_line_without_identity(tmp_path: Path, dabing: CliRunner) -> None:
     bad = NID[:17] + ("0" if NID[17] != "0" else "1")
     csv = tmp_path / "bad.csv"
     csv.write_text(
@@ -246,7 +246,7 @@ def test_a_rejected_import_is_one_line_without_identity(tmp_path: Path, cli: Cli
         f"H1,{bad},{NAME},520527,general,2017-05-02,I10\n",
         encoding="utf-8",
     )
-    done = _run(cli, "import", str(csv))
+    done = _run(dabing, "import", str(csv))
     assert done.exit_code == 2
     assert done.stderr == (
         "import rejected: 1 bad row(s), nothing imported: line 2: national_id: check digit does not match (GB 11643)\n"
@@ -256,18 +256,18 @@ def test_a_rejected_import_is_one_line_without_identity(tmp_path: Path, cli: Cli
 
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
-def test_confirm_reports_the_move_and_discharge_its_episode(tmp_path: Path, cli: CliRunner) -> None:
+def test_confirm_reports_the_move_and_discharge_its_episode(tmp_path: Path, dabing: CliRunner) -> None:
     outside, _ = import_one_patient(tmp_path, "J45", region_code="520527", sequence=23)  # not in the catalogue
-    confirmed = json.loads(_run(cli, "confirm", str(outside), "2017-05-10").stdout)
+    confirmed = json.loads(_run(dabing, "confirm", str(outside), "2017-05-10").stdout)
     assert (confirmed["state"], confirmed["changed"], confirmed["reason"]) == ("confirmed", True, "not_in_catalogue")
-    again = json.loads(_run(cli, "confirm", str(outside), "2017-05-10").stdout)
+    again = json.loads(_run(dabing, "confirm", str(outside), "2017-05-10").stdout)
     assert again["changed"] is False
 
     case_id, _ = import_one_patient(tmp_path, "I10", region_code="520527", sequence=24)
     for step in (["confirm", "2017-05-10"], ["refer", "2017-05-11"]):
-        assert _run(cli, step[0], str(case_id), step[1]).exit_code == 0
-    admitted = json.loads(_run(cli, "admit", str(case_id), "2017-05-12").stdout)
-    out = _run(cli, "discharge", str(case_id), "2017-05-20", "38734.00", "--out-of-scope", "733.00")
+        assert _run(dabing, step[0], str(case_id), step[1]).exit_code == 0
+    admitted = json.loads(_run(dabing, "admit", str(case_id), "2017-05-12").stdout)
+    out = _run(dabing, "discharge", str(case_id), "2017-05-20", "38734.00", "--out-of-scope", "733.00")
     discharged = json.loads(out.stdout)
     assert discharged["state"] == "discharged" and discharged["episode_id"] == admitted["episode_id"] is not None
     with session_scope() as s:
@@ -279,5 +279,5 @@ def test_confirm_reports_the_move_and_discharge_its_episode(tmp_path: Path, cli:
 
 @pytest.mark.parametrize("command", ["admit", "discharge", "follow-up"])
 def test_pathway_commands_have_help_text(command: str) -> None:
-    shown = CliRunner().invoke(flows.cli.app, [command, "--help"]).output
+    shown = CliRunner().invoke(cli.app.app, [command, "--help"]).output
     assert {"admit": "入院", "discharge": "出院", "follow-up": "随访"}[command] in shown

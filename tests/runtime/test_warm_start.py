@@ -1,4 +1,4 @@
-"""Warm starts (flows/warm_start.py): when a standby may become a run's process, and the standby's own contract.
+"""Warm starts (runtime/warm_start.py): when a standby may become a run's process, and the standby's own contract.
 The whole path (real runner, triggered runs started warm) is in test_events.py."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from flows import warm_start
-from flows.warm_start import PER_RUN, Standby, WarmEngines, base_env
+from runtime import warm_start
+from runtime.warm_start import PER_RUN, Standby, WarmEngines, base_env
 
 
 class FakeStdin:
@@ -132,7 +132,7 @@ def test_install_routes_prefects_engine_starts_once(monkeypatch: pytest.MonkeyPa
 def test_a_standby_without_a_run_exits_quietly(tmp_path: Path) -> None:
     """serve stopped (or dropped the standby) before giving it a run: end of input, exit 0, nothing printed."""
     done = subprocess.run(
-        [sys.executable, "-m", "flows.standby"], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "runtime.standby"], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""

@@ -1,4 +1,4 @@
-"""The environment `dabing up` gives its local Prefect server (flows/up.py)."""
+"""The environment `dabing up` gives its local Prefect server (runtime/up.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.up import redis_messaging, server_env
+from runtime.up import redis_messaging, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -14,12 +14,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
 
-from config.settings import get_settings
-from flows.cli_errors import DebugFlag, Typer
-from flows.cli_events import events_app
-from flows.cli_main import Commands, prepare
-from flows.cli_ops import backup, demo
-from flows.cli_params import (
+from cli.errors import DebugFlag, Typer
+from cli.events import events_app
+from cli.main import Commands, prepare
+from cli.ops import backup, demo
+from cli.params import (
     Actor,
     Amount,
     AmountOpt,
@@ -39,8 +38,9 @@ from flows.cli_params import (
     Sessions,
     read_identity,
 )
-from flows.cli_reports import reports_app
-from flows.cli_server import server_app
+from cli.reports import reports_app
+from cli.server import server_app
+from config.settings import get_settings
 from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection
 
 app = Typer(
@@ -61,7 +61,7 @@ def _use_database(url: str | None) -> None:
 
 
 def _run(coro: Any) -> Any:
-    return asyncio.run(coro)  # a domain error it raises is printed as one line by flows.cli_errors
+    return asyncio.run(coro)  # a domain error it raises is printed as one line by cli.errors
 
 
 def _echo(model: Any) -> None:
@@ -92,7 +92,7 @@ def init_db(database_url: Annotated[str | None, typer.Option()] = None) -> None:
     typer.echo(f"database ready; {n} designated hospitals loaded")
 
 
-app.command()(demo)  # flows/cli_ops.py
+app.command()(demo)  # cli/ops.py
 app.command()(backup)
 
 
@@ -231,7 +231,7 @@ def settle_preview(bill_json: InputFile) -> None:
 @app.command()
 def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
     """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default)."""
-    from flows.report import print_ledger
+    from cli.render import print_ledger
     from tasks.infra.db import session_scope
     from tasks.reports.ledger import ledger_for
 
@@ -266,7 +266,7 @@ WithDemo = Annotated[bool, typer.Option("--with-demo", help="Also serve county-d
 @app.command()
 def serve(with_demo: WithDemo = False) -> None:
     """Serve every flow as a Prefect deployment (forms in the UI) on the configured Prefect server."""
-    from flows.serve import serve_all
+    from runtime.serve import serve_all
 
     serve_all(with_demo)
 
@@ -274,6 +274,6 @@ def serve(with_demo: WithDemo = False) -> None:
 @app.command()
 def up(with_demo: WithDemo = False) -> None:
     """Everything on one machine: a local Prefect server (unless PREFECT_API_URL is set) + serve."""
-    from flows.up import up as start
+    from runtime.up import up as start
 
     start(with_demo)

@@ -5,44 +5,29 @@ Prefect records the flow run's final state with the API. When that bookkeeping f
 or gone: issue 22 saw a `confirm` that had committed reported failed with a traceback), the step is done all
 the same. ``remember_results`` makes this process note the value every flow body returned, as Prefect's
 engine receives it (``handle_success``, before it talks to the API); the CLI, on an error after that,
-prints the committed result with a warning instead of the error (``flows.cli``).
+prints the committed result with a warning instead of the error (``cli.app``).
 
-Pinned to prefect 3.8.8's ``FlowRunEngine`` / ``AsyncFlowRunEngine.handle_success`` (the test
-``tests/flows/test_committed.py`` fails if they change).
+The hook on Prefect's ``FlowRunEngine`` / ``AsyncFlowRunEngine.handle_success``: ``runtime/prefect_internals.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PATCHED = "_dabing_remembers"
+from runtime.prefect_internals import on_flow_success
+
 _NOTHING = object()
 _results: list[Any] = []
 
 
 def remember_results() -> None:
     """From now on, remember the result of every flow body that returns (idempotent; the CLI process only)."""
-    from prefect.flow_engine import AsyncFlowRunEngine, FlowRunEngine
-
-    if getattr(FlowRunEngine, PATCHED, False):
-        return
-    sync_success, async_success = FlowRunEngine.handle_success, AsyncFlowRunEngine.handle_success
 
     def note(engine: Any, result: Any) -> None:
         if getattr(engine.flow_run, "parent_task_run_id", None) is None:  # the command's flow, not a subflow
             _results.append(result)
 
-    def handle_success(self: Any, result: Any) -> Any:
-        note(self, result)
-        return sync_success(self, result)
-
-    async def handle_success_async(self: Any, result: Any) -> Any:
-        note(self, result)
-        return await async_success(self, result)
-
-    FlowRunEngine.handle_success = handle_success  # type: ignore[method-assign]
-    AsyncFlowRunEngine.handle_success = handle_success_async  # type: ignore[method-assign]
-    setattr(FlowRunEngine, PATCHED, True)
+    on_flow_success(note)
 
 
 def committed_result() -> Any:

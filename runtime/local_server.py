@@ -26,7 +26,7 @@ from pathlib import Path
 import structlog
 
 from config.settings import get_settings
-from flows.up import healthy, local_api_url, start_local_server
+from runtime.up import healthy, local_api_url, start_local_server
 
 log = structlog.get_logger()
 PID_FILE = "server.pid"
@@ -76,7 +76,7 @@ def _server_pid(home: Path) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return None
-    return pid if b"flows.prefect_server" in cmdline else None
+    return pid if b"runtime.prefect_server" in cmdline else None
 
 
 def stop_local_server(wait_seconds: float = 30.0) -> str:

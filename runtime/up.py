@@ -3,7 +3,7 @@
 deployment, the event triggers and the nightly schedule. Ctrl-C stops both.
 
 Coordinator commands (`dabing confirm …`) find the running local server by themselves, or start it and leave
-it running (``flows.local_server``), so their events reach the triggers.
+it running (``runtime.local_server``), so their events reach the triggers.
 
 The server inherits this process's environment: ``PREFECT_API_DATABASE_CONNECTION_URL`` puts it on
 PostgreSQL, ``redis_messaging()``'s settings on Redis (README, "Scale-out").
@@ -80,7 +80,7 @@ def server_env(
     on ``host:port``, its UI talking to that same API (``/ui-settings`` answers ``PREFECT_UI_API_URL``, which
     otherwise defaults to port 4200 whatever port the server runs on).
 
-    The server itself is ``python -m flows.prefect_server``: ``prefect server start`` with its SQLite write
+    The server itself is ``python -m runtime.prefect_server``: ``prefect server start`` with its SQLite write
     transactions begun IMMEDIATE (why: that module's doc; README "Latency").
     """
     own = {
@@ -108,10 +108,10 @@ def start_local_server(
 ) -> subprocess.Popen[bytes]:
     """`prefect server start` in the background; ``services=False`` runs the API and UI only, as do
     ``workers`` > 1 API processes (PostgreSQL and Redis required). ``detach``: in its own session, so it
-    outlives this process and its terminal (``flows.local_server``)."""
+    outlives this process and its terminal (``runtime.local_server``)."""
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "flows.prefect_server", "server", "start", "--host", host, "--port", str(port)]
+    cmd = [sys.executable, "-m", "runtime.prefect_server", "server", "start", "--host", host, "--port", str(port)]
     cmd += ([] if services else ["--no-services"]) + (["--workers", str(workers)] if workers > 1 else [])
     with (home / "server.log").open("ab") as logfile:
         proc = subprocess.Popen(
@@ -147,7 +147,7 @@ def prepare_app() -> None:
 def up(with_demo: bool = False) -> None:
     """Refused with the development identity key on a non-demo database. The server: the configured one, the
     running local one (perhaps started by a command), or one started here and stopped with ``up``."""
-    from flows.local_server import ensure_local_server
+    from runtime.local_server import ensure_local_server
     from tasks.infra.identity_guard import require_real_key
 
     require_real_key()
@@ -157,7 +157,7 @@ def up(with_demo: bool = False) -> None:
     ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
     print(f"Prefect UI: {ui}  (deployments: {ui}/deployments)", flush=True)
     try:
-        from flows.serve import serve_all
+        from runtime.serve import serve_all
 
         serve_all(with_demo)
     finally:

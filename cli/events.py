@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_errors import Typer
+from cli.errors import Typer
 
 events_app = Typer(no_args_is_help=True, help="Domain events: the outbox of events for the Prefect server.")
 KEEP_HELP = "Keep events sent this many days ago or later (default: DABING_EVENTS_KEEP_DAYS; 0 keeps all)."

@@ -1,4 +1,4 @@
-"""The local Prefect server process `dabing up` starts: ``python -m flows.prefect_server server start …`` is
+"""The local Prefect server process `dabing up` starts: ``python -m runtime.prefect_server server start …`` is
 ``prefect server start …`` with one change when the server's database is SQLite — every write transaction
 begins ``IMMEDIATE`` instead of ``DEFERRED``.
 
@@ -13,18 +13,15 @@ lock is taken at the start and a second writer waits its turn under the busy tim
 failing; Prefect's own comment in ``AioSqliteConfiguration.setup_sqlite`` names this remedy. Reads outside a
 transaction (most API reads, the UI) are unaffected; on SQLite writers were serialized anyway.
 
-Nothing changes on PostgreSQL (row locks; no such upgrade failure). Pinned to prefect 3.8.8's
-``prefect.server.database.configurations``; ``tests/flows/test_prefect_server.py`` fails if that changes.
+Nothing changes on PostgreSQL (row locks; no such upgrade failure). The patch itself:
+``runtime/prefect_internals.py`` (pinned to prefect 3.8.8's ``prefect.server.database.configurations``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
-from typing import Any
 
-PATCHED = "_dabing_immediate"
+from runtime.prefect_internals import immediate_write_transactions
 
 
 def sqlite_server() -> bool:
@@ -33,27 +30,6 @@ def sqlite_server() -> bool:
 
     url = PREFECT_API_DATABASE_CONNECTION_URL.value()
     return url is None or str(url).startswith("sqlite")
-
-
-def immediate_write_transactions() -> None:
-    """Make the SQLite configuration begin every transaction it opens ``IMMEDIATE`` (idempotent)."""
-    from prefect.server.database import configurations as conf
-
-    cls = conf.AioSqliteConfiguration
-    if getattr(cls, PATCHED, False):
-        return
-
-    @asynccontextmanager
-    async def begin_transaction(self: Any, session: Any, with_for_update: bool = False) -> AsyncGenerator[Any]:
-        token = conf.SQLITE_BEGIN_MODE.set("IMMEDIATE")
-        try:
-            async with session.begin() as transaction:
-                yield transaction
-        finally:
-            conf.SQLITE_BEGIN_MODE.reset(token)
-
-    cls.begin_transaction = begin_transaction  # type: ignore[method-assign]
-    setattr(cls, PATCHED, True)
 
 
 def main() -> None:

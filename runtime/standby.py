@@ -1,4 +1,4 @@
-"""A flow-run process started ahead of its run (``flows.warm_start``): import Prefect's engine and every
+"""A flow-run process started ahead of its run (``runtime.warm_start``): import Prefect's engine and every
 served flow, then wait on stdin for one line ``{"env": {...}}`` — the run's environment as Prefect's runner
 built it — and run ``prefect.engine``'s ``__main__`` with it, exactly as ``python -m prefect.engine`` would.
 End of input without a line (``serve`` stopped or dropped this standby) exits quietly."""
@@ -16,7 +16,7 @@ def preload() -> None:
     import prefect.engine
     import prefect.flow_engine  # noqa: F401
 
-    import flows.serve  # noqa: F401  (every served flow and what it imports)
+    import runtime.serve  # noqa: F401  (every served flow and what it imports)
 
 
 def become(env: dict[str, str]) -> None:

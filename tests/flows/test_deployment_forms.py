@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from prefect.utilities.schema_tools.validation import ValidationError, validate
 
-from runtime.serve import deployments
+from runtime.deployments import deployments
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 AUDIENCES = {"coordinator", "supervisor", "operations"}

@@ -19,7 +19,7 @@ from sqlmodel import col
 from models.enums import CaseState
 from models.settlement.tables import Settlement
 from runtime import warm_start
-from runtime.serve import deployments, triggered
+from runtime.deployments import deployments, triggered
 from tasks.infra.db import session_scope
 from tasks.pathway.hospitals import sync_hospitals
 from tasks.pathway.steps import admit_case, confirm_case, discharge_case, triage_case

@@ -19,7 +19,7 @@ from flows.outbox import flush_events
 from flows.reactions import refer_triaged
 from models.enums import CaseState
 from models.outbox import EventOutbox
-from runtime.serve import deployments, triggered
+from runtime.deployments import deployments, triggered
 from tasks.infra.db import session_scope
 from tasks.infra.outbox import api_url, post_events
 from tasks.pathway.hospitals import sync_hospitals

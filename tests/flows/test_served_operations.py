@@ -10,7 +10,7 @@ import pytest
 
 from flows.backup import backup_database
 from flows.demo import county_demo
-from runtime.serve import specs
+from runtime.deployments import specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from prefect import flow
 
 from config.settings import get_settings
+from flows.context import run_context
 from flows.params import CaseId, TriagedOn
 from models.common import local_today
 from models.schemas import CaseOutcome
@@ -22,6 +23,7 @@ async def refer_triaged(case_id: CaseId, on: TriagedOn = None) -> CaseOutcome:
     """分类后自动转诊：病例分类事件触发，转到有床位的定点医院。
     A case was triaged (event ``case.triaged``): refer it to a designated hospital with capacity.
     ``on`` is the triage date carried by the event (default: today in the county's time zone)."""
-    outcome = refer_if_triaged(case_id, on or local_today(get_settings().timezone), EVENTS_ACTOR)
-    publish_case_step("自动转诊", outcome)
-    return outcome
+    with run_context(case_id=case_id):
+        outcome = refer_if_triaged(case_id, on or local_today(get_settings().timezone), EVENTS_ACTOR)
+        publish_case_step("自动转诊", outcome)
+        return outcome

@@ -23,12 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import structlog
-
+from config.logging import get_logger
 from config.settings import get_settings
 from runtime.up import healthy, local_api_url, start_local_server
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 PID_FILE = "server.pid"
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import structlog
-
+from config.logging import get_logger
 from config.settings import get_settings
 from runtime.deployments import deployments, specs
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 
 
 def serve_all(with_demo: bool = False) -> None:

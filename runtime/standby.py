@@ -17,6 +17,9 @@ def preload() -> None:
     import prefect.flow_engine  # noqa: F401
 
     import runtime.serve  # noqa: F401  (every served flow and what it imports)
+    from config.logging import ensure_configured
+
+    ensure_configured()  # this process's entry point (the flows' run_context would do it too, later)
 
 
 def become(env: dict[str, str]) -> None:

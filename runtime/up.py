@@ -19,11 +19,10 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-import structlog
-
+from config.logging import get_logger
 from config.settings import get_settings
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 QUIET = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 

@@ -33,11 +33,11 @@ from typing import Any
 
 import anyio
 import anyio.abc
-import structlog
 
+from config.logging import get_logger
 from runtime.prefect_internals import route_runner_run_process, runner_run_process
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 ENGINE = ["-m", "prefect.engine"]
 STANDBY = ["-m", "runtime.standby"]
 STANDBYS = 2

@@ -22,10 +22,12 @@ os.environ.setdefault("DABING_LOCAL_SERVER", "false")
 import pytest
 from sqlalchemy import create_engine, text
 
+from config.logging import ensure_configured
 from config.settings import get_settings
 from tasks.infra.db import _engine_for, get_engine
 from tasks.infra.setup import init_db
 
+ensure_configured()  # the tests' entry point (importing tasks configures nothing)
 BACKEND = os.environ.get("DABING_TEST_BACKEND", "sqlite")
 if BACKEND not in ("sqlite", "postgresql"):
     raise SystemExit(f"DABING_TEST_BACKEND: sqlite or postgresql, not {BACKEND!r}")

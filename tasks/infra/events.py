@@ -19,11 +19,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-import structlog
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from config.logging import get_logger
 from config.settings import get_settings
 from models.care import Hospital
 from models.clinical import Case
@@ -31,7 +31,7 @@ from models.events import BATCH_MAX, Change, EventSpec, Where, batched_cases, pl
 from models.outbox import EventOutbox
 from models.people import Patient
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 _KEY = "dabing.events"  # changes recorded in the unit of work
 _SENDING = "dabing.events.sending"  # outbox rows written by its commit, sent once it has committed
 

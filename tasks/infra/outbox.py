@@ -33,18 +33,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import structlog
 from prefect import task
 from sqlalchemy import Engine, delete, func, select, update
 from sqlmodel import Session, col
 
+from config.logging import get_logger
 from config.settings import get_settings
 from models.common import utcnow
 from models.outbox import UNSENT, EventOutbox, FlushResult, Outgoing
 from tasks.infra.db import get_engine
 from tasks.infra.retry import RETRY
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 CHUNK = 100  # rows per request (a bulk batch event is ~40 kB: a request stays under ~4 MB)
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 RETRY_AFTER_SECONDS = 30.0

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from itertools import cycle
 from pathlib import Path
 
-import structlog
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -19,9 +18,10 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from config.logging import get_logger
 from models.summary import BINS, CATEGORY_EN, TARGET, TITLES, SummaryData
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 BUCKET = {"daily": "day", "weekly": "week", "monthly": "month"}
 
 

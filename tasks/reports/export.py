@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import structlog
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +26,7 @@ from sqlalchemy import exists, func, select
 from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
+from config.logging import get_logger
 from config.settings import get_settings
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case, Condition, Screening
@@ -50,7 +50,7 @@ from tasks.infra.bulkwrite import id_in
 from tasks.infra.db import session_scope
 from tasks.reports.spreadsheets import Sheet, write_csv, write_xlsx
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 Format = Literal["xlsx", "csv"]
 
 

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import structlog
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
+from config.logging import get_logger
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition
 from models.digits import ascii_digits
@@ -28,7 +28,7 @@ from tasks.infra.access import authorize_patient
 from tasks.infra.db import session_scope
 from tasks.infra.identity_guard import guarded_keys
 
-log = structlog.get_logger()
+log = get_logger(__name__)
 
 
 def load_pathway(session: Session, patient_id: int) -> Pathway:

@@ -51,9 +51,6 @@ STAGES: dict[str, tuple[Any, Any]] = {
     "patients": (Patient, Patient.region_code),
 }
 
-#: Fault injector for tests: called after a chunk's work, before its commit.
-before_chunk_commit: Callable[[str, int], None] | None = None
-
 
 def open_run(session: Session, night: date, region_code: str | None, flow_run_id: str | None) -> NightlyRun:
     scope = region_code or "*"
@@ -192,8 +189,17 @@ def household_alarms(session: Session, sc: Scope, lo: int, hi: int) -> int:
     )  # fmt: skip
 
 
-def assess(session: Session, run_id: int, stage: str, lo: int, hi: int, actor: str) -> tuple[int, list[int]]:
-    """One chunk of one stage; returns (findings written, cases whose state changed)."""
+def assess(
+    session: Session,
+    run_id: int,
+    stage: str,
+    lo: int,
+    hi: int,
+    actor: str,
+    before_commit: Callable[[str, int], None] | None = None,
+) -> tuple[int, list[int]]:
+    """One chunk of one stage; returns (findings written, cases whose state changed). ``before_commit(stage,
+    lo)`` runs after the chunk's work, before its commit (fault injection)."""
     sc = _scope(session, run_id)
     moved: list[int] = []
     if stage == "cases":
@@ -205,8 +211,8 @@ def assess(session: Session, run_id: int, stage: str, lo: int, hi: int, actor: s
         n = household_alarms(session, sc, lo, hi)
     else:
         n = status_mismatches(session, sc, lo, hi)
-    if before_chunk_commit is not None:
-        before_chunk_commit(stage, lo)
+    if before_commit is not None:
+        before_commit(stage, lo)
     session.add(NightlyChunk(run_id=run_id, stage=stage, first_id=lo, last_id=hi, findings=n))
     if n:  # a re-run of the same night writes nothing new and says nothing
         payload = {"night": sc.cut.night.isoformat(), "stage": stage, "first_id": lo, "last_id": hi, "findings": n}

@@ -104,3 +104,36 @@ def test_downgrade_opens_identity_again(empty_url: str) -> None:
     with get_engine(empty_url).connect() as conn:
         rows = conn.execute(text("SELECT national_id, name FROM patient ORDER BY id")).all()
     assert [tuple(r) for r in rows] == PEOPLE
+
+
+def test_migration_0002_s_frozen_identity_format_is_the_application_s_v1() -> None:
+    """0002 carries its own copy of the v1 format (no application import): what it wrote, the application reads,
+    and what the application wrote, its downgrade opens."""
+    import importlib.util
+    import sys
+
+    from models.identity import Purpose, derive_keys, lookup_hash, seal, unseal
+
+    path = Path(__file__).resolve().parents[2] / "migrations/versions/0002_identity_actors.py"
+    spec = importlib.util.spec_from_file_location("migration_0002", path)
+    assert spec is not None and spec.loader is not None
+    m0002 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m0002)
+    source = path.read_text(encoding="utf-8")
+    assert "from models" not in source and "config.identity" not in source
+    secret = "a-test-secret-of-32-characters!!"
+    lookup, sealing = m0002.frozen_keys(secret)
+    live = derive_keys(secret)
+    assert lookup == live.lookup
+    nid = "53042719610504001X"
+    assert hmac_hex(lookup, nid) == lookup_hash(live, nid)
+    assert unseal(live, Purpose.NAME, m0002.frozen_seal(sealing, "name", "李四光")) == "李四光"
+    assert m0002.frozen_unseal(sealing, "national_id", seal(live, Purpose.NATIONAL_ID, nid)) == nid
+    assert "migration_0002" not in sys.modules
+
+
+def hmac_hex(key: bytes, value: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,7 @@ def test_nightly_flow_survives_dropped_connections(
     monkeypatch.setenv("DABING_NIGHTLY_CHUNK_SIZE", str(CHUNK))
     get_settings.cache_clear()
     drop = Dropper(tag, on_calls={2, 5})
-    monkeypatch.setattr(nightly, "before_chunk_commit", drop)
+    monkeypatch.setattr(nightly, "assess", partial(nightly.assess, before_commit=drop))
     state = nightly_adjustment(night=NIGHT, return_state=True)
     summary = state.result()
     assert summary.status == "finished" and drop.killed >= 2

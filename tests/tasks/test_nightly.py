@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -194,10 +195,11 @@ def test_resume_after_crash_loses_and_doubles_nothing(
         if calls["n"] == 3:
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(nightly, "before_chunk_commit", crash)
+    real_assess = nightly.assess
+    monkeypatch.setattr(nightly, "assess", partial(real_assess, before_commit=crash))
     with pytest.raises(RuntimeError):
         _run(size=150)
-    monkeypatch.setattr(nightly, "before_chunk_commit", None)
+    monkeypatch.setattr(nightly, "assess", real_assess)
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(NightlyChunk)).scalar_one() == 2, "two chunks committed"
     run_id = _run(size=150)

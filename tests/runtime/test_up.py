@@ -78,6 +78,7 @@ def test_up_on_another_port_serves_a_ui_that_reaches_its_own_api(tmp_path: Path)
         "DABING_PREFECT_HOME": str(tmp_path / "prefect"),
         "DABING_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         "DABING_WARM_START": "false",
+        "DABING_ALLOW_DEV_KEY": "true",  # a synthetic database: the development key is allowed (identity_guard)
         "PREFECT_HOME": str(tmp_path / "client-home"),
     }
     out = (tmp_path / "up.log").open("wb")

@@ -37,9 +37,10 @@ def _free_port() -> int:
 def _county(patients: int) -> None:
     """Screened cases only (each `confirm` has one to move), written directly (no Prefect)."""
     from bench.county import screening_rows
-    from tasks.db import init_db, session_scope
-    from tasks.hospitals import sync_hospitals
-    from tasks.intake import write_screenings
+    from tasks.infra.db import session_scope
+    from tasks.infra.setup import init_db
+    from tasks.pathway.hospitals import sync_hospitals
+    from tasks.pathway.intake import write_screenings
 
     init_db()
     with session_scope() as s:

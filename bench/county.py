@@ -16,13 +16,14 @@ from models.clinical import Case
 from models.enums import CaseState
 from models.intake import ScreeningRow
 from models.synthetic import county_rows, synthetic_bill
-from tasks.db import init_db, session_scope
-from tasks.diagnosis import confirm_many
-from tasks.hospitals import sync_hospitals
-from tasks.intake import write_screenings
-from tasks.referral import refer_many
-from tasks.treatment import Discharge, admit_many, discharge_many
-from tasks.triage import triage_many
+from tasks.infra.db import session_scope
+from tasks.infra.setup import init_db
+from tasks.pathway.diagnosis import confirm_many
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.intake import write_screenings
+from tasks.pathway.referral import refer_many
+from tasks.pathway.treatment import Discharge, admit_many, discharge_many
+from tasks.pathway.triage import triage_many
 
 START = date(2017, 3, 1)
 
@@ -50,7 +51,7 @@ def _ids(state: CaseState) -> list[int]:
 
 
 def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk: int = 5000) -> None:
-    # synthetic people: the development identity key is allowed on the bench's databases (tasks/identity_guard.py)
+    # synthetic people: the development identity key is allowed on the bench's databases (tasks/infra/identity_guard.py)
     os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
     get_settings.cache_clear()
     init_db()

@@ -36,31 +36,16 @@ def _free_port() -> int:
 
 def _county(patients: int) -> None:
     """Screened cases only (each `confirm` has one to move), written directly (no Prefect)."""
-    from bench.county import START
-    from config.catalogue import load_catalogue
-    from models.intake import ScreeningRow
-    from models.synthetic import county_rows
-    from tasks.db import init_db, session_scope
-    from tasks.hospitals import sync_hospitals
-    from tasks.intake import write_screenings
+    from bench.county import screening_rows
+    from tasks.infra.db import session_scope
+    from tasks.infra.setup import init_db
+    from tasks.pathway.hospitals import sync_hospitals
+    from tasks.pathway.intake import write_screenings
 
     init_db()
     with session_scope() as s:
         sync_hospitals(s)
-        rows = [
-            ScreeningRow(
-                line=i,
-                household_ref=r.household_ref,
-                national_id=r.national_id,
-                name=r.name,
-                region_code=r.region_code,
-                poverty_status=r.poverty_status,
-                screened_on=r.screened_on,
-                icd10=r.icd10,
-            )
-            for i, r in enumerate(county_rows(patients, 7, "520527", START, load_catalogue().demo_choices()), 2)
-        ]
-        write_screenings(s, rows, "bench")
+        write_screenings(s, screening_rows(patients), "bench")
 
 
 def _confirm(env: dict[str, str], case_id: int) -> tuple[float, int, str]:

@@ -6,18 +6,18 @@ emits ``case.triaged``; the deployment trigger starts ``refer-triaged``. Measure
               own Python start and its flow run)
   and the breakdown: event→scheduled (trigger + action services), scheduled→pending (runner/worker poll),
   pending→running (the run's process start). "retried": cases whose automation action took ≥ 1.5 s (on SQLite,
-  the server's 2 s client retry after "database is locked"; see flows/up.py).
+  the server's 2 s client retry after "database is locked"; see runtime/up.py).
 
 Variants, in the same run (skipped with the reason when PostgreSQL, Redis or prefect-redis is missing):
 
   sqlite           `dabing up` as shipped: the Prefect server on SQLite (the embedded default), its write
-                   transactions beginning IMMEDIATE (flows/prefect_server.py), served runs started warm
-                   (flows/warm_start.py)
+                   transactions beginning IMMEDIATE (runtime/prefect_server.py), served runs started warm
+                   (runtime/warm_start.py)
   sqlite-cold      as sqlite, each run a new `python -m prefect.engine` process (DABING_WARM_START=false)
   sqlite-deferred  as sqlite-cold with Prefect's own DEFERRED transactions (DABING_PREFECT_SQLITE_IMMEDIATE=false):
                    the automation's insert often fails "database is locked" and waits for a 2 s retry
   postgres         `dabing up`, Prefect server and app database on PostgreSQL (settings only)
-  redis            as postgres, plus Redis messaging (flows/up.py redis_messaging), one server process
+  redis            as postgres, plus Redis messaging (runtime/up.py redis_messaging), one server process
   redis-split      as redis, API `prefect server start --no-services` + `prefect server services start`
   redis-2api       as redis-split with two API processes (`prefect server start --workers 2`)
   worker           PostgreSQL server, prefect.yaml deployed to process pool `dabing`, `prefect worker start`

@@ -78,9 +78,9 @@ def do_build(patients: int) -> None:
     from models.clinical import Case
     from models.common import money_bind
     from models.enums import CaseState
-    from tasks.db import session_scope
-    from tasks.settlement import settle_many
-    from tasks.treatment import finish_many
+    from tasks.infra.db import session_scope
+    from tasks.pathway.treatment import finish_many
+    from tasks.settlement.settle import settle_many
 
     t0 = time.perf_counter()
     build_discharged(patients)
@@ -115,7 +115,7 @@ def do_build(patients: int) -> None:
 
 def do_run(fmt: str, tenth: bool) -> None:
     from bench.county import START
-    from tasks.export import LedgerFilter, export_files
+    from tasks.reports.export import LedgerFilter, export_files
 
     flt = LedgerFilter(date_to=START + timedelta(days=2)) if tenth else LedgerFilter()
     base = _rss_mib()

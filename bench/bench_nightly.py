@@ -81,8 +81,9 @@ def do_baseline(n: int, sample: int) -> None:
     from bench.cohort import NIGHT, iter_sample
     from models.clinical import Case
     from models.people import Patient
-    from tasks import nightly, nightly_sql
-    from tasks.db import session_scope
+    from tasks.infra.db import session_scope
+    from tasks.nightly import checks as nightly_sql
+    from tasks.nightly import run as nightly
 
     @task
     def assess_patient(run_id: int, patient_id: int) -> int:

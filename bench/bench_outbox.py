@@ -2,7 +2,7 @@
 
 commit   ms per unit of work that records one case event: events off (baseline), outbox row only (no
          Prefect API URL), outbox row + send (server up), outbox row with the server down (closed port)
-flush    a backlog written while the server was down, sent by ``tasks.outbox.flush``: single-case events,
+flush    a backlog written while the server was down, sent by ``tasks.infra.outbox.flush``: single-case events,
          and bulk batch events of 5,000 ids
 
   python bench/bench_outbox.py [--commits 500] [--backlog 2000] [--batches 100]
@@ -37,8 +37,8 @@ def _commit_ms(n: int, first_id: int) -> float:
     from sqlalchemy import text
 
     from models.events import Change, DomainEvent
-    from tasks.db import session_scope
-    from tasks.events import record
+    from tasks.infra.db import session_scope
+    from tasks.infra.events import record
 
     t0 = time.perf_counter()
     for i in range(n):
@@ -68,11 +68,12 @@ def main() -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from config.settings import get_settings
-    from flows.up import start_local_server
     from models.events import BATCH_MAX, Change, DomainEvent
-    from tasks import outbox
-    from tasks.db import get_engine, init_db, session_scope
-    from tasks.events import record
+    from runtime.up import start_local_server
+    from tasks.infra import outbox
+    from tasks.infra.db import get_engine, session_scope
+    from tasks.infra.events import record
+    from tasks.infra.setup import init_db
 
     get_settings.cache_clear()
     engine = init_db()

@@ -58,8 +58,8 @@ def _settle_chunk(ids: list[int]) -> None:
     """What the settle_chunk task does, with its retry on a conflict with a concurrent chunk."""
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from tasks.db import session_scope
-    from tasks.settlement import settle_many
+    from tasks.infra.db import session_scope
+    from tasks.settlement.settle import settle_many
 
     for attempt in range(4):
         try:
@@ -82,7 +82,7 @@ def bench_persisted(url: str, patients: int, workers: int) -> float:
     from bench.county import build_discharged
     from config.settings import get_settings
     from models.clinical import Case
-    from tasks.db import session_scope
+    from tasks.infra.db import session_scope
 
     os.environ["DABING_DATABASE_URL"] = url
     get_settings.cache_clear()

@@ -18,11 +18,13 @@ from sqlmodel import col
 from config.catalogue import load_catalogue, load_regions
 from config.identity import identity_keys
 from models.care import Hospital
+from models.common import FEN
 from models.enums import CaseState, PovertyStatus
 from models.identity import protect
-from tasks.bulkwrite import append_rows
-from tasks.db import init_db, session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.bulkwrite import append_rows
+from tasks.infra.db import session_scope
+from tasks.infra.setup import init_db
+from tasks.pathway.hospitals import sync_hospitals
 
 NIGHT = date(2017, 12, 1)
 STATUS_MIX = [
@@ -139,7 +141,7 @@ def build_cohort(patients: int, seed: int = 11, night: date = NIGHT) -> dict[str
                 if state in TREATED or state == CaseState.UNDER_MANAGEMENT:
                     eid += 1
                     total = Decimal(rng.randint(20_000, 3_000_000)) / 100
-                    pays = (total * Decimal(rng.choice([0, 5, 8, 10, 15, 30, 60])) / 100).quantize(Decimal("0.01"))
+                    pays = (total * Decimal(rng.choice([0, 5, 8, 10, 15, 30, 60])) / 100).quantize(FEN)
                     served = changed - timedelta(days=rng.randint(0, 30))
                     admitted = served - timedelta(days=7)
                     add("treatment_episode", (eid, cid_, pid, rng.choice(hospitals), "inpatient", admitted,

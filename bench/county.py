@@ -16,30 +16,21 @@ from models.clinical import Case
 from models.enums import CaseState
 from models.intake import ScreeningRow
 from models.synthetic import county_rows, synthetic_bill
-from tasks.db import init_db, session_scope
-from tasks.diagnosis import confirm_many
-from tasks.hospitals import sync_hospitals
-from tasks.intake import write_screenings
-from tasks.referral import refer_many
-from tasks.treatment import Discharge, admit_many, discharge_many
-from tasks.triage import triage_many
+from tasks.infra.db import session_scope
+from tasks.infra.setup import init_db
+from tasks.pathway.diagnosis import confirm_many
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.intake import write_screenings
+from tasks.pathway.referral import refer_many
+from tasks.pathway.treatment import Discharge, admit_many, discharge_many
+from tasks.pathway.triage import triage_many
 
 START = date(2017, 3, 1)
 
 
-def _ids(state: CaseState) -> list[int]:
-    with session_scope() as s:
-        return list(s.execute(select(col(Case.id)).where(col(Case.state) == state).order_by(col(Case.id))).scalars())
-
-
-def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk: int = 5000) -> None:
-    # synthetic people: the development identity key is allowed on the bench's databases (tasks/identity_guard.py)
-    os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
-    get_settings.cache_clear()
-    init_db()
-    with session_scope() as s:
-        sync_hospitals(s)
-    rows = [
+def screening_rows(patients: int, seed: int = 7, region: str = "520527") -> list[ScreeningRow]:
+    """The synthetic county's screening rows, validated as an import would (line numbers from 2)."""
+    return [
         ScreeningRow(
             line=i,
             household_ref=r.household_ref,
@@ -52,8 +43,22 @@ def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk
         )
         for i, r in enumerate(county_rows(patients, seed, region, START, load_catalogue().demo_choices()), 2)
     ]
+
+
+def _ids(state: CaseState) -> list[int]:
     with session_scope() as s:
-        write_screenings(s, rows, "bench")
+        return list(s.execute(select(col(Case.id)).where(col(Case.state) == state).order_by(col(Case.id))).scalars())
+
+
+def build_discharged(patients: int, seed: int = 7, region: str = "520527", chunk: int = 5000) -> None:
+    # synthetic people: the development identity key is allowed on the bench's databases (tasks/infra/identity_guard.py)
+    os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
+    get_settings.cache_clear()
+    init_db()
+    with session_scope() as s:
+        sync_hospitals(s)
+    with session_scope() as s:
+        write_screenings(s, screening_rows(patients, seed, region), "bench")
     steps: list[tuple[CaseState, Callable[[Session, list[int]], object]]] = [
         (CaseState.SCREENED, lambda s, ids: confirm_many(s, ids, START, "bench")),
         (CaseState.CONFIRMED, lambda s, ids: triage_many(s, ids, START, "bench")),

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import httpx
 
-from flows.up import redis_messaging, server_env, start_local_server
+from runtime.up import redis_messaging, server_env, start_local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,7 +172,7 @@ def _start_worker(
         done = subprocess.run(cmd, env=wenv, cwd=ROOT, capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"{' '.join(cmd[1:])} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    prepare = [sys.executable, "-c", "from flows.up import prepare_app; prepare_app()"]
+    prepare = [sys.executable, "-c", "from runtime.up import prepare_app; prepare_app()"]
     subprocess.run(prepare, env=wenv, cwd=ROOT, check=True, capture_output=True)
     worker = [prefect, "worker", "start", "--pool", "dabing", "--limit", "4"]
     procs.append(subprocess.Popen(worker, env={**wenv, "DABING_HOME": str(ROOT)}, stdout=out, stderr=out, cwd=tmp))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from config.catalogue import ConfigFileError, _dir, _load, load_regions
+from config.catalogue import ConfigFileError, data_directory, load_config_file, load_regions
 from models.access import SCOPE_LENGTHS
 from models.enums import ActorRole
 
@@ -36,8 +36,8 @@ class ActorsFile(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_actors(data_dir: Path | None = None) -> tuple[ActorEntry, ...]:
-    path = _dir(data_dir) / "actors.yaml"
-    loaded: ActorsFile = _load(path, ActorsFile)
+    path = data_directory(data_dir) / "actors.yaml"
+    loaded: ActorsFile = load_config_file(path, ActorsFile)
     codes = [r.code for r in load_regions(data_dir).regions]
     seen: set[str] = set()
     for i, a in enumerate(loaded.actors):

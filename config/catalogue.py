@@ -36,7 +36,8 @@ class Regions(BaseModel):
         return any(r.code == code for r in self.regions)
 
 
-def _load(path: Path, model: type[BaseModel]) -> Any:
+def load_config_file(path: Path, model: type[BaseModel]) -> Any:
+    """A YAML data file validated as ``model``; a bad file is one line per error ("file: field: message")."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -51,19 +52,19 @@ def _load(path: Path, model: type[BaseModel]) -> Any:
         raise ConfigFileError("; ".join(lines)) from None
 
 
-def _dir(data_dir: Path | None) -> Path:
+def data_directory(data_dir: Path | None) -> Path:
     return data_dir or get_settings().data_dir
 
 
 @lru_cache(maxsize=4)
 def load_catalogue(data_dir: Path | None = None) -> Catalogue:
-    cat: Catalogue = _load(_dir(data_dir) / "diseases.yaml", Catalogue)
+    cat: Catalogue = load_config_file(data_directory(data_dir) / "diseases.yaml", Catalogue)
     return cat
 
 
 @lru_cache(maxsize=4)
 def load_regions(data_dir: Path | None = None) -> Regions:
-    regions: Regions = _load(_dir(data_dir) / "regions.yaml", Regions)
+    regions: Regions = load_config_file(data_directory(data_dir) / "regions.yaml", Regions)
     return regions
 
 
@@ -75,8 +76,8 @@ class _Hospitals(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_hospitals(data_dir: Path | None = None) -> tuple[DesignatedHospital, ...]:
-    directory = _dir(data_dir)
-    parsed: _Hospitals = _load(directory / "hospitals.yaml", _Hospitals)
+    directory = data_directory(data_dir)
+    parsed: _Hospitals = load_config_file(directory / "hospitals.yaml", _Hospitals)
     known = {d.code for d in load_catalogue(data_dir).diseases}
     for i, h in enumerate(parsed.hospitals):
         unknown = sorted(set(h.diseases) - known)

@@ -7,6 +7,10 @@
   ``IdentityFilter`` masks the message, its arguments and the traceback. It is put on the handlers present
   at configuration time and, because Prefect (re)builds its handlers when a run starts, the same masking
   runs in the log-record factory, so a handler created later still receives masked records.
+- Prefect run logs: inside a flow or task run, every structlog line also goes to Prefect's API log handler
+  (``RunLogger``), so it shows in that run's logs in the UI; outside a run it is only printed.
+- Context: ``structlog.contextvars`` (``merge_contextvars``): flows bind the run, case and actor
+  (``flows/context.py``), every line inside carries them.
 - ``quiet_console``: a filter on the console handlers only (the CLI drops Prefect's failure tracebacks of a
   domain error there; the run log shipped to the server keeps them).
 
@@ -16,6 +20,7 @@ Masking is defence in depth: identity is never passed to a logger on purpose.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -105,6 +110,57 @@ def _attach_console_filters() -> None:
                     handler.addFilter(f)
 
 
+RUN_LOGGER = "dabing.run"  # stdlib logger holding only Prefect's API handler: structlog lines → the run's logs
+
+
+def _in_prefect_run() -> bool:
+    """Whether this thread runs a Prefect flow or task (never imports Prefect: none is loaded, no run)."""
+    context = sys.modules.get("prefect.context")
+    if context is None:
+        return False
+    return context.FlowRunContext.get() is not None or context.TaskRunContext.get() is not None
+
+
+def _run_log() -> logging.Logger:
+    logger = logging.getLogger(RUN_LOGGER)
+    if not logger.handlers:
+        from prefect.logging.handlers import APILogHandler
+
+        logger.addHandler(APILogHandler())
+        logger.propagate = False  # printed already by structlog: not twice on the console
+        logger.setLevel(logging.DEBUG)
+    return logger
+
+
+class RunLogger(structlog.PrintLogger):
+    """Prints the rendered line (as structlog does) and, inside a Prefect run, sends it to the run's logs."""
+
+    def _emit(self, level: int, message: str) -> None:
+        super().msg(message)
+        if _in_prefect_run():
+            _run_log().log(level, message)
+
+    def debug(self, message: str) -> None:
+        self._emit(logging.DEBUG, message)
+
+    def msg(self, message: str) -> None:
+        self._emit(logging.INFO, message)
+
+    def warning(self, message: str) -> None:
+        self._emit(logging.WARNING, message)
+
+    def error(self, message: str) -> None:
+        self._emit(logging.ERROR, message)
+
+    def critical(self, message: str) -> None:
+        self._emit(logging.CRITICAL, message)
+
+    info = log = msg
+    warn = warning
+    err = exception = error
+    fatal = failure = critical
+
+
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     global _configured
     if _configured:
@@ -120,6 +176,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=lambda *_args: RunLogger(),
         cache_logger_on_first_use=True,
     )
     install_stdlib_masking()
@@ -136,5 +193,6 @@ def ensure_configured() -> None:
 
 
 def get_logger(name: str) -> Any:
-    ensure_configured()
+    """The one way to get a logger (structlog). Configured at the entry points, not here: the CLI's callback,
+    every flow's ``run_context`` (flows/context.py), a standby process, the tests' conftest."""
     return structlog.get_logger(name)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from config.catalogue import _dir, _load
+from config.catalogue import data_directory, load_config_file
 from models.nightly import NightlyRules
 
 
 @lru_cache(maxsize=4)
 def load_nightly_rules(data_dir: Path | None = None) -> NightlyRules:
-    rules: NightlyRules = _load(_dir(data_dir) / "nightly.yaml", NightlyRules)
+    rules: NightlyRules = load_config_file(data_directory(data_dir) / "nightly.yaml", NightlyRules)
     return rules

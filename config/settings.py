@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Works out of the box for the demo and the tests only: on any other database identity is refused under it
-#: (tasks/identity_guard.py), and a warning is logged whenever identity is sealed or looked up under it.
+#: (tasks/infra/identity_guard.py), and a warning is logged whenever identity is sealed or looked up under it.
 DEV_IDENTITY_KEY = "dabing-dev-identity-key-not-for-real-data"
 
 
@@ -50,11 +50,12 @@ class Settings(BaseSettings):
     local_server: bool = Field(
         default=True,
         description="Commands that run flows without PREFECT_API_URL share one local Prefect server (started "
-        "detached on `prefect_port` if none runs; flows/local_server.py); false: Prefect's temporary one each.",
+        "detached on `prefect_port` if none runs; runtime/local_server.py); false: Prefect's temporary one each.",
     )
     prefect_sqlite_immediate: bool = Field(
         default=True,
-        description="The local Prefect server on SQLite begins write transactions IMMEDIATE (flows/prefect_server.py); "
+        description="The local Prefect server on SQLite begins write transactions IMMEDIATE "
+        "(runtime/prefect_internals.py); "
         "false keeps Prefect's DEFERRED (event-triggered runs then often wait for a 2 s retry).",
     )
     identity_key: SecretStr = Field(
@@ -67,10 +68,10 @@ class Settings(BaseSettings):
     allow_dev_key: bool = Field(
         default=False,
         description="Allow the development identity key on any database (the test suite sets it). Otherwise it "
-        "is refused everywhere but the demo's own database (tasks/identity_guard.py).",
+        "is refused everywhere but the demo's own database (tasks/infra/identity_guard.py).",
     )
     warm_start: bool = Field(
-        default=True, description="`serve` keeps two flow-run processes ready, imports done (flows/warm_start.py)."
+        default=True, description="`serve` keeps two flow-run processes ready, imports done (runtime/warm_start.py)."
     )
     poll_seconds: float = Field(
         default=0.2, gt=0, le=60, description="How often `serve` asks for runs to start (Prefect default: 10 s)."

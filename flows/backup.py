@@ -8,9 +8,10 @@ from typing import Annotated
 
 from prefect import flow
 
+from flows.context import run_context
 from flows.params import NoIdText, form
 from models.backups import BackupResult
-from tasks.backup import prune_backups, write_backup
+from tasks.ops.backup import prune_backups, write_backup
 
 BackupDir = Annotated[
     NoIdText | None,
@@ -22,6 +23,7 @@ BackupDir = Annotated[
 def backup_database(to: BackupDir = None) -> BackupResult:
     """备份应用数据库 Back the app database up, then delete that database's backups beyond the newest
     ``DABING_BACKUP_KEEP``."""
-    made = write_backup(to)
-    pruned = prune_backups(str(Path(made.path).parent), made.database)
-    return made.model_copy(update={"pruned": pruned})
+    with run_context():
+        made = write_backup(to)
+        pruned = prune_backups(str(Path(made.path).parent), made.database)
+        return made.model_copy(update={"pruned": pruned})

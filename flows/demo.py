@@ -13,10 +13,12 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
+from flows.context import run_context
 from flows.params import RegionCode, form
 from models.enums import CaseState
 from models.schemas import LedgerSummary, StepResult
-from tasks.bulk import (
+from tasks.ops.demo import prepare_demo, summarise_ledger, write_county_csv
+from tasks.pathway.bulk import (
     admit_chunk,
     chunked,
     confirm_chunk,
@@ -27,9 +29,8 @@ from tasks.bulk import (
     refer_chunk,
     triage_chunk,
 )
-from tasks.demo import prepare_demo, summarise_ledger, write_county_csv
-from tasks.intake import import_screenings_file
-from tasks.settlement import settle_chunk
+from tasks.pathway.intake import import_screenings_file
+from tasks.settlement.settle import settle_chunk
 
 ACTOR = "demo"  # a system actor (config/data/actors.yaml): the demo may build any region
 
@@ -53,21 +54,29 @@ def county_demo(
     """演示：合成一个县并走完整个救治流程（只用于演示自己的数据库：空库或演示建的库，其他库拒绝且不改动）。
     Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome,
     on the demo's own database: an empty one or one an earlier demo made (any other is refused, unchanged)."""
-    prepare_demo()  # refuses (the run fails, nothing changed) a database holding other data
-    csv_path = write_county_csv(
-        patients, seed, region_code, start, str(Path("var") / f"county-{region_code}-{seed}.csv")
-    )
-    import_screenings_file(csv_path, ACTOR)
-    _run_stage(
-        CaseState.SCREENED, region_code, confirm_chunk, seed=seed, confirmed_on=start + timedelta(days=40), actor=ACTOR
-    )
-    _run_stage(CaseState.CONFIRMED, region_code, triage_chunk, on_date=start + timedelta(days=41), actor=ACTOR)
-    _run_stage(
-        CaseState.TRIAGED, region_code, refer_chunk, seed=seed, referred_on=start + timedelta(days=42), actor=ACTOR
-    )
-    _run_stage(CaseState.REFERRED, region_code, admit_chunk, admitted_on=start + timedelta(days=45), actor=ACTOR)
-    _run_stage(CaseState.IN_TREATMENT, region_code, discharge_chunk, seed=seed, actor=ACTOR)
-    _run_stage(CaseState.DISCHARGED, region_code, settle_chunk, actor=ACTOR)
-    _run_stage(CaseState.SETTLED, region_code, finish_chunk, actor=ACTOR)
-    _run_stage(CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR)
-    return summarise_ledger(region_code)
+    with run_context(region=region_code):
+        prepare_demo()  # refuses (the run fails, nothing changed) a database holding other data
+        csv_path = write_county_csv(
+            patients, seed, region_code, start, str(Path("var") / f"county-{region_code}-{seed}.csv")
+        )
+        import_screenings_file(csv_path, ACTOR)
+        _run_stage(
+            CaseState.SCREENED,
+            region_code,
+            confirm_chunk,
+            seed=seed,
+            confirmed_on=start + timedelta(days=40),
+            actor=ACTOR,
+        )
+        _run_stage(CaseState.CONFIRMED, region_code, triage_chunk, on_date=start + timedelta(days=41), actor=ACTOR)
+        _run_stage(
+            CaseState.TRIAGED, region_code, refer_chunk, seed=seed, referred_on=start + timedelta(days=42), actor=ACTOR
+        )
+        _run_stage(CaseState.REFERRED, region_code, admit_chunk, admitted_on=start + timedelta(days=45), actor=ACTOR)
+        _run_stage(CaseState.IN_TREATMENT, region_code, discharge_chunk, seed=seed, actor=ACTOR)
+        _run_stage(CaseState.DISCHARGED, region_code, settle_chunk, actor=ACTOR)
+        _run_stage(CaseState.SETTLED, region_code, finish_chunk, actor=ACTOR)
+        _run_stage(
+            CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR
+        )
+        return summarise_ledger(region_code)

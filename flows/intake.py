@@ -7,9 +7,10 @@ from pathlib import Path
 from prefect import flow
 from prefect.runtime import flow_run
 
+from flows.context import run_context
 from flows.params import Actor, CsvPath, Icd10, Method, PatientId, ScreenedOn
-from tasks.access import check_person
-from tasks.intake import ImportReport, import_screenings_file, screen_patient_task
+from tasks.infra.access import check_person
+from tasks.pathway.intake import ImportReport, import_screenings_file, screen_patient_task
 
 
 def _import_run_name() -> str:
@@ -21,8 +22,9 @@ async def import_screenings(csv_path: CsvPath, actor: Actor = "coordinator") -> 
     """导入筛查名单：服务器上的 CSV 文件，先校验每一行；有一行出错则整个文件不导入，错误指明行号和字段。
     Bulk screening import from a CSV on the server: every row is validated first; a bad row rejects the whole
     file and the error names each bad line and field."""
-    check_person(actor)
-    return import_screenings_file(csv_path, actor)
+    with run_context(actor=actor):
+        check_person(actor)
+        return import_screenings_file(csv_path, actor)
 
 
 @flow(name="screen-patient", flow_run_name="screen-patient-{patient_id}")
@@ -35,5 +37,6 @@ async def screen_patient(
 ) -> ImportReport:
     """登记筛查：已登记患者在筛查中发现的疑似病情（开立病例）。
     Record a suspected condition found at a screening of a registered patient."""
-    check_person(actor)
-    return screen_patient_task(patient_id, icd10, screened_on, method, actor)
+    with run_context(patient_id=patient_id, actor=actor):
+        check_person(actor)
+        return screen_patient_task(patient_id, icd10, screened_on, method, actor)

@@ -14,13 +14,14 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
+from flows.context import run_context
 from flows.params import OptRegion, form
 from models.common import local_today
 from models.nightly import check_night
 from models.schemas import NightlySummary
-from tasks.access import authorize_nightly
-from tasks.artifacts import publish_nightly_summary
-from tasks.nightly import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
+from tasks.infra.access import authorize_nightly
+from tasks.nightly.run import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
+from tasks.reports.artifacts import publish_nightly_summary
 
 
 class SettingsThreadPool(ThreadPoolTaskRunner[Any]):
@@ -46,17 +47,18 @@ def nightly_adjustment(
     Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot. Refused, with
     nothing written, for a night after today or a region outside the actor's scope (a non-system actor must
     name a region)."""
-    today = local_today(get_settings().timezone)
-    night = check_night(night or today, today)
-    authorize_nightly(actor, region_code)
-    run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
-    if finished:
-        return load_summary(run_id)
-    size = get_settings().nightly_chunk_size
-    for stage in STAGES:
-        chunks = plan_chunks(run_id, stage, size)
-        futures = assess_chunk.map(run_id, stage, chunks, actor)
-        futures.result()
-    summary = finish_run(run_id)
-    publish_nightly_summary(summary)
-    return summary
+    with run_context(region=region_code, actor=actor):
+        today = local_today(get_settings().timezone)
+        night = check_night(night or today, today)
+        authorize_nightly(actor, region_code)
+        run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
+        if finished:
+            return load_summary(run_id)
+        size = get_settings().nightly_chunk_size
+        for stage in STAGES:
+            chunks = plan_chunks(run_id, stage, size)
+            futures = assess_chunk.map(run_id, stage, chunks, actor)
+            futures.result()
+        summary = finish_run(run_id)
+        publish_nightly_summary(summary)
+        return summary

@@ -7,9 +7,10 @@ from typing import Annotated
 from prefect import flow
 from pydantic import Field
 
+from flows.context import run_context
 from flows.params import form
 from models.outbox import FlushResult
-from tasks.outbox import CHUNK, flush_outbox, prune_outbox
+from tasks.infra.outbox import CHUNK, flush_outbox, prune_outbox
 
 
 class EventsUndelivered(RuntimeError):
@@ -25,8 +26,9 @@ async def flush_events(
     """补发事件：把事件发件箱中未送达 Prefect 的事件按先后补发，并清理过期的已发事件。
     Send every event still in the outbox, oldest first (e.g. after the Prefect server was down), then
     delete the ones sent more than ``DABING_EVENTS_KEEP_DAYS`` ago."""
-    result = flush_outbox(chunk_size)
-    prune_outbox()
-    if result.error is not None:
-        raise EventsUndelivered(f"{result.pending} events unsent: {result.error}")
-    return result
+    with run_context():
+        result = flush_outbox(chunk_size)
+        prune_outbox()
+        if result.error is not None:
+            raise EventsUndelivered(f"{result.pending} events unsent: {result.error}")
+        return result

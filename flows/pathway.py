@@ -2,7 +2,7 @@
 
 Flat, typed parameters with Chinese titles (``flows.params``) so the Prefect UI renders a form a coordinator
 reads. Each run is named after its case (``confirm-case-31``) and ends with a short Chinese note of what it did
-(artifact ``case-31``). The actor must be a coordinator or supervisor (``tasks.access.check_person``: a system
+(artifact ``case-31``). The actor must be a coordinator or supervisor (``tasks.infra.access.check_person``: a system
 actor or an unknown one is refused before anything is written). Each flow is idempotent.
 """
 
@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from prefect import flow
 
+from flows.context import run_context
 from flows.params import (
     Actor,
     AdmittedOn,
@@ -30,9 +31,9 @@ from flows.params import (
 )
 from models.enums import CaseState, FollowUpOutcome, ReferralDirection
 from models.schemas import CaseOutcome
-from tasks.access import check_person
-from tasks.artifacts import publish_case_step
-from tasks.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case, triage_case
+from tasks.infra.access import check_person
+from tasks.pathway.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case, triage_case
+from tasks.reports.artifacts import publish_case_step
 
 
 @flow(name="confirm-diagnosis", flow_run_name="confirm-case-{case_id}")
@@ -41,14 +42,15 @@ async def confirm_diagnosis(
 ) -> CaseOutcome:
     """确诊并分类：核准疑似病情（可更正 ICD-10 编码），再按病种目录分类救治。
     Confirm a suspected condition (optionally correcting its ICD-10 code), then triage it."""
-    check_person(actor)
-    outcome = confirmed = confirm_case(case_id, confirmed_on, icd10, actor)
-    if confirmed.state == CaseState.CONFIRMED:
-        outcome = triage_case(case_id, confirmed_on, actor)
-        if confirmed.changed:  # confirmed now, even if triage then held it (e.g. outside the catalogue)
-            outcome = outcome.model_copy(update={"changed": True})
-    publish_case_step("确诊并分类", outcome)
-    return outcome
+    with run_context(case_id=case_id, actor=actor):
+        check_person(actor)
+        outcome = confirmed = confirm_case(case_id, confirmed_on, icd10, actor)
+        if confirmed.state == CaseState.CONFIRMED:
+            outcome = triage_case(case_id, confirmed_on, actor)
+            if confirmed.changed:  # confirmed now, even if triage then held it (e.g. outside the catalogue)
+                outcome = outcome.model_copy(update={"changed": True})
+        publish_case_step("确诊并分类", outcome)
+        return outcome
 
 
 @flow(name="refer-case", flow_run_name="refer-case-{case_id}")
@@ -61,19 +63,21 @@ async def refer(
 ) -> CaseOutcome:
     """转诊：转到有床位的定点医院（急诊走绿色通道；上转、下转为双向转诊）。
     Refer to a designated hospital (green channel when urgent; up/down for two-way referral)."""
-    check_person(actor)
-    outcome = refer_case(case_id, referred_on, urgent, direction, actor)
-    publish_case_step("转诊", outcome)
-    return outcome
+    with run_context(case_id=case_id, actor=actor):
+        check_person(actor)
+        outcome = refer_case(case_id, referred_on, urgent, direction, actor)
+        publish_case_step("转诊", outcome)
+        return outcome
 
 
 @flow(name="admit-case", flow_run_name="admit-case-{case_id}")
 async def admit(case_id: CaseId, admitted_on: AdmittedOn, actor: Actor = "coordinator") -> CaseOutcome:
     """入院：在转诊的定点医院入院治疗。Admit at the designated hospital the case was referred to."""
-    check_person(actor)
-    outcome = admit_case(case_id, admitted_on, actor)
-    publish_case_step("入院", outcome)
-    return outcome
+    with run_context(case_id=case_id, actor=actor):
+        check_person(actor)
+        outcome = admit_case(case_id, admitted_on, actor)
+        publish_case_step("入院", outcome)
+        return outcome
 
 
 @flow(name="discharge-case", flow_run_name="discharge-case-{case_id}")
@@ -86,10 +90,11 @@ async def discharge(
     actor: Actor = "coordinator",
 ) -> CaseOutcome:
     """出院：登记出院和结算单金额（元，到分），随后自动一站式结算。Discharge with the bill's totals (yuan)."""
-    check_person(actor)
-    outcome = discharge_case(case_id, discharged_on, total_cost, out_of_scope, sessions, actor)
-    publish_case_step("出院", outcome)
-    return outcome
+    with run_context(case_id=case_id, actor=actor):
+        check_person(actor)
+        outcome = discharge_case(case_id, discharged_on, total_cost, out_of_scope, sessions, actor)
+        publish_case_step("出院", outcome)
+        return outcome
 
 
 @flow(name="record-follow-up", flow_run_name="follow-up-case-{case_id}")
@@ -97,5 +102,6 @@ async def record_follow_up(
     case_id: CaseId, followed_on: FollowedOn, outcome: Outcome = FollowUpOutcome.STABLE, actor: Actor = "coordinator"
 ) -> int:
     """随访：记录一次随访及其结果（固定选项）。Record a follow-up and its outcome (a fixed list)."""
-    check_person(actor)
-    return follow_up_case(case_id, followed_on, outcome, actor)
+    with run_context(case_id=case_id, actor=actor):
+        check_person(actor)
+        return follow_up_case(case_id, followed_on, outcome, actor)

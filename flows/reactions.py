@@ -1,6 +1,6 @@
-"""Flows started by domain events (see ``flows/serve.py`` for the triggers). Orchestration only.
+"""Flows started by domain events (see ``runtime/serve.py`` for the triggers). Orchestration only.
 
-They act as the system actor ``events``, which no coordinator's form can name (``tasks.access.check_person``);
+They act as the system actor ``events``, which no coordinator's form can name (``tasks.infra.access.check_person``);
 they take no actor parameter."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from __future__ import annotations
 from prefect import flow
 
 from config.settings import get_settings
+from flows.context import run_context
 from flows.params import CaseId, TriagedOn
 from models.common import local_today
 from models.schemas import CaseOutcome
-from tasks.artifacts import publish_case_step
-from tasks.reactions import refer_if_triaged
+from tasks.pathway.reactions import refer_if_triaged
+from tasks.reports.artifacts import publish_case_step
 
 EVENTS_ACTOR = "events"  # the actor recorded in case_transition for steps an event started
 
@@ -22,6 +23,7 @@ async def refer_triaged(case_id: CaseId, on: TriagedOn = None) -> CaseOutcome:
     """分类后自动转诊：病例分类事件触发，转到有床位的定点医院。
     A case was triaged (event ``case.triaged``): refer it to a designated hospital with capacity.
     ``on`` is the triage date carried by the event (default: today in the county's time zone)."""
-    outcome = refer_if_triaged(case_id, on or local_today(get_settings().timezone), EVENTS_ACTOR)
-    publish_case_step("自动转诊", outcome)
-    return outcome
+    with run_context(case_id=case_id):
+        outcome = refer_if_triaged(case_id, on or local_today(get_settings().timezone), EVENTS_ACTOR)
+        publish_case_step("自动转诊", outcome)
+        return outcome

@@ -11,16 +11,17 @@ from pydantic import AfterValidator, Field
 
 from config.actors import load_actors
 from config.settings import get_settings
+from flows.context import run_context
 from flows.params import OptRegion, OutDir, form
 from models.common import local_today
 from models.findings import FindingKind
 from models.free_text import no_id_number
 from models.ledger_rows import Lang
 from models.summary import Period, SummaryData, chart_folder, reported_day
-from tasks.access import allowed_report_region
-from tasks.charts import publish_summary, render_charts
-from tasks.export import ExportResult, Format, LedgerFilter, export_ledger_task
-from tasks.summary import gather_summary
+from tasks.infra.access import allowed_report_region
+from tasks.reports.charts import publish_summary, render_charts
+from tasks.reports.export import ExportResult, Format, LedgerFilter, export_ledger_task
+from tasks.reports.summary import gather_summary
 
 ReportActor = Annotated[
     str,
@@ -70,14 +71,15 @@ def export_ledger(
     """导出救治台账和预警名单（XLSX/CSV，只有内部编号）。
     救治台账 + 预警名单 as XLSX and/or CSV (internal ids only; period on the screening or discharge date).
     The region must be within the actor's scope (default: a county actor's own county; all: system only)."""
-    flt = LedgerFilter(
-        region_code=allowed_report_region(actor, region_code),
-        date_from=date_from,
-        date_to=date_to,
-        period_on=period_on,
-        alarm_kinds=tuple(alarm_kinds or ()),
-    )
-    return export_ledger_task(flt, out_dir, formats or ["xlsx", "csv"], headers)
+    with run_context(region=region_code, actor=actor):
+        flt = LedgerFilter(
+            region_code=allowed_report_region(actor, region_code),
+            date_from=date_from,
+            date_to=date_to,
+            period_on=period_on,
+            alarm_kinds=tuple(alarm_kinds or ()),
+        )
+        return export_ledger_task(flt, out_dir, formats or ["xlsx", "csv"], headers)
 
 
 @flow(name="summary-report", flow_run_name="summary-{period}-{actor}")
@@ -92,9 +94,10 @@ def summary_report(
     """日报 / 周调度 / 月总结: figures for the day, week or month containing ``on`` (default today; with
     ``previous``, the period before it — what a morning schedule reports), three charts, an artifact.
     The region must be within the actor's scope (the scheduled summaries run as ``system``: every region)."""
-    region_code = allowed_report_region(actor, region_code)
-    on = reported_day(period, on or local_today(get_settings().timezone), previous)
-    data = gather_summary(period, on, region_code)
-    charts = render_charts(data, chart_folder(out_dir, period, on, region_code))
-    publish_summary(data, charts)
-    return data.model_copy(update={"charts": charts})
+    with run_context(region=region_code, actor=actor):
+        region_code = allowed_report_region(actor, region_code)
+        on = reported_day(period, on or local_today(get_settings().timezone), previous)
+        data = gather_summary(period, on, region_code)
+        charts = render_charts(data, chart_folder(out_dir, period, on, region_code))
+        publish_summary(data, charts)
+        return data.model_copy(update={"charts": charts})

@@ -1,1 +1,1 @@
-"""Alembic migrations of the app database (``tasks.migrate`` runs them; ``alembic.ini`` for engineers)."""
+"""Alembic migrations of the app database (``tasks.infra.migrate`` runs them; ``alembic.ini`` for engineers)."""

@@ -28,7 +28,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from tasks.db import get_engine
+    from tasks.infra.db import get_engine
 
     with get_engine(config.get_main_option("sqlalchemy.url") or None).connect() as connection:
         _configure(connection)

@@ -63,14 +63,6 @@ class Case(CaseBase, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class CasePublic(CaseBase):
-    id: int
-    patient_id: int
-    region_code: str
-    hospital_id: int | None
-    green_channel: bool
-
-
 class CaseTransition(SQLModel, table=True):
     """Audit of every state change. Rows are appended, never updated (triggers forbid it)."""
 

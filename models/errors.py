@@ -1,5 +1,5 @@
 """Domain errors that are not a rule of their own module (pure). Each message names the internal id and
-the field, never identity; the CLI prints it as one line (``flows/cli_errors.py``)."""
+the field, never identity; the CLI prints it as one line (``cli/errors.py``)."""
 
 from __future__ import annotations
 

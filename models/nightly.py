@@ -1,7 +1,7 @@
 """Rules (the schema of ``config/data/nightly.yaml``) and pure decisions of the nightly dynamic adjustment:
 cut-off dates, re-triage moves, return-to-poverty alarms.
 
-The SQL in ``tasks/nightly_sql.py`` selects candidates with these cut-offs; whatever needs a decision per
+The SQL in ``tasks/nightly/checks.py`` selects candidates with these cut-offs; whatever needs a decision per
 row (a re-triage, an alarm) is decided here so it can be table-tested without a database.
 """
 
@@ -15,6 +15,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.catalogue import Catalogue
+from models.common import FEN
 from models.enums import CaseState, Category, PovertyStatus
 from models.pathway import is_legal, outcome_state
 
@@ -126,13 +127,13 @@ class Alarm:
 
 def year_limit(rule: YearRule, rules: PovertyAlarmRules, region_code: str, year: int) -> Decimal | None:
     income = rules.income(region_code, year)
-    return None if income is None else (income * rule.income_share).quantize(Decimal("0.01"))
+    return None if income is None else (income * rule.income_share).quantize(FEN)
 
 
 def lowest_year_limit(rules: PovertyAlarmRules, year: int) -> Decimal | None:
     """The smallest household-year limit of any province: a safe SQL pre-filter (HAVING total > it)."""
     limits = [
-        (by_year[year - 1] * r.income_share).quantize(Decimal("0.01"))
+        (by_year[year - 1] * r.income_share).quantize(FEN)
         for r in rules.household_year
         for by_year in rules.rural_income.values()
         if year - 1 in by_year

@@ -3,7 +3,7 @@
 Each planned Prefect event (``models.events.EventSpec``: one per single-entity change, one per ≤ 5,000 ids of
 a bulk change) becomes one ``event_outbox`` row, inserted in the same transaction as the change it describes:
 it commits with the change and rolls back with it. ``sent_at`` is set once the Prefect server accepted the
-event; rows without it are sent later, oldest first (``tasks.outbox``). Internal ids only, as in the events.
+event; rows without it are sent later, oldest first (``tasks.infra.outbox``). Internal ids only, as in the events.
 """
 
 from __future__ import annotations

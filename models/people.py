@@ -65,13 +65,6 @@ class Patient(PatientBase, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class PatientPublic(PatientBase):
-    """Safe to log, to pass to Prefect and to show in artifacts: no national ID, no name."""
-
-    id: int
-    household_id: int
-
-
 class ExternalStatus(SQLModel, table=True):
     """A person's poverty status on an imported external list (扶贫办 / 民政 / 人社) for the 四个一致 check;
     the latest list date per patient is the one compared."""

@@ -1,6 +1,3 @@
-"""I/O steps. Importing the package configures logging (identity masking included) in every process that
-runs them: the CLI, `serve`'s flow-run subprocesses, workers and tests."""
-
-from config.logging import ensure_configured
-
-ensure_configured()
+"""I/O steps, by concern: infra/, pathway/, settlement/, nightly/, reports/, ops/. Importing them configures
+nothing: logging is set up at the entry points (the CLI callback, every flow's ``run_context``, a standby process,
+the tests' conftest)."""

@@ -13,18 +13,21 @@ from pathlib import Path
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-# the suite's databases are synthetic: the development identity key is allowed on them (tasks/identity_guard.py)
+# the suite's databases are synthetic: the development identity key is allowed on them (tasks/infra/identity_guard.py)
 os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
-# a command run by a test never starts the shared local Prefect server (flows/local_server.py): the harness's
+# a command run by a test never starts the shared local Prefect server (runtime/local_server.py): the harness's
 # PREFECT_API_URL, or nothing, is used
 os.environ.setdefault("DABING_LOCAL_SERVER", "false")
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from config.logging import ensure_configured
 from config.settings import get_settings
-from tasks.db import _engine_for, get_engine, init_db
+from tasks.infra.db import _engine_for, get_engine
+from tasks.infra.setup import init_db
 
+ensure_configured()  # the tests' entry point (importing tasks configures nothing)
 BACKEND = os.environ.get("DABING_TEST_BACKEND", "sqlite")
 if BACKEND not in ("sqlite", "postgresql"):
     raise SystemExit(f"DABING_TEST_BACKEND: sqlite or postgresql, not {BACKEND!r}")

@@ -12,8 +12,8 @@ from typing import Any
 from models import national_id
 from models.clinical import Case
 from models.enums import CaseState
-from tasks.db import session_scope
-from tasks.intake import import_screenings_file
+from tasks.infra.db import session_scope
+from tasks.pathway.intake import import_screenings_file
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 

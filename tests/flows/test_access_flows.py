@@ -13,12 +13,12 @@ import pytest
 from prefect import flow, get_run_logger
 from typer.testing import CliRunner
 
-import flows.cli
-import flows.up
+import cli.app
+import runtime.up
 from models import national_id
 from models.clinical import Case
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.db import session_scope
+from tasks.pathway.hospitals import sync_hospitals
 from tests.flows.helpers import import_one_patient
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -32,17 +32,15 @@ def _state(case_id: int) -> str:
 
 
 def test_cli_refuses_an_actor_of_another_county(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
+    monkeypatch.setattr(runtime.up, "use_running_local_server", lambda: None)
     with session_scope() as s:
         sync_hospitals(s)
     case_id, nid = import_one_patient(tmp_path, "I10", region_code="520527", sequence=8)
-    denied = CliRunner().invoke(
-        flows.cli.app, ["confirm", str(case_id), "2017-05-10", "--actor", "xinping-coordinator"]
-    )
+    denied = CliRunner().invoke(cli.app.app, ["confirm", str(case_id), "2017-05-10", "--actor", "xinping-coordinator"])
     assert denied.exit_code == 1, denied.output
     assert f"access denied: actor xinping-coordinator may not act on case {case_id}" in denied.output
     assert nid not in denied.output and _state(case_id) == "screened"
-    done = CliRunner().invoke(flows.cli.app, ["confirm", str(case_id), "2017-05-10", "--actor", "guizhou-supervisor"])
+    done = CliRunner().invoke(cli.app.app, ["confirm", str(case_id), "2017-05-10", "--actor", "guizhou-supervisor"])
     assert done.exit_code == 0, done.output
     assert _state(case_id) == "triaged"
 

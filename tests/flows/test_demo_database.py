@@ -11,15 +11,16 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-import flows.up
+import runtime.up
+from cli.app import app
 from config.settings import get_settings
-from flows.cli import app
 from flows.demo import county_demo
 from models.enums import PovertyStatus
 from models.meta import DEMO, DemoRefused
 from models.people import PatientCreate
-from tasks.db import _engine_for, get_engine, init_db
-from tasks.intake import register_patient
+from tasks.infra.db import _engine_for, get_engine
+from tasks.infra.setup import init_db
+from tasks.pathway.intake import register_patient
 from tests.conftest import BACKEND, pg_schema
 from tests.snapshots import table_rows
 
@@ -79,7 +80,7 @@ def test_the_demo_refuses_a_database_with_a_registered_patient_and_changes_nothi
         county_demo(patients=PATIENTS)
     assert table_rows(db_url) == before
 
-    monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
+    monkeypatch.setattr(runtime.up, "use_running_local_server", lambda: None)
     monkeypatch.setenv("DABING_DATABASE_URL", db_url)  # restored after: the command sets it
     result = CliRunner().invoke(app, ["demo", "--patients", str(PATIENTS), "--database-url", db_url])
     assert result.exit_code == 1
@@ -90,7 +91,7 @@ def test_the_demo_refuses_a_database_with_a_registered_patient_and_changes_nothi
 
 
 def test_init_db_repairs_a_version_without_tables_and_refuses_missing_tables(empty_url: str) -> None:
-    from tasks.migrate import SchemaBroken
+    from tasks.infra.migrate import SchemaBroken
 
     with get_engine(empty_url).begin() as conn:
         conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))

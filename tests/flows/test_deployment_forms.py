@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from prefect.utilities.schema_tools.validation import ValidationError, validate
 
-from flows.serve import deployments
+from runtime.deployments import deployments
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 AUDIENCES = {"coordinator", "supervisor", "operations"}
@@ -107,8 +107,8 @@ def test_system_actors_cannot_be_picked_in_a_coordinators_form(served: dict[str,
 def test_the_cli_refuses_it_without_repeating_it(args: list[str]) -> None:
     from typer.testing import CliRunner
 
-    import flows.cli
+    import cli.app
 
-    result = CliRunner().invoke(flows.cli.app, args)
+    result = CliRunner().invoke(cli.app.app, args)
     assert result.exit_code == 2
     assert "520527195003040115" not in result.output and "张三丰" not in result.output

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from flows import warm_start
-from flows.serve import deployments, triggered
 from models.enums import CaseState
 from models.settlement.tables import Settlement
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
-from tasks.steps import admit_case, confirm_case, discharge_case, triage_case
+from runtime import warm_start
+from runtime.deployments import deployments, triggered
+from tasks.infra.db import session_scope
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.steps import admit_case, confirm_case, discharge_case, triage_case
 from tests.flows.helpers import NAME, import_one_patient
 from tests.flows.helpers import case_state as _state
 from tests.flows.helpers import until as _until
@@ -105,7 +105,7 @@ async def _scenario(tmp_path: Path, deployments: list[Any]) -> str:
     from prefect.runner import Runner
 
     captured: list[Any] = []
-    from tasks import events
+    from tasks.infra import events
 
     events.sinks.append(lambda spec, related: captured.append(spec))
     with session_scope() as s:

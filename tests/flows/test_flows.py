@@ -14,8 +14,8 @@ from models import national_id
 from models.enums import CaseState
 from models.intake import ImportRejected
 from models.pathway import IllegalTransition
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.db import session_scope
+from tasks.pathway.hospitals import sync_hospitals
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"

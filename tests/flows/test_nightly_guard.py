@@ -14,7 +14,7 @@ from models.access import AccessDenied
 from models.common import local_today
 from models.findings import NightlyRun
 from models.nightly import NightInFuture
-from tasks.db import session_scope
+from tasks.infra.db import session_scope
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 

@@ -17,13 +17,13 @@ from sqlmodel import col, select
 
 from flows.outbox import flush_events
 from flows.reactions import refer_triaged
-from flows.serve import deployments, triggered
 from models.enums import CaseState
 from models.outbox import EventOutbox
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
-from tasks.outbox import api_url, post_events
-from tasks.steps import confirm_case, triage_case
+from runtime.deployments import deployments, triggered
+from tasks.infra.db import session_scope
+from tasks.infra.outbox import api_url, post_events
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.steps import confirm_case, triage_case
 from tests.flows.helpers import case_state as _state
 from tests.flows.helpers import import_one_patient
 from tests.flows.helpers import until as _until

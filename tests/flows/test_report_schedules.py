@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from config.settings import get_settings
-from flows.serve import deployments, scheduled_summaries
+from runtime.deployments import deployments, scheduled_summaries
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {"daily": "0 7 * * *", "weekly": "30 7 * * 1", "monthly": "0 8 1 * *"}

@@ -10,7 +10,7 @@ import pytest
 
 from flows.backup import backup_database
 from flows.demo import county_demo
-from flows.serve import specs
+from runtime.deployments import specs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,4 +44,4 @@ def test_only_the_demo_database_preparation_drops_tables() -> None:
         for path in (ROOT / folder).rglob("*.py")
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
-    assert offending == ["tasks/demo_db.py"]
+    assert offending == ["tasks/ops/demo_db.py"]

@@ -18,8 +18,9 @@ from sqlmodel import SQLModel, select
 from config.identity import identity_keys
 from models.identity import lookup_hash, open_name, open_national_id
 from models.people import Patient
-from tasks.db import get_engine, init_db, session_scope
-from tasks.migrate import BASELINE, alembic_config, current, head, migrate
+from tasks.infra.db import get_engine, session_scope
+from tasks.infra.migrate import BASELINE, alembic_config, current, head, migrate
+from tasks.infra.setup import init_db
 from tests.conftest import pg_schema
 
 #: What the previous schema held: (national ID, name); ids 1.. in this order.

@@ -22,13 +22,13 @@ from models.settlement.bill import parse_bill
 from models.settlement.engine import settle
 from models.settlement.policy import PayerLayer
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
-from tasks.db import session_scope
-from tasks.diagnosis import confirm_many
-from tasks.hospitals import sync_hospitals
-from tasks.intake import import_screenings_file
-from tasks.referral import refer_many
-from tasks.treatment import Discharge, admit_many, discharge_many
-from tasks.triage import triage_many
+from tasks.infra.db import session_scope
+from tasks.pathway.diagnosis import confirm_many
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.intake import import_screenings_file
+from tasks.pathway.referral import refer_many
+from tasks.pathway.treatment import Discharge, admit_many, discharge_many
+from tasks.pathway.triage import triage_many
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 #: Ten in-county special diseases (distinct catalogue entries, so one patient may have a case of each).

@@ -15,8 +15,8 @@ from bench.cohort import NIGHT, build_cohort
 from config.settings import get_settings
 from models.clinical import Case, CaseTransition, Condition
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
-from tasks import nightly
-from tasks.db import _engine_for, get_engine, session_scope
+from tasks.infra.db import _engine_for, get_engine, session_scope
+from tasks.nightly import run as nightly
 
 PATIENTS, CHUNK = 400, 120
 

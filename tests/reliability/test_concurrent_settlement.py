@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from models.clinical import Case, CaseTransition
 from models.settlement.tables import Settlement
-from tasks.settlement import settle_case, settle_chunk
+from tasks.settlement.settle import settle_case, settle_chunk
 from tests.reliability.builders import (
     BILLS,
     bill_json,

@@ -1,4 +1,4 @@
-"""PostgreSQL connections dropped mid-task: the task's retry policy (tasks/retry.py) completes the work.
+"""PostgreSQL connections dropped mid-task: the task's retry policy (tasks/infra/retry.py) completes the work.
 
 Every app connection of the test is tagged with its own ``application_name``; a hook inside the task
 (after the writes, before the commit) kills all of them from a separate admin connection with
@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,9 @@ from sqlalchemy import create_engine, text
 
 from config.settings import get_settings
 from models.schemas import StepResult
-from tasks import nightly, settlement
-from tasks.db import _engine_for, get_engine
+from tasks.infra.db import _engine_for, get_engine
+from tasks.nightly import run as nightly
+from tasks.settlement import settle as settlement
 from tests.conftest import PG_ADMIN_URL
 from tests.reliability.builders import BILLS, check_against_engine, discharged_cases
 from tests.reliability.conftest import FIGURES
@@ -123,7 +125,7 @@ def test_nightly_flow_survives_dropped_connections(
     monkeypatch.setenv("DABING_NIGHTLY_CHUNK_SIZE", str(CHUNK))
     get_settings.cache_clear()
     drop = Dropper(tag, on_calls={2, 5})
-    monkeypatch.setattr(nightly, "before_chunk_commit", drop)
+    monkeypatch.setattr(nightly, "assess", partial(nightly.assess, before_commit=drop))
     state = nightly_adjustment(night=NIGHT, return_state=True)
     summary = state.result()
     assert summary.status == "finished" and drop.killed >= 2

@@ -233,7 +233,7 @@ def test_arbitrary_json_is_a_bill_or_a_bill_error(doc: Any) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spoiled())
 def test_cli_settle_preview_exits_2_naming_the_field(tmp_path: Path, case: tuple[str, dict[str, Any]]) -> None:
-    from flows.cli import app
+    from cli.app import app
 
     field, bill = case
     FIGURES["fuzz: settle-preview CLI runs"] += 1

@@ -20,18 +20,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-import flows.cli
+import cli.app
+import cli.render
 import flows.demo
 import flows.intake
 import flows.nightly
 import flows.pathway
-import flows.report
 import flows.settlement
-import flows.up
-import tasks.demo_db
-import tasks.intake
-import tasks.ledger
-from flows.cli_params import MAX_INT
+import runtime.up
+import tasks.ops.demo_db
+import tasks.pathway.intake
+import tasks.reports.ledger
+from cli.params import MAX_INT
 from models import national_id
 from models.catalogue import is_known_icd10
 from models.common import MAX_AMOUNT
@@ -70,15 +70,15 @@ def stubs(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         (flows.settlement, "settle_discharge", True),
         (flows.nightly, "nightly_adjustment", False),
         (flows.demo, "county_demo", False),
-        (flows.report, "print_ledger", False),
-        (tasks.ledger, "ledger_for", False),  # the actor check and the ledger
-        (tasks.demo_db, "check_demo_database", False),  # the fixture's database is not a demo's
+        (cli.render, "print_ledger", False),
+        (tasks.reports.ledger, "ledger_for", False),  # the actor check and the ledger
+        (tasks.ops.demo_db, "check_demo_database", False),  # the fixture's database is not a demo's
     ]:
         monkeypatch.setattr(module, name, _stub(name, is_async))
-    monkeypatch.setattr(tasks.intake, "register_patient", _stub("register_patient", False, returns=1))
+    monkeypatch.setattr(tasks.pathway.intake, "register_patient", _stub("register_patient", False, returns=1))
     monkeypatch.setattr(flows.pathway, "record_follow_up", _stub("record_follow_up", True, returns=0))
-    monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
-    monkeypatch.setattr(flows.cli, "_use_database", lambda url: None)
+    monkeypatch.setattr(runtime.up, "use_running_local_server", lambda: None)
+    monkeypatch.setattr(cli.app, "_use_database", lambda url: None)
     csv = tmp_path / "in.csv"
     csv.write_text("x\n", encoding="utf-8")
     nid = national_id.make("520527", date(1960, 1, 2), 5)
@@ -127,7 +127,7 @@ OUTCOME = (
 )
 HOUSEHOLD = (text_of(40), BAD["household_ref"])
 #: register reads the ID number and name from a file (never the command line); its fields are fuzzed in
-#: tests/flows/test_cli_identity.py
+#: tests/cli/test_cli_identity.py
 IDENTITY = Path(tempfile.gettempdir()) / "dabing-fuzz-identity.json"
 IDENTITY_FILE = (st.just(str(IDENTITY)), st.just(str(IDENTITY.with_name("dabing-fuzz-missing.json"))))
 POVERTY = (st.sampled_from([s.value for s in PovertyStatus]), text_of(12).filter(lambda t: t not in set(PovertyStatus)))
@@ -181,7 +181,7 @@ def test_a_bad_parameter_is_named_and_starts_nothing(stubs: Path, data: st.DataO
     values = {name: bad if name == bad_name else str(data.draw(good)) for name, (good, _) in params}
     argv = _argv(command, [(n, values[n]) for n, _ in options], [values[n] for n, _ in positional], stubs)
     CALLS.clear()
-    result = CliRunner().invoke(flows.cli.app, argv)
+    result = CliRunner().invoke(cli.app.app, argv)
     FIGURES["fuzz: CLI bad parameters"] += 1
     out = _flat(result.output)
     assert result.exit_code == 2, (argv, result.output, result.exception)
@@ -228,7 +228,7 @@ def test_good_parameters_reach_the_flow_parsed(stubs: Path, data: st.DataObject)
     values = {name: str(data.draw(good)) for name, (good, _) in positional + options}
     argv = _argv(command, [(n, values[n]) for n, _ in options], [values[n] for n, _ in positional], stubs)
     CALLS.clear()
-    result = CliRunner().invoke(flows.cli.app, argv)
+    result = CliRunner().invoke(cli.app.app, argv)
     FIGURES["fuzz: CLI good invocations"] += 1
     assert result.exit_code == 0, (argv, result.output, result.exception)
     assert len(CALLS) >= 1

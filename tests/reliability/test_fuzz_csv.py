@@ -23,8 +23,8 @@ from models.catalogue import is_known_icd10
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.intake import REQUIRED_COLUMNS, ImportRejected, parse_screenings
 from models.people import Household, Patient
-from tasks.db import session_scope
-from tasks.intake import import_screenings_file
+from tasks.infra.db import session_scope
+from tasks.pathway.intake import import_screenings_file
 from tests.reliability.conftest import FIGURES
 from tests.reliability.strategies import BAD, REGIONS, STATUSES, icd10, text_of
 

@@ -14,12 +14,14 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tasks import nightly, nightly_sql
+from tasks.nightly import checks as nightly_sql
+from tasks.nightly import run as nightly
 from tests.reliability.conftest import FIGURES
 from tests.reliability.nightly_world import build, clean_outcome, outcome, run_night
 
@@ -57,7 +59,8 @@ def install(monkeypatch: pytest.MonkeyPatch, inj: Injector) -> None:
             yield s
         inj.maybe("after_commit")
 
-    monkeypatch.setattr(nightly, "before_chunk_commit", lambda stage, lo: inj.maybe("before_chunk_commit"))
+    hook = partial(nightly.assess, before_commit=lambda stage, lo: inj.maybe("before_chunk_commit"))
+    monkeypatch.setattr(nightly, "assess", hook)
     monkeypatch.setattr(nightly, "append_rows", inj.after("after_append", nightly.append_rows))
     monkeypatch.setattr(nightly_sql, "insert_findings", inj.after("after_insert", nightly_sql.insert_findings))
     monkeypatch.setattr(nightly, "move_case", inj.after("after_move", nightly.move_case))

@@ -15,7 +15,7 @@ from sqlalchemy.sql.dml import Insert
 
 from models import national_id
 from models.people import Patient
-from tasks.db import session_scope
+from tasks.infra.db import session_scope
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 BORN = date(1931, 7, 13)  # birth dates that appear nowhere else (the Prefect database is grepped for them)

@@ -20,18 +20,18 @@ from models.access import AccessDenied, Actor
 from models.clinical import Case
 from models.enums import AccessReason, CaseState, PovertyStatus, ReferralDirection
 from models.people import PatientCreate
-from tasks.access import AUDIT_QUERY, sync_actors
-from tasks.db import session_scope
-from tasks.diagnosis import confirm_many
-from tasks.fhir_export import export_fhir
-from tasks.hospitals import sync_hospitals
-from tasks.intake import import_screenings_file, register_patient, screen_patient_task
-from tasks.ledger import ledger_for
-from tasks.referral import refer_many
-from tasks.settlement import settle_case
-from tasks.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case
-from tasks.treatment import Discharge, admit_many, discharge_many
-from tasks.triage import triage_many
+from tasks.infra.access import AUDIT_QUERY, sync_actors
+from tasks.infra.db import session_scope
+from tasks.pathway.diagnosis import confirm_many
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.intake import import_screenings_file, register_patient, screen_patient_task
+from tasks.pathway.referral import refer_many
+from tasks.pathway.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case
+from tasks.pathway.treatment import Discharge, admit_many, discharge_many
+from tasks.pathway.triage import triage_many
+from tasks.reports.fhir_export import export_fhir
+from tasks.reports.ledger import ledger_for
+from tasks.settlement.settle import settle_case
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 ON = date(2017, 4, 1)

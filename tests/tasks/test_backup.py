@@ -17,12 +17,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-import tasks.backup
+import tasks.ops.backup
 from config.settings import get_settings
 from models.backups import BackupFailed
-from tasks.backup import libpq_target, prune_backups, write_backup
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.db import session_scope
+from tasks.ops.backup import libpq_target, prune_backups, write_backup
+from tasks.pathway.hospitals import sync_hospitals
 from tests.conftest import PG_ADMIN_URL
 from tests.flows.helpers import import_one_patient
 from tests.snapshots import table_rows
@@ -111,7 +111,7 @@ def test_a_failed_dump_leaves_no_file_and_says_why(
         encoding="utf-8",
     )
     fake.chmod(0o755)
-    monkeypatch.setattr(tasks.backup, "pg_dump_binary", lambda _major: str(fake))
+    monkeypatch.setattr(tasks.ops.backup, "pg_dump_binary", lambda _major: str(fake))
     with pytest.raises(BackupFailed) as failed:
         write_backup.fn(str(tmp_path / "backups"))
     assert str(failed.value) == "backup: pg_dump failed: pg_dump: error: connection lost"
@@ -121,10 +121,10 @@ def test_a_failed_dump_leaves_no_file_and_says_why(
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
 def test_dabing_backup_writes_one_and_prunes(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.up
-    from flows.cli import app
+    import runtime.up
+    from cli.app import app
 
-    monkeypatch.setattr(flows.up, "use_running_local_server", lambda: None)
+    monkeypatch.setattr(runtime.up, "use_running_local_server", lambda: None)
     monkeypatch.setenv("DABING_BACKUP_KEEP", "1")
     get_settings.cache_clear()
     folder = tmp_path / "backups"

@@ -19,8 +19,8 @@ from models.identity import protect
 from models.people import Household, Patient
 from models.settlement.policy import PayerLayer
 from models.settlement.tables import PayerLedger
-from tasks.bulkwrite import append_rows, id_in
-from tasks.db import session_scope
+from tasks.infra.bulkwrite import append_rows, id_in
+from tasks.infra.db import session_scope
 
 AWKWARD = "tab\there\nnew line \\ backslash 中文"
 

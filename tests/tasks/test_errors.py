@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tasks.errors import StorageError, storage_errors
-from tasks.retry import is_transient, is_transient_or_conflict
+from tasks.infra.errors import StorageError, storage_errors
+from tasks.infra.retry import is_transient, is_transient_or_conflict
 
 SECRET = "9f86d081884c7d659a2feaa0c55ad015"
 
@@ -57,7 +57,7 @@ def test_the_engine_hides_parameters_and_the_task_names_only_the_constraint(db_u
 
     from models.common import utcnow
     from models.people import Household
-    from tasks.db import session_scope
+    from tasks.infra.db import session_scope
 
     row = {"ref": SECRET, "region_code": "530427", "poverty_status": "general", "created_at": utcnow()}
 

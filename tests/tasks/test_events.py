@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from models.events import EventSpec
-from tasks import events
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
-from tasks.steps import confirm_case
+from tasks.infra import events
+from tasks.infra.db import session_scope
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.steps import confirm_case
 from tests.flows.helpers import import_one_patient
 
 
@@ -56,8 +56,8 @@ def test_case_events_say_where_and_on_which_day(tmp_path: Path, db_url: str, cap
     from decimal import Decimal
 
     from models.enums import ReferralDirection
-    from tasks.settlement import settle_case
-    from tasks.steps import admit_case, discharge_case, refer_case, triage_case
+    from tasks.pathway.steps import admit_case, discharge_case, refer_case, triage_case
+    from tasks.settlement.settle import settle_case
 
     with session_scope() as s:
         sync_hospitals(s)

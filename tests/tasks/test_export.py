@@ -19,8 +19,8 @@ from sqlmodel import col
 from typer.testing import CliRunner
 
 from bench.county import build_discharged
+from cli.reports import reports_app
 from config.identity import identity_keys
-from flows.cli_reports import reports_app
 from models.care import TreatmentEpisode
 from models.clinical import Case, Condition, Screening
 from models.enums import CaseState
@@ -28,13 +28,13 @@ from models.findings import Finding, FindingKind, NightlyRun, RunStatus
 from models.identity import Purpose, unseal
 from models.people import Patient
 from models.settlement.tables import Settlement, SettlementLine
-from tasks.charts import _treatment_rate, draw_charts, summary_markdown
-from tasks.db import session_scope
-from tasks.export import LedgerFilter, export_files
-from tasks.fhir_export import export_fhir
-from tasks.settlement import settle_many
-from tasks.summary import collect_summary
-from tasks.treatment import finish_many
+from tasks.infra.db import session_scope
+from tasks.pathway.treatment import finish_many
+from tasks.reports.charts import _treatment_rate, draw_charts, summary_markdown
+from tasks.reports.export import LedgerFilter, export_files
+from tasks.reports.fhir_export import export_fhir
+from tasks.reports.summary import collect_summary
+from tasks.settlement.settle import settle_many
 
 D = Decimal
 LAYERS = ["basic_insurance", "critical_illness", "medical_assistance", "supplementary"]

@@ -14,8 +14,8 @@ import pytest
 from models import national_id
 from models.enums import PovertyStatus
 from models.people import PatientCreate
-from tasks.fhir_export import export_fhir
-from tasks.intake import register_patient
+from tasks.pathway.intake import register_patient
+from tasks.reports.fhir_export import export_fhir
 
 
 @pytest.fixture()

@@ -15,8 +15,8 @@ from config.identity import identity_keys
 from models import national_id
 from models.identity import IdentityKeyError, Purpose, derive_keys, lookup_hash, open_name, open_national_id, unseal
 from models.people import Patient, PatientCreate
-from tasks.db import get_engine, session_scope
-from tasks.intake import import_screenings_file, register_patient
+from tasks.infra.db import get_engine, session_scope
+from tasks.pathway.intake import import_screenings_file, register_patient
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 PEOPLE = [

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-import flows.cli
-import flows.serve
-import flows.up
+import cli.app
+import runtime.serve
+import runtime.up
 from config.settings import DEV_IDENTITY_KEY, get_settings
 from models import national_id
 from models.enums import PovertyStatus
 from models.people import PatientCreate
-from tasks.identity_guard import DevelopmentKeyRefused, is_demo_database, require_real_key
-from tasks.intake import register_patient
+from tasks.infra.identity_guard import DevelopmentKeyRefused, is_demo_database, require_real_key
+from tasks.pathway.intake import register_patient
 
 REAL_KEY = "a-real-key-of-32-characters-long-xx"
 
@@ -37,8 +37,8 @@ def dev_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("dev_key")
 def test_the_development_key_is_for_a_stamped_demo_database_only(tmp_path: Path) -> None:
-    from tasks.db import init_db
-    from tasks.demo_db import prepare_demo_database
+    from tasks.infra.setup import init_db
+    from tasks.ops.demo_db import prepare_demo_database
 
     app, demo = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'demo.db'}"
     init_db(app)  # a coordinator's database: migrated, no stamp
@@ -79,10 +79,10 @@ def test_commands_refuse_to_start_with_one_line(
     db_url: str, dev_key: None, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     started: list[str] = []
-    monkeypatch.setattr(flows.up, "start_local_server", lambda *a, **k: started.append("server"))
-    monkeypatch.setattr(flows.up, "prepare_app", lambda: started.append("app"))
-    monkeypatch.setattr(flows.serve, "serve_all", lambda: started.append("serve"))
-    done = CliRunner().invoke(flows.cli.app, command)
+    monkeypatch.setattr(runtime.up, "start_local_server", lambda *a, **k: started.append("server"))
+    monkeypatch.setattr(runtime.up, "prepare_app", lambda: started.append("app"))
+    monkeypatch.setattr(runtime.serve, "serve_all", lambda: started.append("serve"))
+    done = CliRunner().invoke(cli.app.app, command)
     assert done.exit_code == 1, done.output
     (line,) = done.output.strip().splitlines()
     assert line.startswith("refused: DABING_IDENTITY_KEY is the public development key")

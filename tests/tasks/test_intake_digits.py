@@ -13,9 +13,9 @@ from sqlmodel import col
 from models.clinical import Case, Condition
 from models.enums import PovertyStatus
 from models.people import Patient, PatientCreate
-from tasks.db import session_scope
-from tasks.fhir_export import export_fhir
-from tasks.intake import import_screenings_file, register_patient
+from tasks.infra.db import session_scope
+from tasks.pathway.intake import import_screenings_file, register_patient
+from tasks.reports.fhir_export import export_fhir
 from tests.tasks.intake_race import HEADER, arabic_indic, count, fullwidth, people
 
 ACTOR = "xinping-coordinator"

@@ -10,7 +10,7 @@ import pytest
 
 from models.clinical import Case
 from models.people import Patient
-from tasks.intake import ImportReport, import_screenings_file
+from tasks.pathway.intake import ImportReport, import_screenings_file
 from tests.tasks.intake_race import count, hold_first_insert, identity_traces, people, run_at_once, write_file
 
 N = 40

@@ -14,16 +14,16 @@ from sqlalchemy import func, select, text
 from sqlmodel import col
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.app import app
 from models.care import TreatmentEpisode
 from models.common import MAX_AMOUNT, money_bind
 from models.findings import Finding, FindingKind, NightlyRun, RunStatus
 from models.settlement.bill import BillError, parse_money
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
-from tasks.bulkwrite import append_rows
-from tasks.db import session_scope
-from tasks.settlement import settle_many
-from tasks.summary import collect_summary
+from tasks.infra.bulkwrite import append_rows
+from tasks.infra.db import session_scope
+from tasks.reports.summary import collect_summary
+from tasks.settlement.settle import settle_many
 from tests.tasks.test_settlement_tasks import discharged_case
 
 D = Decimal

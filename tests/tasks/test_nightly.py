@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,9 @@ from models.findings import Finding, NightlyChunk
 from models.identity import protect
 from models.people import ExternalStatus, Household, Patient
 from models.settlement.tables import Settlement
-from tasks import nightly
-from tasks.db import session_scope
-from tasks.hospitals import sync_hospitals
+from tasks.infra.db import session_scope
+from tasks.nightly import run as nightly
+from tasks.pathway.hospitals import sync_hospitals
 
 NIGHT = date(2017, 12, 1)
 
@@ -194,10 +195,11 @@ def test_resume_after_crash_loses_and_doubles_nothing(
         if calls["n"] == 3:
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(nightly, "before_chunk_commit", crash)
+    real_assess = nightly.assess
+    monkeypatch.setattr(nightly, "assess", partial(real_assess, before_commit=crash))
     with pytest.raises(RuntimeError):
         _run(size=150)
-    monkeypatch.setattr(nightly, "before_chunk_commit", None)
+    monkeypatch.setattr(nightly, "assess", real_assess)
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(NightlyChunk)).scalar_one() == 2, "two chunks committed"
     run_id = _run(size=150)

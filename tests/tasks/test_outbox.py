@@ -18,14 +18,14 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from cli.app import app
 from config.settings import get_settings
-from flows.cli import app
 from models.common import utcnow
 from models.events import BATCH_MAX, Change, DomainEvent
 from models.outbox import EventOutbox
-from tasks import events, outbox
-from tasks.db import get_engine, session_scope
-from tasks.steps import confirm_case
+from tasks.infra import events, outbox
+from tasks.infra.db import get_engine, session_scope
+from tasks.pathway.steps import confirm_case
 from tests.flows.helpers import import_one_patient
 
 API = "http://prefect.test/api"

@@ -18,16 +18,16 @@ from models.intake import ImportRejected
 from models.pathway import IllegalTransition
 from models.people import Patient
 from models.settlement.bill import BillError
-from tasks.db import session_scope
-from tasks.diagnosis import confirm_many
-from tasks.hospitals import sync_hospitals
-from tasks.intake import import_screenings_file
-from tasks.ledger import ledger_summary
-from tasks.referral import refer_many
-from tasks.steps import admit_case, discharge_case
-from tasks.transitions import advance_many
-from tasks.treatment import Discharge, admit_many, discharge_many
-from tasks.triage import triage_many
+from tasks.infra.db import session_scope
+from tasks.pathway.diagnosis import confirm_many
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.intake import import_screenings_file
+from tasks.pathway.referral import refer_many
+from tasks.pathway.steps import admit_case, discharge_case
+from tasks.pathway.transitions import advance_many
+from tasks.pathway.treatment import Discharge, admit_many, discharge_many
+from tasks.pathway.triage import triage_many
+from tasks.reports.ledger import ledger_summary
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 A = national_id.make("520527", date(1950, 3, 1), 11)

@@ -13,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from models import national_id
 from models.clinical import Case
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
-from tasks.db import session_scope
-from tasks.diagnosis import confirm_many
-from tasks.hospitals import sync_hospitals
-from tasks.intake import import_screenings_file
-from tasks.referral import refer_many
-from tasks.settlement import settle_case, settle_many
-from tasks.treatment import Discharge, admit_many, discharge_many
+from tasks.infra.db import session_scope
+from tasks.pathway.diagnosis import confirm_many
+from tasks.pathway.hospitals import sync_hospitals
+from tasks.pathway.intake import import_screenings_file
+from tasks.pathway.referral import refer_many
+from tasks.pathway.treatment import Discharge, admit_many, discharge_many
+from tasks.settlement.settle import settle_case, settle_many
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 ON = date(2017, 3, 1)

@@ -1,0 +1,272 @@
+"""Nightly dynamic adjustment: the run row, resumable chunks per stage, re-triage, alarms, snapshot.
+
+A chunk's findings and its ``nightly_chunk`` marker commit in one transaction, so a run killed at any
+point resumes from its last finished chunk with nothing lost and nothing doubled; re-running a finished
+night returns its stored summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from config.catalogue import load_catalogue
+from config.nightly import load_nightly_rules
+from models.catalogue import triage
+from models.clinical import Case, Condition
+from models.common import age_on, utcnow
+from models.enums import CaseState, Category, PovertyStatus
+from models.events import Change, DomainEvent
+from models.findings import FindingKind, NightlyChunk, NightlyRun, RunStatus
+from models.nightly import HouseholdYear, chunk_bounds, cutoffs, lowest_year_limit, poverty_alarms, retriage_move
+from models.people import Household, Patient
+from models.schemas import NightlySummary
+from models.settlement.tables import Settlement
+from tasks.infra.bulkwrite import append_rows
+from tasks.infra.db import session_scope
+from tasks.infra.events import record
+from tasks.infra.retry import RETRY_ON_CONFLICT
+from tasks.nightly.checks import (
+    FINDING_COLUMNS,
+    Scope,
+    expiring_contracts,
+    overdue_follow_ups,
+    status_mismatches,
+    untreated_and_stuck,
+)
+from tasks.nightly.report import snapshot, summary
+from tasks.pathway.transitions import lock_case, move_case
+
+#: Stage → (table whose ids are chunked, its region column).
+STAGES: dict[str, tuple[Any, Any]] = {
+    "cases": (Case, Case.region_code),
+    "households": (Household, Household.region_code),
+    "patients": (Patient, Patient.region_code),
+}
+
+
+def open_run(session: Session, night: date, region_code: str | None, flow_run_id: str | None) -> NightlyRun:
+    scope = region_code or "*"
+    run = session.execute(
+        select(NightlyRun).where(col(NightlyRun.night) == night, col(NightlyRun.scope) == scope)
+    ).scalar_one_or_none()
+    if run is None:
+        run = NightlyRun(night=night, scope=scope, flow_run_id=flow_run_id)
+        session.add(run)
+        session.flush()
+    return run
+
+
+def pending_chunks(session: Session, run_id: int, stage: str, size: int, region_code: str | None) -> list[list[int]]:
+    """Keyset chunks [first_id, last_id] of a stage not yet finished in this run."""
+    table, region = STAGES[stage]
+    ids = select(col(table.id), func.row_number().over(order_by=col(table.id)).label("rn"))
+    if region_code:
+        ids = ids.where(region == region_code)
+    sub = ids.subquery()
+    firsts = list(session.execute(select(sub.c.id).where((sub.c.rn - 1) % size == 0).order_by(sub.c.id)).scalars())
+    if not firsts:
+        return []
+    last = session.execute(select(func.max(col(table.id)))).scalar_one()
+    done = set(
+        session.execute(
+            select(col(NightlyChunk.first_id)).where(
+                col(NightlyChunk.run_id) == run_id, col(NightlyChunk.stage) == stage
+            )
+        ).scalars()
+    )
+    return [[lo, hi] for lo, hi in chunk_bounds(firsts, last) if lo not in done]
+
+
+def _scope(session: Session, run_id: int) -> Scope:
+    run = session.get(NightlyRun, run_id)
+    assert run is not None
+    cut = cutoffs(run.night, load_nightly_rules(), load_catalogue())
+    return Scope(run_id, cut, None if run.scope == "*" else run.scope, utcnow())
+
+
+def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple[int, list[int]]:
+    """Cases triaged under an older catalogue, or whose diagnosis changed since triage, are triaged again
+    (pure rule); a changed category is a finding, and a treated case moves to its new outcome state."""
+    catalogue = load_catalogue()
+    rows = session.execute(
+        select(col(Case.id), col(Case.state), col(Case.disease_code), col(Condition.icd10), col(Patient.birth_date))
+        .join(Condition, col(Condition.id) == col(Case.condition_id))
+        .join(Patient, col(Patient.id) == col(Case.patient_id))
+        .where(
+            *sc.cases(lo, hi),
+            col(Case.category).is_not(None),
+            col(Case.state) != CaseState.CLOSED.value,
+            (func.coalesce(col(Case.catalogue_version), "") != catalogue.version)
+            | (col(Condition.updated_at) > col(Case.triaged_at)),
+        )
+    ).all()
+    findings, moved = [], []
+    for case_id, state, old_code, icd10, born in rows:
+        result = triage(icd10, catalogue, sc.cut.night, age_on(born, sc.cut.night))
+        row = lock_case(session, case_id)
+        row.catalogue_version, row.triaged_at = catalogue.version, sc.now
+        if result.disease_code == old_code:
+            session.add(row)
+            continue
+        if result.category is None:
+            reason = f"no longer a special disease ({result.reason.value})"
+        else:
+            reason = f"re-triaged {old_code} -> {result.disease_code} ({result.category.value})"
+            row.disease_code, row.category = result.disease_code, result.category.value
+            target = retriage_move(CaseState(state), Category(result.category))
+            if target is not None:
+                move_case(session, row, target, actor=actor, reason=reason)
+                moved.append(case_id)
+        session.add(row)
+        findings.append(
+            (
+                sc.run_id,
+                sc.cut.night,
+                FindingKind.RETRIAGE,
+                f"case:{case_id}",
+                reason[:120],
+                row.region_code,
+                row.patient_id,
+                None,
+                case_id,
+                None,
+                sc.now,
+            )
+        )
+    append_rows(session, "finding", FINDING_COLUMNS, findings)
+    return len(findings), moved
+
+
+def household_alarms(session: Session, sc: Scope, lo: int, hi: int) -> int:
+    """防止返贫监测预警 over this year's settlements of the households in [lo, hi]: SQL aggregates per
+    household and keeps only possible alarms; the pure rule decides."""
+    rules = load_nightly_rules().poverty_alarm
+    largest = {
+        r.name: func.max(
+            case((col(Patient.poverty_status).in_([s.value for s in r.statuses]), col(Settlement.patient_pays)))
+        )
+        for r in rules.one_stay
+    }
+    total = func.sum(col(Settlement.patient_pays))
+    maybe = [m > r.threshold for m, r in zip(largest.values(), rules.one_stay, strict=True)]
+    floor = lowest_year_limit(rules, sc.cut.night.year)
+    if floor is not None:
+        maybe.append(total > floor)
+    if not maybe:
+        return 0
+    where: list[Any] = [col(Household.id).between(lo, hi)]
+    if sc.region_code:
+        where.append(col(Household.region_code) == sc.region_code)
+    stmt = (
+        select(col(Household.id), col(Household.region_code), col(Household.poverty_status), total, *largest.values())
+        .join(Patient, col(Patient.household_id) == col(Household.id))
+        .join(Settlement, col(Settlement.patient_id) == col(Patient.id))
+        .where(*where, col(Settlement.service_date).between(sc.cut.year_start, sc.cut.night))
+        .group_by(col(Household.id), col(Household.region_code), col(Household.poverty_status))
+        .having(or_(*maybe))
+    )
+    rows = [
+        HouseholdYear(r[0], r[1], PovertyStatus(r[2]), r[3], dict(zip(largest, r[4:], strict=True)))
+        for r in session.execute(stmt)
+    ]
+    return append_rows(
+        session,
+        "finding",
+        FINDING_COLUMNS,
+        [
+            (sc.run_id, sc.cut.night, FindingKind.POVERTY_ALARM, a.subject, a.reason[:120], a.region_code,
+             None, a.household_id, None, a.amount, sc.now)
+            for a in poverty_alarms(rows, rules, sc.cut.night.year)
+        ],
+    )  # fmt: skip
+
+
+def assess(
+    session: Session,
+    run_id: int,
+    stage: str,
+    lo: int,
+    hi: int,
+    actor: str,
+    before_commit: Callable[[str, int], None] | None = None,
+) -> tuple[int, list[int]]:
+    """One chunk of one stage; returns (findings written, cases whose state changed). ``before_commit(stage,
+    lo)`` runs after the chunk's work, before its commit (fault injection)."""
+    sc = _scope(session, run_id)
+    moved: list[int] = []
+    if stage == "cases":
+        n, moved = retriage(session, sc, lo, hi, actor)
+        n += overdue_follow_ups(session, sc, lo, hi)
+        n += expiring_contracts(session, sc, lo, hi)
+        n += untreated_and_stuck(session, sc, lo, hi)
+    elif stage == "households":
+        n = household_alarms(session, sc, lo, hi)
+    else:
+        n = status_mismatches(session, sc, lo, hi)
+    if before_commit is not None:
+        before_commit(stage, lo)
+    session.add(NightlyChunk(run_id=run_id, stage=stage, first_id=lo, last_id=hi, findings=n))
+    if n:  # a re-run of the same night writes nothing new and says nothing
+        payload = {"night": sc.cut.night.isoformat(), "stage": stage, "first_id": lo, "last_id": hi, "findings": n}
+        record(session, Change(DomainEvent.ALARM_RAISED, "nightly-run", (run_id,), payload))
+    return n, moved
+
+
+# --- Prefect tasks (thin: open a session, call the functions above) -------------------------------------
+
+
+@task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
+def start_run(night: date, region_code: str | None, flow_run_id: str | None) -> tuple[int, bool]:
+    """(run id, already finished?) — the same night and scope always reuse one run row."""
+    try:
+        with session_scope() as s:
+            run = open_run(s, night, region_code, flow_run_id)
+            return run.id or 0, run.status == RunStatus.FINISHED
+    except IntegrityError:  # a concurrent start of the same night committed first: use its row
+        with session_scope() as s:
+            run = open_run(s, night, region_code, flow_run_id)
+            return run.id or 0, run.status == RunStatus.FINISHED
+
+
+@task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
+def plan_chunks(run_id: int, stage: str, size: int) -> list[list[int]]:
+    with session_scope() as s:
+        run = s.get(NightlyRun, run_id)
+        assert run is not None
+        return pending_chunks(s, run_id, stage, size, None if run.scope == "*" else run.scope)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="assess-{stage}-{bounds[0]}", **RETRY_ON_CONFLICT)
+def assess_chunk(run_id: int, stage: str, bounds: list[int], actor: str) -> tuple[int, list[int]]:
+    with session_scope() as s:
+        done = s.get(NightlyChunk, (run_id, stage, bounds[0]))
+        if done is not None:  # a retry after a commit whose acknowledgement was lost
+            return done.findings, []
+        return assess(s, run_id, stage, bounds[0], bounds[1], actor)
+
+
+@task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
+def finish_run(run_id: int) -> NightlySummary:
+    with session_scope() as s:
+        snapshot(s, run_id)
+        run = s.get(NightlyRun, run_id)
+        assert run is not None
+        run.status, run.finished_at = RunStatus.FINISHED, utcnow()
+        s.add(run)
+        s.flush()
+        record(s, Change(DomainEvent.NIGHTLY_COMPLETED, "nightly-run", (run_id,), {"night": run.night.isoformat()}))
+        return summary(s, run_id)
+
+
+@task(cache_policy=NO_CACHE)
+def load_summary(run_id: int) -> NightlySummary:
+    with session_scope() as s:
+        return summary(s, run_id)

@@ -1,0 +1,1 @@
+"""Operations: backups and the county demo's own database."""

@@ -1,0 +1,41 @@
+"""Demo-only I/O: its own database (``tasks.ops.demo_db``), the synthetic county's screening CSV, the ledger summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import task
+
+from config.catalogue import load_catalogue
+from models.schemas import LedgerSummary
+from models.synthetic import CSV_HEADER, county_rows, to_csv_line
+from tasks.infra.db import session_scope
+from tasks.ops.demo_db import prepare_demo_database
+from tasks.reports.ledger import ledger_summary
+
+
+@task
+def prepare_demo() -> None:
+    """Rebuild the configured database as a demo database: refused (``DemoRefused``, nothing changed) when it
+    holds anything but an earlier demo's data."""
+    prepare_demo_database()
+
+
+@task
+def write_county_csv(patients: int, seed: int, region_code: str, start: date, path: str) -> str:
+    """The synthetic county as a screening CSV (the same file a coordinator would import)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    choices = load_catalogue().demo_choices()
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write(CSV_HEADER + "\n")
+        for row in county_rows(patients, seed, region_code, start, choices):
+            fh.write(to_csv_line(row) + "\n")
+    return str(out)
+
+
+@task
+def summarise_ledger(region_code: str | None = None) -> LedgerSummary:
+    with session_scope() as s:
+        return ledger_summary(s, region_code)

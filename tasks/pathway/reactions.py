@@ -1,0 +1,40 @@
+"""Steps started by domain events (deployment triggers). Each re-checks the case under its row lock, so a
+re-delivered event (events are at-least-once) or a step a coordinator already did changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from models.enums import CaseState, ReferralDirection
+from models.schemas import CaseOutcome
+from tasks.infra.access import authorize_case
+from tasks.infra.db import session_scope
+from tasks.infra.retry import RETRY
+from tasks.pathway.referral import refer_many
+from tasks.pathway.transitions import lock_case
+
+
+@task(task_run_name="refer-if-triaged-{case_id}", cache_policy=NO_CACHE, **RETRY)
+def refer_if_triaged(case_id: int, referred_on: date, actor: str) -> CaseOutcome:
+    """Initial referral of a triaged case; any other state (already referred, closed, ...) is left alone."""
+    with session_scope() as s:
+        case = lock_case(s, case_id)
+        authorize_case(s, actor, case)
+        current = CaseState(case.state)
+        if current != CaseState.TRIAGED:
+            return CaseOutcome(
+                case_id=case_id, state=current, changed=False, reason=f"nothing to do: case is {current}"
+            )
+        moved, held = refer_many(s, [case_id], referred_on, actor, direction=ReferralDirection.INITIAL)
+        s.flush()
+        s.refresh(case)
+        return CaseOutcome(
+            case_id=case_id,
+            state=CaseState(case.state),
+            changed=bool(moved),
+            reason=None if moved else next(iter(held), None),
+            hospital_id=case.hospital_id,
+        )

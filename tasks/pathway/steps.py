@@ -1,0 +1,164 @@
+"""Prefect tasks for one case at a time (coordinator actions). Each opens its own session, locks the
+case, checks that the actor's region covers the case's patient (AccessDenied before anything is written),
+and is idempotent: asking for the state the case is already in changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from prefect import task
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from models.care import TreatmentEpisode
+from models.catalogue import is_known_icd10
+from models.clinical import Case
+from models.enums import CaseState, FollowUpOutcome, ReferralDirection
+from models.errors import BadInput
+from models.pathway import IllegalTransition, check_transition
+from models.schemas import CaseOutcome
+from models.settlement.bill import BillError, parse_money
+from tasks.infra.access import authorize_case
+from tasks.infra.db import session_scope
+from tasks.infra.retry import RETRY
+from tasks.pathway.diagnosis import confirm_many
+from tasks.pathway.referral import refer_many
+from tasks.pathway.transitions import lock_case
+from tasks.pathway.treatment import Discharge, admit_many, discharge_many, record_follow_ups
+from tasks.pathway.triage import triage_many
+
+
+def lock_for(session: Session, case_id: int, actor: str) -> Case:
+    """The case, row-locked, once the actor is allowed to act on it."""
+    case = lock_case(session, case_id)
+    authorize_case(session, actor, case)
+    return case
+
+
+def run_step(
+    session: Session,
+    case_id: int,
+    actor: str,
+    from_state: CaseState,
+    to_state: CaseState,
+    apply: Callable[[], object],
+) -> CaseOutcome:
+    """Lock, check the actor and the move against the state machine, apply it with the set-based function."""
+    case = lock_for(session, case_id, actor)
+    current = CaseState(case.state)
+    if current == to_state:
+        return CaseOutcome(case_id=case_id, state=current, changed=False, reason="already done")
+    check_transition(current, to_state)
+    if current != from_state:
+        raise IllegalTransition(current, to_state)
+    apply()
+    session.flush()
+    session.refresh(case)
+    return CaseOutcome(
+        case_id=case_id,
+        state=CaseState(case.state),
+        changed=CaseState(case.state) != current,
+        reason=case.state_reason,
+        hospital_id=case.hospital_id,
+    )
+
+
+def with_episode(session: Session, outcome: CaseOutcome) -> CaseOutcome:
+    """The outcome with the case's latest treatment episode (the one admit opened, discharge closed)."""
+    latest = select(func.max(col(TreatmentEpisode.id))).where(col(TreatmentEpisode.case_id) == outcome.case_id)
+    return outcome.model_copy(update={"episode_id": session.execute(latest).scalar()})
+
+
+@task(task_run_name="confirm-case-{case_id}", **RETRY)
+def confirm_case(case_id: int, confirmed_on: date, icd10: str, actor: str) -> CaseOutcome:
+    """Confirm the suspected condition; ``icd10`` (optional) corrects the code to the final diagnosis."""
+    code = icd10.strip().upper()
+    if code and not is_known_icd10(code):
+        raise BadInput("icd10", f"unknown ICD-10 code {code}")
+    with session_scope() as s:
+        return run_step(
+            s,
+            case_id,
+            actor,
+            CaseState.SCREENED,
+            CaseState.CONFIRMED,
+            lambda: confirm_many(s, [case_id], confirmed_on, actor, code or None),
+        )
+
+
+@task(task_run_name="triage-case-{case_id}", **RETRY)
+def triage_case(case_id: int, on_date: date, actor: str) -> CaseOutcome:
+    """Triage by the catalogue; a disease outside it stays confirmed with reason not_in_catalogue."""
+    with session_scope() as s:
+        outcome = run_step(
+            s, case_id, actor, CaseState.CONFIRMED, CaseState.TRIAGED, lambda: triage_many(s, [case_id], on_date, actor)
+        )
+    return outcome
+
+
+@task(task_run_name="refer-case-{case_id}", **RETRY)
+def refer_case(case_id: int, referred_on: date, urgent: bool, direction: ReferralDirection, actor: str) -> CaseOutcome:
+    """Initial, up (上转) or down (下转) referral to a designated hospital with capacity."""
+    with session_scope() as s:
+        case = lock_for(s, case_id, actor)
+        current = CaseState(case.state)
+        check_transition(current, CaseState.REFERRED)
+        moved, held = refer_many(
+            s,
+            [case_id],
+            referred_on,
+            actor,
+            urgent={case_id} if urgent else set(),
+            direction=direction,
+            from_state=current,
+        )
+        s.flush()
+        s.refresh(case)
+        reason = next(iter(held), None) if not moved else None
+        return CaseOutcome(
+            case_id=case_id,
+            state=CaseState(case.state),
+            changed=bool(moved),
+            reason=reason,
+            hospital_id=case.hospital_id,
+        )
+
+
+@task(task_run_name="admit-case-{case_id}", **RETRY)
+def admit_case(case_id: int, admitted_on: date, actor: str) -> CaseOutcome:
+    with session_scope() as s:
+        outcome = run_step(
+            s,
+            case_id,
+            actor,
+            CaseState.REFERRED,
+            CaseState.IN_TREATMENT,
+            lambda: admit_many(s, [case_id], admitted_on, actor),
+        )
+        return with_episode(s, outcome)
+
+
+@task(task_run_name="discharge-case-{case_id}", **RETRY)
+def discharge_case(
+    case_id: int, discharged_on: date, total_cost: Decimal, out_of_scope: Decimal, sessions: int, actor: str
+) -> CaseOutcome:
+    total, oos = parse_money(total_cost, "total_cost"), parse_money(out_of_scope, "out_of_scope")
+    if oos > total:
+        raise BillError("out_of_scope", "greater than total_cost")
+    if sessions < 0:
+        raise BillError("sessions", "must not be negative")
+    bill = Discharge(case_id, discharged_on, total, oos, sessions)
+    with session_scope() as s:
+        outcome = run_step(
+            s, case_id, actor, CaseState.IN_TREATMENT, CaseState.DISCHARGED, lambda: discharge_many(s, [bill], actor)
+        )
+        return with_episode(s, outcome)
+
+
+@task(task_run_name="follow-up-case-{case_id}", **RETRY)
+def follow_up_case(case_id: int, followed_on: date, outcome: FollowUpOutcome, actor: str) -> int:
+    with session_scope() as s:
+        lock_for(s, case_id, actor)
+        return record_follow_ups(s, [case_id], followed_on, actor, outcome)

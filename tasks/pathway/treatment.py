@@ -1,0 +1,190 @@
+"""Admission, discharge, outcome and follow-up, set-based over a chunk of case ids.
+
+Every function takes a session and skips cases that are no longer in the expected state, so re-runs
+and re-delivered events change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session, col
+
+from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
+from models.clinical import Case
+from models.enums import CareSetting, CaseState, FollowUpOutcome, ReferralStatus
+from models.events import Change, DomainEvent, only_date
+from models.pathway import outcome_state
+from tasks.infra.events import record
+from tasks.pathway.transitions import advance_many
+
+_PART = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Discharge:
+    case_id: int
+    discharged_on: date
+    total_cost: Decimal
+    out_of_scope: Decimal
+    sessions: int = 0
+
+
+def _select_in(
+    session: Session, cols: tuple[Any, ...], key: Any, ids: Sequence[int], *extra: Any
+) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), _PART):
+        stmt = select(*cols).where(key.in_(ids[start : start + _PART]), *extra)
+        out.extend(tuple(r) for r in session.execute(stmt))
+    return out
+
+
+def admit_many(
+    session: Session,
+    case_ids: Sequence[int],
+    admitted_on: date,
+    actor: str,
+    setting: CareSetting = CareSetting.INPATIENT,
+) -> list[int]:
+    """REFERRED → IN_TREATMENT: opens an episode at the case's referred hospital."""
+    moved = advance_many(
+        session, case_ids, CaseState.REFERRED, CaseState.IN_TREATMENT, actor=actor, reason="admitted", on=admitted_on
+    )
+    if not moved:
+        return []
+    rows = _select_in(session, (col(Case.id), col(Case.patient_id), col(Case.hospital_id)), col(Case.id), moved)
+    pending = dict(
+        _select_in(
+            session,
+            (col(Referral.case_id), col(Referral.id)),
+            col(Referral.case_id),
+            moved,
+            col(Referral.status) == ReferralStatus.PENDING,
+        )
+    )
+    session.execute(
+        insert(TreatmentEpisode),
+        [
+            {
+                "case_id": cid,
+                "patient_id": pid,
+                "hospital_id": hid,
+                "referral_id": pending.get(cid),
+                "setting": setting,
+                "admitted_on": admitted_on,
+                "sessions": 0,
+            }
+            for cid, pid, hid in rows
+        ],
+    )
+    for start in range(0, len(moved), _PART):
+        session.execute(
+            update(Referral)
+            .where(
+                col(Referral.case_id).in_(moved[start : start + _PART]),
+                col(Referral.status) == ReferralStatus.PENDING,
+            )
+            .values(status=ReferralStatus.ADMITTED)
+        )
+    return moved
+
+
+def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str) -> list[int]:
+    """IN_TREATMENT → DISCHARGED: closes the open episode with its bill amounts."""
+    by_case = {d.case_id: d for d in discharges}
+    on = only_date(d.discharged_on for d in discharges)
+    moved = advance_many(
+        session, list(by_case), CaseState.IN_TREATMENT, CaseState.DISCHARGED, actor=actor, reason="discharged", on=on
+    )
+    episodes = _select_in(
+        session,
+        (col(TreatmentEpisode.id), col(TreatmentEpisode.case_id)),
+        col(TreatmentEpisode.case_id),
+        moved,
+        col(TreatmentEpisode.discharged_on).is_(None),
+    )
+    if episodes:
+        session.execute(
+            update(TreatmentEpisode),
+            [
+                {
+                    "id": eid,
+                    "discharged_on": by_case[cid].discharged_on,
+                    "total_cost": by_case[cid].total_cost,
+                    "out_of_scope": by_case[cid].out_of_scope,
+                    "sessions": by_case[cid].sessions,
+                }
+                for eid, cid in episodes
+            ],
+        )
+    return moved
+
+
+def finish_many(session: Session, case_ids: Sequence[int], actor: str) -> dict[str, int]:
+    """SETTLED → cured / under maintenance / under management, by each case's category."""
+    groups: dict[CaseState, list[int]] = {}
+    for cid, category in _select_in(
+        session, (col(Case.id), col(Case.category)), col(Case.id), case_ids, col(Case.state) == CaseState.SETTLED
+    ):
+        groups.setdefault(outcome_state(category), []).append(cid)
+    return {
+        to.value: len(advance_many(session, ids, CaseState.SETTLED, to, actor=actor, reason="outcome after settlement"))
+        for to, ids in groups.items()
+    }
+
+
+def record_follow_ups(
+    session: Session,
+    case_ids: Sequence[int],
+    followed_on: date,
+    actor: str,
+    outcome: FollowUpOutcome = FollowUpOutcome.STABLE,
+) -> int:
+    """Append one follow-up per live case (follow-ups are facts, not state changes); the outcome is one of a
+    fixed list, stored (and sent in the event) as its value: nothing typed freely."""
+    outcome = FollowUpOutcome(outcome)
+    live = [
+        cid
+        for (cid,) in _select_in(session, (col(Case.id),), col(Case.id), case_ids, col(Case.state) != CaseState.CLOSED)
+    ]
+    if live:
+        session.execute(
+            insert(FollowUp),
+            [{"case_id": cid, "followed_on": followed_on, "actor": actor, "outcome": outcome.value} for cid in live],
+        )
+        payload = {"actor": actor, "outcome": outcome.value, "on": followed_on.isoformat()}
+        record(session, Change(DomainEvent.FOLLOW_UP_RECORDED, "case", tuple(live), payload))
+    return len(live)
+
+
+def sign_contracts(
+    session: Session, patient_ids: Sequence[int], signed_on: date, doctor_ref: str, years: int = 1
+) -> int:
+    """Family-doctor contracts (家庭医生签约) for patients without one in force on ``signed_on``."""
+    have = {
+        pid
+        for (pid,) in _select_in(
+            session,
+            (col(FamilyDoctorContract.patient_id),),
+            col(FamilyDoctorContract.patient_id),
+            patient_ids,
+            col(FamilyDoctorContract.expires_on) >= signed_on,
+        )
+    }
+    new = sorted(set(patient_ids) - have)
+    if new:
+        expires = signed_on + timedelta(days=365 * years)
+        session.execute(
+            insert(FamilyDoctorContract),
+            [
+                {"patient_id": pid, "doctor_ref": doctor_ref, "signed_on": signed_on, "expires_on": expires}
+                for pid in new
+            ],
+        )
+    return len(new)

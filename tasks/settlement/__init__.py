@@ -1,0 +1,1 @@
+"""Persisted one-stop settlement of discharged cases (the rule itself: models/settlement/)."""

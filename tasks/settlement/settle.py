@@ -1,0 +1,271 @@
+"""Persisted one-stop settlement of discharged cases, set-based per chunk and idempotent.
+
+Each episode settles once: a case is priced only by the call whose UPDATE moved it out of DISCHARGED
+(a concurrent attempt on the same case waits on the row and then moves nothing), and UNIQUE(episode_id)
+in the database is the last line of defence. Settlements of one patient are serialised by a lock on the
+patient row (taken in id order after the cases), so the annual ledgers they read are never stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from config.policies import load_policies
+from models.care import Hospital, TreatmentEpisode
+from models.clinical import Case
+from models.common import ZERO, age_on, utcnow
+from models.enums import CaseState
+from models.events import only_date
+from models.people import Patient
+from models.referral import location_of
+from models.schemas import CaseOutcome, StepResult
+from models.settlement.bill import Bill, BillError, LayerLine, PatientFacts, PriorUse
+from models.settlement.engine import settle
+from models.settlement.policy import PayerLayer, Policy
+from models.settlement.tables import PayerLedger, Settlement
+from tasks.infra.access import authorize_case
+from tasks.infra.bulkwrite import append_rows, gc_paused, id_in
+from tasks.infra.db import session_scope
+from tasks.infra.retry import RETRY_ON_CONFLICT
+from tasks.pathway.transitions import advance_many, lock_case
+
+
+def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    settled = aliased(Settlement)
+    stmt = (
+        select(
+            col(Case.id),
+            col(TreatmentEpisode.id),
+            col(Case.patient_id),
+            col(Patient.poverty_status),
+            col(Patient.birth_date),
+            col(Patient.region_code),
+            col(Hospital.level),
+            col(Hospital.region_code),
+            col(TreatmentEpisode.setting),
+            col(TreatmentEpisode.discharged_on),
+            col(TreatmentEpisode.total_cost),
+            col(TreatmentEpisode.out_of_scope),
+            col(TreatmentEpisode.sessions),
+        )
+        .join(TreatmentEpisode, col(TreatmentEpisode.case_id) == col(Case.id))
+        .join(Patient, col(Patient.id) == col(Case.patient_id))
+        .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
+        .outerjoin(settled, col(settled.episode_id) == col(TreatmentEpisode.id))
+        .where(
+            id_in(session, col(Case.id), case_ids),
+            col(Case.state) == CaseState.DISCHARGED,
+            col(TreatmentEpisode.discharged_on).is_not(None),
+            col(settled.id).is_(None),
+        )
+        .order_by(col(Case.patient_id), col(TreatmentEpisode.discharged_on), col(TreatmentEpisode.id))
+    )
+    return list(session.execute(stmt).tuples())
+
+
+def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
+    """DISCHARGED → SETTLED for every case whose open discharge can be settled; returns (moved, held)."""
+    with gc_paused():
+        return _settle_many(session, case_ids, actor)
+
+
+def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
+    """Validate every pending bill, move the valid cases (the UPDATE row-locks them: a concurrent attempt
+    on the same case moves nothing), then lock the patients and price only the cases this call moved."""
+    policies = load_policies()
+    held: dict[str, int] = {}
+    bills: dict[int, tuple[tuple[Any, ...], Bill, Policy]] = {}
+    for row in _pending(session, case_ids):
+        case_id, _, _, poverty, born, p_region, level, h_region, setting, on, total, oos, n = row
+        try:
+            bill = Bill.from_record(
+                region=p_region,
+                service_date=on,
+                setting=setting,
+                hospital_level=level,
+                hospital_location=location_of(p_region, h_region),
+                patient=PatientFacts.model_construct(poverty_status=poverty, age=age_on(born, on), groups=frozenset()),
+                total=total,
+                out_of_scope=oos,
+                sessions=n,
+                prior_paid={},
+            )
+            bills[case_id] = (row, bill, policies.in_force(p_region, on))
+        except BillError as exc:
+            held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
+    now = utcnow()
+    moved = advance_many(
+        session,
+        list(bills),
+        CaseState.DISCHARGED,
+        CaseState.SETTLED,
+        actor=actor,
+        reason="one-stop settlement",
+        now=now,
+        on=only_date(row[9] for row, _, _ in bills.values()),  # the service (discharge) date
+    )
+    moved_here = set(moved)  # priced in _pending's order: per patient, by discharge date
+    todo = [bill for case_id, bill in bills.items() if case_id in moved_here]
+    ledgers = _lock_ledgers(session, sorted({row[2] for row, _, _ in todo}))
+    new_ledgers: dict[tuple[int, int, PayerLayer], list[Any]] = {}
+    settlements: list[tuple[Any, ...]] = []
+    lines_by_episode: dict[int, list[LayerLine]] = {}
+    for row, unpriced, policy in todo:
+        case_id, episode_id, patient_id, on = row[0], row[1], row[2], row[9]
+        year = on.year
+        prior = {}
+        for layer in PayerLayer:
+            key = (patient_id, year, layer)
+            if key in ledgers:
+                prior[layer] = PriorUse.model_construct(paid=ledgers[key].paid, deductible=ledgers[key].deductible_used)
+            elif key in new_ledgers:
+                prior[layer] = PriorUse.model_construct(paid=new_ledgers[key][3], deductible=new_ledgers[key][4])
+        statement, deltas = settle(unpriced.model_copy(update={"prior_paid": prior}), policy)
+        settlements.append(
+            (
+                episode_id,
+                case_id,
+                patient_id,
+                statement.policy_id,
+                on,
+                statement.total,
+                statement.in_scope,
+                statement.patient_pays,
+                statement.self_pay_ratio,
+                ",".join(statement.flags),
+                now,
+                actor,
+            )
+        )
+        lines_by_episode[episode_id] = statement.layers
+        for d in deltas:
+            key = (patient_id, year, d.layer)
+            if key in ledgers:
+                ledgers[key].paid += d.paid
+                ledgers[key].deductible_used += d.deductible
+            else:
+                fresh = new_ledgers.setdefault(key, [patient_id, year, d.layer, ZERO, ZERO])
+                fresh[3] += d.paid
+                fresh[4] += d.deductible
+    _write(session, settlements, lines_by_episode, list(new_ledgers.values()))
+    return moved, held
+
+
+def _lock_ledgers(session: Session, patients: list[int]) -> dict[tuple[int, int, PayerLayer], PayerLedger]:
+    """Lock the patients (in id order, so concurrent chunks cannot deadlock), then read their ledgers.
+
+    Locking the patient row, not only its ledger rows, serialises every settlement of one patient even
+    before its first ledger row exists (two first bills would otherwise both start from zero). FOR NO KEY
+    UPDATE does not block inserts that merely reference the patient. SQLite has no row locks: there the
+    caller's UPDATE of the cases already holds the database's single write lock, so these reads see the
+    latest committed ledger and no other settlement can commit before this one.
+    """
+    if not patients:
+        return {}
+    if session.connection().dialect.name == "postgresql":
+        session.execute(
+            select(col(Patient.id))
+            .where(id_in(session, col(Patient.id), patients))
+            .order_by(col(Patient.id))
+            .with_for_update(key_share=True)
+        ).all()
+    return {
+        (lg.patient_id, lg.year, PayerLayer(lg.layer)): lg
+        for lg in session.execute(
+            select(PayerLedger)
+            .where(id_in(session, col(PayerLedger.patient_id), patients))
+            .order_by(col(PayerLedger.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
+
+
+def _write(
+    session: Session,
+    settlements: list[tuple[Any, ...]],
+    lines_by_episode: dict[int, list[LayerLine]],
+    new_ledgers: list[list[Any]],
+) -> None:
+    """Append settlements, their lines and new ledger rows (updated ledgers are flushed by the session)."""
+    if settlements:
+        append_rows(session, "settlement", _SETTLEMENT_COLUMNS, settlements)
+        ids = session.execute(
+            select(col(Settlement.id), col(Settlement.episode_id)).where(
+                id_in(session, col(Settlement.episode_id), list(lines_by_episode))
+            )
+        ).tuples()
+        append_rows(
+            session,
+            "settlement_line",
+            ("settlement_id", "layer", "base", "deductible", "ratio", "paid", "rule"),
+            (
+                (sid, ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule)
+                for sid, eid in ids
+                for ln in lines_by_episode[eid]
+            ),
+        )
+    if new_ledgers:
+        append_rows(session, "payer_ledger", ("patient_id", "year", "layer", "paid", "deductible_used"), new_ledgers)
+
+
+_SETTLEMENT_COLUMNS = (
+    "episode_id",
+    "case_id",
+    "patient_id",
+    "policy_id",
+    "service_date",
+    "total",
+    "in_scope",
+    "patient_pays",
+    "self_pay_ratio",
+    "flags",
+    "settled_at",
+    "actor",
+)
+
+
+def settlement_of_case(session: Session, case_id: int) -> Settlement | None:
+    """The case's latest settlement (the first and only one for its episode)."""
+    return (
+        session.execute(
+            select(Settlement).where(col(Settlement.case_id) == case_id).order_by(col(Settlement.id).desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+@task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
+def settle_chunk(case_ids: list[int], actor: str) -> StepResult:
+    with session_scope() as s:
+        moved, held = settle_many(s, case_ids, actor)
+    return StepResult(step="settle", considered=len(case_ids), moved=len(moved), held=held)
+
+
+@task(task_run_name="settle-case-{case_id}", **RETRY_ON_CONFLICT)
+def settle_case(case_id: int, actor: str) -> CaseOutcome:
+    """Settle the case's discharge; settling again returns the first settlement unchanged. An actor outside
+    the patient's region gets AccessDenied before anything is read or written."""
+    with session_scope() as s:
+        case = lock_case(s, case_id)
+        authorize_case(s, actor, case)
+        moved, held = settle_many(s, [case_id], actor) if case.state == CaseState.DISCHARGED else ([], {})
+        s.flush()
+        s.refresh(case)
+        done = settlement_of_case(s, case_id)
+        reason = next(iter(held), None) or (None if done else f"not settled: case is {case.state}")
+        return CaseOutcome(
+            case_id=case_id,
+            state=CaseState(case.state),
+            changed=bool(moved),
+            reason=reason,
+            settlement_id=done.id if done else None,
+        )

@@ -8,8 +8,6 @@ actor or an unknown one is refused before anything is written). Each flow is ide
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from prefect import flow
 
 from flows.context import run_context
@@ -29,6 +27,7 @@ from flows.params import (
     TotalCost,
     Urgent,
 )
+from models.common import ZERO
 from models.enums import CaseState, FollowUpOutcome, ReferralDirection
 from models.schemas import CaseOutcome
 from tasks.infra.access import check_person
@@ -85,7 +84,7 @@ async def discharge(
     case_id: CaseId,
     discharged_on: DischargedOn,
     total_cost: TotalCost,
-    out_of_scope: OutOfScope = Decimal("0.00"),
+    out_of_scope: OutOfScope = ZERO,
     sessions: Sessions = 0,
     actor: Actor = "coordinator",
 ) -> CaseOutcome:

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from models.common import MAX_AMOUNT, iso_date_text
+from models.common import FEN, MAX_AMOUNT, ZERO, iso_date_text
 from models.digits import ascii_digits
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
 from models.settlement.policy import LayerPolicy, PayerLayer, Rule, Treatment
@@ -30,7 +30,6 @@ class BillError(ValueError):
         self.reason = message
 
 
-_FEN = Decimal("0.01")
 _LEVELS = frozenset(HospitalLevel)
 #: What a NUMERIC(18,2) money column holds: the bound of sums (a year's ledger), not of one amount.
 MAX_SUM = Decimal("9999999999999999.99")
@@ -51,9 +50,9 @@ def parse_money(value: Any, field: str, limit: Decimal = MAX_AMOUNT) -> Decimal:
         raise BillError(field, "must not be negative")
     if amount > limit:
         raise BillError(field, f"too large (at most {limit})")
-    if amount != amount.quantize(Decimal("0.01")):
+    if amount != amount.quantize(FEN):
         raise BillError(field, "more than 2 decimal places (fen)")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(FEN)
 
 
 def _no_bool(value: Any) -> Any:
@@ -81,8 +80,8 @@ class PriorUse(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    paid: Decimal = Decimal("0.00")
-    deductible: Decimal = Decimal("0.00")
+    paid: Decimal = ZERO
+    deductible: Decimal = ZERO
 
     @field_validator("paid", "deductible", mode="before")
     @classmethod
@@ -100,7 +99,7 @@ class Bill(BaseModel):
     hospital_location: HospitalLocation
     patient: PatientFacts
     total: Decimal
-    out_of_scope: Decimal = Decimal("0.00")
+    out_of_scope: Decimal = ZERO
     sessions: int = Field(default=0, ge=0)
     #: The kind of stay where a clause names one (住院分娩, 血液透析); most bills have none.
     treatment: Treatment | None = None
@@ -150,7 +149,7 @@ class Bill(BaseModel):
         for field, value in amounts.items():
             if value < 0:
                 raise BillError(field, "must not be negative")
-            if value != value.quantize(_FEN):
+            if value != value.quantize(FEN):
                 raise BillError(field, "more than 2 decimal places (fen)")
         if out_of_scope > total:
             raise BillError("out_of_scope", "greater than total")
@@ -165,8 +164,8 @@ class Bill(BaseModel):
             hospital_level=HospitalLevel(hospital_level),
             hospital_location=hospital_location,
             patient=patient,
-            total=total.quantize(_FEN),
-            out_of_scope=out_of_scope.quantize(_FEN),
+            total=total.quantize(FEN),
+            out_of_scope=out_of_scope.quantize(FEN),
             sessions=sessions,
             treatment=treatment,
             prior_paid=prior_paid,

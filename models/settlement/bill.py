@@ -55,6 +55,20 @@ def parse_money(value: Any, field: str, limit: Decimal = MAX_AMOUNT) -> Decimal:
     return amount.quantize(FEN)
 
 
+def check_amounts(total: Decimal, out_of_scope: Decimal, sessions: int, total_field: str = "total") -> None:
+    """What every bill's typed amounts satisfy, each failure a BillError naming the field: not negative,
+    whole fen, the out-of-scope part within the total, sessions not negative."""
+    for field, value in ((total_field, total), ("out_of_scope", out_of_scope)):
+        if value < 0:
+            raise BillError(field, "must not be negative")
+        if value != value.quantize(FEN):
+            raise BillError(field, "more than 2 decimal places (fen)")
+    if out_of_scope > total:
+        raise BillError("out_of_scope", f"greater than {total_field}")
+    if sessions < 0:
+        raise BillError("sessions", "must not be negative")
+
+
 def _no_bool(value: Any) -> Any:
     """JSON true/false is not a count (pydantic would read it as 1/0)."""
     if isinstance(value, bool):
@@ -144,17 +158,8 @@ class Bill(BaseModel):
         treatment: Treatment | None = None,
     ) -> Bill:
         """A bill from already-typed database values: the same money and scope checks as validation
-        (each raising BillError naming the field) without re-parsing every field (~8x faster)."""
-        amounts = {"total": total, "out_of_scope": out_of_scope}
-        for field, value in amounts.items():
-            if value < 0:
-                raise BillError(field, "must not be negative")
-            if value != value.quantize(FEN):
-                raise BillError(field, "more than 2 decimal places (fen)")
-        if out_of_scope > total:
-            raise BillError("out_of_scope", "greater than total")
-        if sessions < 0:
-            raise BillError("sessions", "must not be negative")
+        (``check_amounts``, each raising BillError naming the field) without re-parsing every field (~8x faster)."""
+        check_amounts(total, out_of_scope, sessions)
         if hospital_level not in _LEVELS:
             raise BillError("hospital_level", f"unknown hospital level {hospital_level!r}")
         return cls.model_construct(

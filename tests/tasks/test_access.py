@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from models.access import AccessDenied, Actor
 from models.clinical import Case
 from models.enums import AccessReason, CaseState, PovertyStatus, ReferralDirection
 from models.people import PatientCreate
+from models.settlement.amounts import BillAmounts
 from tasks.infra.access import AUDIT_QUERY, sync_actors
 from tasks.infra.db import session_scope
 from tasks.pathway.diagnosis import confirm_many
@@ -50,7 +50,7 @@ def _import(tmp_path: Path, rows: str, actor: str = "system") -> int:
 
 
 def _bill(case_id: int) -> Discharge:
-    return Discharge(case_id, date(2017, 4, 9), Decimal("3000.00"), Decimal("0"))
+    return Discharge(case_id, date(2017, 4, 9), BillAmounts.parse("3000.00"))
 
 
 def _case_in(tmp_path: Path, state: CaseState, seq: int = 21) -> int:
@@ -92,7 +92,7 @@ ACTIONS: dict[str, tuple[CaseState, Callable[[int, str], object], str]] = {
     "admit": (CaseState.REFERRED, lambda c, a: admit_case.fn(c, date(2017, 4, 2), a), "bijie-supervisor"),
     "discharge": (
         CaseState.IN_TREATMENT,
-        lambda c, a: discharge_case.fn(c, date(2017, 4, 9), Decimal("3000.00"), Decimal("0"), 0, a),
+        lambda c, a: discharge_case.fn(c, date(2017, 4, 9), BillAmounts.parse("3000.00"), a),
         "guizhou-supervisor",
     ),
     "follow-up": (CaseState.TRIAGED, lambda c, a: follow_up_case.fn(c, date(2017, 5, 1), "stable", a), "coordinator"),

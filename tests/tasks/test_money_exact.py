@@ -23,7 +23,7 @@ from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 from tasks.infra.bulkwrite import append_rows
 from tasks.infra.db import session_scope
 from tasks.reports.summary import collect_summary
-from tasks.settlement import settle_many
+from tasks.settlement.settle import settle_many
 from tests.tasks.test_settlement_tasks import discharged_case
 
 D = Decimal

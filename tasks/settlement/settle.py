@@ -45,19 +45,19 @@ def _pending(session: Session, case_ids: Sequence[int]) -> list[Row[Any]]:
     settled = aliased(Settlement)
     stmt = (
         select(
-            col(Case.id).label("case_id"),
+            col(Case.id).label("case_id"),  # a column's own name unless two tables share it
             col(TreatmentEpisode.id).label("episode_id"),
-            col(Case.patient_id).label("patient_id"),
-            col(Patient.poverty_status).label("poverty_status"),
-            col(Patient.birth_date).label("birth_date"),
+            col(Case.patient_id),
+            col(Patient.poverty_status),
+            col(Patient.birth_date),
             col(Patient.region_code).label("region"),
             col(Hospital.level).label("hospital_level"),
             col(Hospital.region_code).label("hospital_region"),
-            col(TreatmentEpisode.setting).label("setting"),
-            col(TreatmentEpisode.discharged_on).label("discharged_on"),
+            col(TreatmentEpisode.setting),
+            col(TreatmentEpisode.discharged_on),
             col(TreatmentEpisode.total_cost).label("total"),
-            col(TreatmentEpisode.out_of_scope).label("out_of_scope"),
-            col(TreatmentEpisode.sessions).label("sessions"),
+            col(TreatmentEpisode.out_of_scope),
+            col(TreatmentEpisode.sessions),
         )
         .join(TreatmentEpisode, col(TreatmentEpisode.case_id) == col(Case.id))
         .join(Patient, col(Patient.id) == col(Case.patient_id))

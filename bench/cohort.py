@@ -18,7 +18,7 @@ from sqlmodel import col
 from config.catalogue import load_catalogue, load_regions
 from config.identity import identity_keys
 from models.care import Hospital
-from models.common import FEN
+from models.common import FEN, RATIO_PLACES
 from models.enums import CaseState, PovertyStatus
 from models.identity import protect
 from tasks.infra.bulkwrite import append_rows
@@ -147,7 +147,7 @@ def build_cohort(patients: int, seed: int = 11, night: date = NIGHT) -> dict[str
                     add("treatment_episode", (eid, cid_, pid, rng.choice(hospitals), "inpatient", admitted,
                                               served, 0, total, Decimal("0.00")))  # fmt: skip
                     if state != CaseState.DISCHARGED:
-                        ratio = (pays / total).quantize(Decimal("0.0001"))
+                        ratio = (pays / total).quantize(RATIO_PLACES)
                         add("settlement", (eid, cid_, pid, "bench", served, total, total, pays,
                                            ratio, "", _at(served), "bench"))  # fmt: skip
                 if state in FOLLOWED:

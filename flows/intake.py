@@ -10,7 +10,7 @@ from prefect.runtime import flow_run
 from flows.context import run_context
 from flows.params import Actor, CsvPath, Icd10, Method, PatientId, ScreenedOn
 from tasks.infra.access import check_person
-from tasks.pathway.intake import ImportReport, import_screenings_file, screen_patient_task
+from tasks.pathway.intake import ImportReport, import_screenings_file, rescreen_patient
 
 
 def _import_run_name() -> str:
@@ -39,4 +39,4 @@ async def screen_patient(
     Record a suspected condition found at a screening of a registered patient."""
     with run_context(patient_id=patient_id, actor=actor):
         check_person(actor)
-        return screen_patient_task(patient_id, icd10, screened_on, method, actor)
+        return rescreen_patient(patient_id, icd10, screened_on, method, actor)

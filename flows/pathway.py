@@ -8,8 +8,6 @@ actor or an unknown one is refused before anything is written). Each flow is ide
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from prefect import flow
 
 from flows.context import run_context
@@ -29,8 +27,10 @@ from flows.params import (
     TotalCost,
     Urgent,
 )
+from models.common import ZERO
 from models.enums import CaseState, FollowUpOutcome, ReferralDirection
 from models.schemas import CaseOutcome
+from models.settlement.amounts import BillAmounts
 from tasks.infra.access import check_person
 from tasks.pathway.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case, triage_case
 from tasks.reports.artifacts import publish_case_step
@@ -85,14 +85,15 @@ async def discharge(
     case_id: CaseId,
     discharged_on: DischargedOn,
     total_cost: TotalCost,
-    out_of_scope: OutOfScope = Decimal("0.00"),
+    out_of_scope: OutOfScope = ZERO,
     sessions: Sessions = 0,
     actor: Actor = "coordinator",
 ) -> CaseOutcome:
     """出院：登记出院和结算单金额（元，到分），随后自动一站式结算。Discharge with the bill's totals (yuan)."""
     with run_context(case_id=case_id, actor=actor):
         check_person(actor)
-        outcome = discharge_case(case_id, discharged_on, total_cost, out_of_scope, sessions, actor)
+        bill = BillAmounts.parse(total_cost, out_of_scope, sessions)
+        outcome = discharge_case(case_id, discharged_on, bill, actor)
         publish_case_step("出院", outcome)
         return outcome
 

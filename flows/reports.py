@@ -20,7 +20,7 @@ from models.ledger_rows import Lang
 from models.summary import Period, SummaryData, chart_folder, reported_day
 from tasks.infra.access import allowed_report_region
 from tasks.reports.charts import publish_summary, render_charts
-from tasks.reports.export import ExportResult, Format, LedgerFilter, export_ledger_task
+from tasks.reports.export import ExportResult, Format, LedgerFilter, export_ledger_files
 from tasks.reports.summary import gather_summary
 
 ReportActor = Annotated[
@@ -79,7 +79,7 @@ def export_ledger(
             period_on=period_on,
             alarm_kinds=tuple(alarm_kinds or ()),
         )
-        return export_ledger_task(flt, out_dir, formats or ["xlsx", "csv"], headers)
+        return export_ledger_files(flt, out_dir, formats or ["xlsx", "csv"], headers)
 
 
 @flow(name="summary-report", flow_run_name="summary-{period}-{actor}")

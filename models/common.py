@@ -16,6 +16,8 @@ from sqlmodel import Field
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+#: A self-pay ratio's places (0.0811 = 8.11%).
+RATIO_PLACES = Decimal("0.0001")
 #: The largest amount a single bill (or any amount typed in) may carry: 99,999,999.99 yuan. Far above any
 #: real hospital bill, and every sum the system keeps (a year's ledger, a report total over millions of bills)
 #: still fits NUMERIC(18,2) and SQLite's 64-bit integer fen exactly.

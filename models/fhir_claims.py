@@ -17,6 +17,7 @@ from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.reference import Reference
 
 from models.care import Hospital, TreatmentEpisode
+from models.common import ZERO
 from models.fhir_common import BASE, TERM, aware, concept, ids, money, org, ref, uid
 from models.settlement.policy import LAYER_ORDER, PayerLayer
 from models.settlement.tables import Settlement, SettlementLine
@@ -132,5 +133,5 @@ def explanation_of_benefit(
         ],
         item=[feob.ExplanationOfBenefitItem(**_item(s, ep), adjudication=adjudication)],
         total=[feob.ExplanationOfBenefitTotal(category=a.category, amount=a.amount) for a in adjudication],
-        payment=feob.ExplanationOfBenefitPayment(amount=money(sum((ln.paid for _, ln in layers), Decimal("0.00")))),
+        payment=feob.ExplanationOfBenefitPayment(amount=money(sum((ln.paid for _, ln in layers), ZERO))),
     )

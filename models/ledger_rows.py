@@ -11,12 +11,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from models.common import ZERO
+from models.common import RATIO_PLACES, ZERO
 from models.settlement.policy import LAYER_ORDER, PayerLayer
 
 Lang = Literal["zh", "en"]
 Cell = str | int | Decimal | date | None
-RATIO_PLACES = Decimal("0.0001")
 
 #: (key, Chinese header, English header), in column order.
 LEDGER_COLUMNS: tuple[tuple[str, str, str], ...] = (

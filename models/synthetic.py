@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from models import national_id
 from models.enums import Category, PovertyStatus
+from models.settlement.amounts import BillAmounts
 
 CATEGORY_WEIGHTS: dict[Category, int] = {
     Category.ONE_TIME_CURE: 9217,
@@ -139,18 +140,14 @@ _BILL_SHAPE: dict[str, tuple[int, int, int, int, int]] = {
 }
 
 
-def synthetic_bill(
-    seed: int, case_id: int, category: str | None, admitted_on: date
-) -> tuple[date, Decimal, Decimal, int]:
-    """(discharged_on, total, out_of_scope, sessions) for a demo discharge, in whole fen."""
+def synthetic_bill(seed: int, case_id: int, category: str | None, admitted_on: date) -> tuple[date, BillAmounts]:
+    """(discharged_on, bill) for a demo discharge, in whole fen."""
     lo_d, hi_d, lo_c, hi_c, sessions = _BILL_SHAPE.get(category or "", _BILL_SHAPE[Category.LONG_TERM.value])
     u = _unit(seed, case_id, 3)
     stay = lo_d + int(u * (hi_d - lo_d))
     total_fen = lo_c * 100 + int(_unit(seed, case_id, 4) * (hi_c - lo_c) * 100)
     oos_fen = total_fen * int(_unit(seed, case_id, 5) * 500) // 10_000  # up to 5% out of scope
-    return (
-        admitted_on + timedelta(days=stay),
-        Decimal(total_fen) / 100,
-        Decimal(oos_fen) / 100,
-        sessions if category == Category.MAINTENANCE.value and u < 0.5 else 0,
+    sessions = sessions if category == Category.MAINTENANCE.value and u < 0.5 else 0
+    return admitted_on + timedelta(days=stay), BillAmounts.typed(
+        Decimal(total_fen) / 100, Decimal(oos_fen) / 100, sessions
     )

@@ -11,14 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.common import FEN, RATIO_PLACES, ZERO
 from models.enums import CareSetting, HospitalLocation
 from models.settlement.bill import Basis, Bill, Flag, LayerLine, PriorUse, Statement, trusted
 from models.settlement.policy import Base, LayerPolicy, Match, PayerLayer, Per, Policy, Rule
 
-FEN = Decimal("0.01")
-ZERO = Decimal("0.00")
 ONE = Decimal("1")
-RATIO_PLACES = Decimal("0.0001")
 SELF_PAY_LIMIT = Decimal("0.10")
 _NO_PRIOR = PriorUse()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from models.common import ZERO
 from models.enums import HospitalLevel, HospitalLocation
 from models.settlement.bill import Basis, LayerLine
 from models.settlement.engine import matches
@@ -53,12 +54,12 @@ def _ratio_text(basis: Basis, rule: Rule, applied: Decimal) -> str:
     if loc in rule.location_ratio:
         head, start = LOCATION_ZH[loc], rule.location_ratio[loc]
     elif rule.ratio_by_level is not None:
-        head, start = LEVEL_ZH[level], rule.ratio_by_level.get(level, Decimal(0))
+        head, start = LEVEL_ZH[level], rule.ratio_by_level.get(level, ZERO)
         if loc in rule.location_points:
             head += " " + LOCATION_ZH[loc]
             adds.append(f"{LOCATION_ZH[loc]}{_num(rule.location_points[loc] * 100)}个百分点")
     else:
-        head, start = "", rule.ratio or Decimal(0)
+        head, start = "", rule.ratio or ZERO
     if rule.bonuses_apply and start < 1:
         adds += [
             f"{b.zh or b.name}{_num(b.points * 100)}个百分点" for b in basis.layer.bonuses if matches(b.when, bill)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.common import ZERO
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
 
 
@@ -75,13 +76,13 @@ class Rule(BaseModel):
     location_points: dict[HospitalLocation, Decimal] = {}
     #: Replaces the level ratio outright for these locations (e.g. 0.55 out of province).
     location_ratio: dict[HospitalLocation, Decimal] = {}
-    deductible: Decimal = Field(default=Decimal("0"), ge=0)
+    deductible: Decimal = Field(default=ZERO, ge=0)
     deductible_by_level: dict[HospitalLevel, Decimal] | None = None
     deductible_per: Per = Per.STAY
     #: A fixed amount per session (seed 003 篇5: dialysis 100 yuan per session).
-    per_session: Decimal = Field(default=Decimal("0"), ge=0)
+    per_session: Decimal = Field(default=ZERO, ge=0)
     #: A fixed amount per stay (seed 002: hospital delivery 2,200 yuan), never more than what is left to pay.
-    lump_sum: Decimal = Field(default=Decimal("0"), ge=0)
+    lump_sum: Decimal = Field(default=ZERO, ge=0)
     bonuses_apply: bool = True
 
     @model_validator(mode="after")

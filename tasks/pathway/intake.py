@@ -225,9 +225,9 @@ def import_screenings_file(csv_path: str, actor: str) -> ImportReport:
     return ImportReport(**counts)
 
 
-@task(task_run_name="screen-patient-{patient_id}", **RETRY)
+@task(task_run_name="rescreen-patient-{patient_id}", **RETRY)
 @storage_errors
-def screen_patient_task(patient_id: int, icd10: str, screened_on: date, method: str, actor: str) -> ImportReport:
+def rescreen_patient(patient_id: int, icd10: str, screened_on: date, method: str, actor: str) -> ImportReport:
     """A new suspected condition for an already registered patient (re-screening)."""
     code = icd10.strip().upper()
     if not is_known_icd10(code):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 
 from prefect import task
 from sqlalchemy import func, select
@@ -19,7 +18,7 @@ from models.enums import CaseState, FollowUpOutcome, ReferralDirection
 from models.errors import BadInput
 from models.pathway import IllegalTransition, check_transition
 from models.schemas import CaseOutcome
-from models.settlement.bill import BillError, parse_money
+from models.settlement.amounts import BillAmounts
 from tasks.infra.access import authorize_case
 from tasks.infra.db import session_scope
 from tasks.infra.retry import RETRY
@@ -141,18 +140,17 @@ def admit_case(case_id: int, admitted_on: date, actor: str) -> CaseOutcome:
 
 
 @task(task_run_name="discharge-case-{case_id}", **RETRY)
-def discharge_case(
-    case_id: int, discharged_on: date, total_cost: Decimal, out_of_scope: Decimal, sessions: int, actor: str
-) -> CaseOutcome:
-    total, oos = parse_money(total_cost, "total_cost"), parse_money(out_of_scope, "out_of_scope")
-    if oos > total:
-        raise BillError("out_of_scope", "greater than total_cost")
-    if sessions < 0:
-        raise BillError("sessions", "must not be negative")
-    bill = Discharge(case_id, discharged_on, total, oos, sessions)
+def discharge_case(case_id: int, discharged_on: date, bill: BillAmounts, actor: str) -> CaseOutcome:
+    """Close the open episode with the bill (validated where it entered: ``BillAmounts.parse``)."""
+    discharge = Discharge(case_id, discharged_on, bill)
     with session_scope() as s:
         outcome = run_step(
-            s, case_id, actor, CaseState.IN_TREATMENT, CaseState.DISCHARGED, lambda: discharge_many(s, [bill], actor)
+            s,
+            case_id,
+            actor,
+            CaseState.IN_TREATMENT,
+            CaseState.DISCHARGED,
+            lambda: discharge_many(s, [discharge], actor),
         )
         return with_episode(s, outcome)
 

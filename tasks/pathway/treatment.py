@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -20,6 +19,7 @@ from models.clinical import Case
 from models.enums import CareSetting, CaseState, FollowUpOutcome, ReferralStatus
 from models.events import Change, DomainEvent, only_date
 from models.pathway import outcome_state
+from models.settlement.amounts import BillAmounts
 from tasks.infra.events import record
 from tasks.pathway.transitions import advance_many
 
@@ -28,11 +28,11 @@ _PART = 900
 
 @dataclass(frozen=True, slots=True)
 class Discharge:
+    """One case's discharge: its date and its bill (validated where it entered)."""
+
     case_id: int
     discharged_on: date
-    total_cost: Decimal
-    out_of_scope: Decimal
-    sessions: int = 0
+    bill: BillAmounts
 
 
 def _select_in(
@@ -116,9 +116,9 @@ def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str
                 {
                     "id": eid,
                     "discharged_on": by_case[cid].discharged_on,
-                    "total_cost": by_case[cid].total_cost,
-                    "out_of_scope": by_case[cid].out_of_scope,
-                    "sessions": by_case[cid].sessions,
+                    "total_cost": by_case[cid].bill.total_cost,
+                    "out_of_scope": by_case[cid].bill.out_of_scope,
+                    "sessions": by_case[cid].bill.sessions,
                 }
                 for eid, cid in episodes
             ],

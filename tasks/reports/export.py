@@ -245,7 +245,7 @@ def export_files(
 
 
 @task(cache_policy=NO_CACHE)
-def export_ledger_task(
+def export_ledger_files(
     flt: LedgerFilter, out_dir: str, formats: list[Format], lang: Lang, page: int = 2000
 ) -> ExportResult:
     return export_files(flt, Path(out_dir), formats, lang, page)

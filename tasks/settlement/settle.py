@@ -9,18 +9,20 @@ patient row (taken in id order after the cases), so the annual ledgers they read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
-from models.common import ZERO, age_on, utcnow
+from models.common import age_on, utcnow
 from models.enums import CaseState
 from models.events import only_date
 from models.people import Patient
@@ -28,6 +30,7 @@ from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
 from models.settlement.bill import Bill, BillError, LayerLine, PatientFacts, PriorUse
 from models.settlement.engine import settle
+from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
 from models.settlement.tables import PayerLedger, Settlement
 from tasks.infra.access import authorize_case
@@ -37,21 +40,22 @@ from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.transitions import advance_many, lock_case
 
 
-def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+def _pending(session: Session, case_ids: Sequence[int]) -> list[Row[Any]]:
+    """The open discharges of the cases with what pricing them needs, as labelled rows (``row.total``)."""
     settled = aliased(Settlement)
     stmt = (
         select(
-            col(Case.id),
-            col(TreatmentEpisode.id),
+            col(Case.id).label("case_id"),  # a column's own name unless two tables share it
+            col(TreatmentEpisode.id).label("episode_id"),
             col(Case.patient_id),
             col(Patient.poverty_status),
             col(Patient.birth_date),
-            col(Patient.region_code),
-            col(Hospital.level),
-            col(Hospital.region_code),
+            col(Patient.region_code).label("region"),
+            col(Hospital.level).label("hospital_level"),
+            col(Hospital.region_code).label("hospital_region"),
             col(TreatmentEpisode.setting),
             col(TreatmentEpisode.discharged_on),
-            col(TreatmentEpisode.total_cost),
+            col(TreatmentEpisode.total_cost).label("total"),
             col(TreatmentEpisode.out_of_scope),
             col(TreatmentEpisode.sessions),
         )
@@ -67,7 +71,48 @@ def _pending(session: Session, case_ids: Sequence[int]) -> list[tuple[Any, ...]]
         )
         .order_by(col(Case.patient_id), col(TreatmentEpisode.discharged_on), col(TreatmentEpisode.id))
     )
-    return list(session.execute(stmt).tuples())
+    return list(session.execute(stmt).all())
+
+
+def _bill_of(row: Row[Any]) -> Bill:
+    """The stored discharge as a bill: typed values, so ``Bill.from_record`` checks without re-parsing."""
+    on = row.discharged_on
+    return Bill.from_record(
+        region=row.region,
+        service_date=on,
+        setting=row.setting,
+        hospital_level=row.hospital_level,
+        hospital_location=location_of(row.region, row.hospital_region),
+        patient=PatientFacts.model_construct(
+            poverty_status=row.poverty_status, age=age_on(row.birth_date, on), groups=frozenset()
+        ),
+        total=row.total,
+        out_of_scope=row.out_of_scope,
+        sessions=row.sessions,
+        prior_paid={},
+    )
+
+
+class SettlementRow(NamedTuple):
+    """One ``settlement`` row as ``append_rows`` writes it (fields in column order)."""
+
+    episode_id: int
+    case_id: int
+    patient_id: int
+    policy_id: str
+    service_date: date
+    total: Decimal
+    in_scope: Decimal
+    patient_pays: Decimal
+    self_pay_ratio: Decimal
+    flags: str
+    settled_at: datetime
+    actor: str
+
+
+#: (patient id, year): that patient's annual ledger, layer by layer.
+YearKey = tuple[int, int]
+LedgerKey = tuple[int, int, PayerLayer]
 
 
 def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
@@ -81,23 +126,10 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
     on the same case moves nothing), then lock the patients and price only the cases this call moved."""
     policies = load_policies()
     held: dict[str, int] = {}
-    bills: dict[int, tuple[tuple[Any, ...], Bill, Policy]] = {}
+    bills: dict[int, tuple[Row[Any], Bill, Policy]] = {}
     for row in _pending(session, case_ids):
-        case_id, _, _, poverty, born, p_region, level, h_region, setting, on, total, oos, n = row
         try:
-            bill = Bill.from_record(
-                region=p_region,
-                service_date=on,
-                setting=setting,
-                hospital_level=level,
-                hospital_location=location_of(p_region, h_region),
-                patient=PatientFacts.model_construct(poverty_status=poverty, age=age_on(born, on), groups=frozenset()),
-                total=total,
-                out_of_scope=oos,
-                sessions=n,
-                prior_paid={},
-            )
-            bills[case_id] = (row, bill, policies.in_force(p_region, on))
+            bills[row.case_id] = (row, _bill_of(row), policies.in_force(row.region, row.discharged_on))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
     now = utcnow()
@@ -109,32 +141,30 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
         actor=actor,
         reason="one-stop settlement",
         now=now,
-        on=only_date(row[9] for row, _, _ in bills.values()),  # the service (discharge) date
+        on=only_date(row.discharged_on for row, _, _ in bills.values()),  # the service (discharge) date
     )
     moved_here = set(moved)  # priced in _pending's order: per patient, by discharge date
     todo = [bill for case_id, bill in bills.items() if case_id in moved_here]
-    ledgers = _lock_ledgers(session, sorted({row[2] for row, _, _ in todo}))
-    new_ledgers: dict[tuple[int, int, PayerLayer], list[Any]] = {}
-    settlements: list[tuple[Any, ...]] = []
+    stored = _lock_ledgers(session, sorted({row.patient_id for row, _, _ in todo}))
+    years: dict[YearKey, dict[PayerLayer, PriorUse]] = {}
+    for (patient_id, year, layer), lg in stored.items():
+        years.setdefault((patient_id, year), {})[layer] = PriorUse.model_construct(
+            paid=lg.paid, deductible=lg.deductible_used
+        )
+    settlements: list[SettlementRow] = []
     lines_by_episode: dict[int, list[LayerLine]] = {}
     for row, unpriced, policy in todo:
-        case_id, episode_id, patient_id, on = row[0], row[1], row[2], row[9]
-        year = on.year
-        prior = {}
-        for layer in PayerLayer:
-            key = (patient_id, year, layer)
-            if key in ledgers:
-                prior[layer] = PriorUse.model_construct(paid=ledgers[key].paid, deductible=ledgers[key].deductible_used)
-            elif key in new_ledgers:
-                prior[layer] = PriorUse.model_construct(paid=new_ledgers[key][3], deductible=new_ledgers[key][4])
+        key = (row.patient_id, row.discharged_on.year)
+        prior = years.get(key, {})
         statement, deltas = settle(unpriced.model_copy(update={"prior_paid": prior}), policy)
+        years[key] = apply_statement(prior, deltas)
         settlements.append(
-            (
-                episode_id,
-                case_id,
-                patient_id,
+            SettlementRow(
+                row.episode_id,
+                row.case_id,
+                row.patient_id,
                 statement.policy_id,
-                on,
+                row.discharged_on,
                 statement.total,
                 statement.in_scope,
                 statement.patient_pays,
@@ -144,21 +174,28 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
                 actor,
             )
         )
-        lines_by_episode[episode_id] = statement.layers
-        for d in deltas:
-            key = (patient_id, year, d.layer)
-            if key in ledgers:
-                ledgers[key].paid += d.paid
-                ledgers[key].deductible_used += d.deductible
-            else:
-                fresh = new_ledgers.setdefault(key, [patient_id, year, d.layer, ZERO, ZERO])
-                fresh[3] += d.paid
-                fresh[4] += d.deductible
-    _write(session, settlements, lines_by_episode, list(new_ledgers.values()))
+        lines_by_episode[row.episode_id] = statement.layers
+    _write(session, settlements, lines_by_episode, _carry(stored, years))
     return moved, held
 
 
-def _lock_ledgers(session: Session, patients: list[int]) -> dict[tuple[int, int, PayerLayer], PayerLedger]:
+def _carry(
+    stored: dict[LedgerKey, PayerLedger], years: dict[YearKey, dict[PayerLayer, PriorUse]]
+) -> list[tuple[Any, ...]]:
+    """Carry the new ledgers over: a stored row that changed is updated (flushed by the session), a layer
+    without a row yet becomes a new ``payer_ledger`` row (returned)."""
+    fresh: list[tuple[Any, ...]] = []
+    for (patient_id, year), layers in years.items():
+        for layer, use in layers.items():
+            lg = stored.get((patient_id, year, layer))
+            if lg is None:
+                fresh.append((patient_id, year, layer, use.paid, use.deductible))
+            elif (lg.paid, lg.deductible_used) != (use.paid, use.deductible):
+                lg.paid, lg.deductible_used = use.paid, use.deductible
+    return fresh
+
+
+def _lock_ledgers(session: Session, patients: list[int]) -> dict[LedgerKey, PayerLedger]:
     """Lock the patients (in id order, so concurrent chunks cannot deadlock), then read their ledgers.
 
     Locking the patient row, not only its ledger rows, serialises every settlement of one patient even
@@ -190,13 +227,13 @@ def _lock_ledgers(session: Session, patients: list[int]) -> dict[tuple[int, int,
 
 def _write(
     session: Session,
-    settlements: list[tuple[Any, ...]],
+    settlements: list[SettlementRow],
     lines_by_episode: dict[int, list[LayerLine]],
-    new_ledgers: list[list[Any]],
+    new_ledgers: list[tuple[Any, ...]],
 ) -> None:
     """Append settlements, their lines and new ledger rows (updated ledgers are flushed by the session)."""
     if settlements:
-        append_rows(session, "settlement", _SETTLEMENT_COLUMNS, settlements)
+        append_rows(session, "settlement", SettlementRow._fields, settlements)
         ids = session.execute(
             select(col(Settlement.id), col(Settlement.episode_id)).where(
                 id_in(session, col(Settlement.episode_id), list(lines_by_episode))
@@ -214,22 +251,6 @@ def _write(
         )
     if new_ledgers:
         append_rows(session, "payer_ledger", ("patient_id", "year", "layer", "paid", "deductible_used"), new_ledgers)
-
-
-_SETTLEMENT_COLUMNS = (
-    "episode_id",
-    "case_id",
-    "patient_id",
-    "policy_id",
-    "service_date",
-    "total",
-    "in_scope",
-    "patient_pays",
-    "self_pay_ratio",
-    "flags",
-    "settled_at",
-    "actor",
-)
 
 
 def settlement_of_case(session: Session, case_id: int) -> Settlement | None:

@@ -8,7 +8,6 @@ import asyncio
 import json
 import time
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from models.enums import CaseState
+from models.settlement.amounts import BillAmounts
 from models.settlement.tables import Settlement
 from runtime import warm_start
 from runtime.deployments import deployments, triggered
@@ -125,7 +125,7 @@ async def _scenario(tmp_path: Path, deployments: list[Any]) -> str:
         await _until(lambda: _state(case_id) == CaseState.REFERRED, "the triggered referral")
 
         admit_case.fn(case_id, date(2017, 5, 12), "xinping-coordinator")
-        discharge_case.fn(case_id, date(2017, 5, 20), Decimal("38734.00"), Decimal("733.00"), 0, "xinping-coordinator")
+        discharge_case.fn(case_id, date(2017, 5, 20), BillAmounts.parse("38734.00", "733.00"), "xinping-coordinator")
         await _until(lambda: _state(case_id) == CaseState.SETTLED, "the triggered settlement")
         assert _settlements(case_id) == 1
 

@@ -18,6 +18,7 @@ from models.clinical import Case
 from models.common import age_on
 from models.people import Patient
 from models.referral import location_of
+from models.settlement.amounts import BillAmounts
 from models.settlement.bill import parse_bill
 from models.settlement.engine import settle
 from models.settlement.policy import PayerLayer
@@ -69,7 +70,7 @@ def discharged_cases(
         assert (sorted(moved), held) == (ids, {}), held
         assert sorted(admit_many(s, ids, ON, "coordinator")) == ids
         discharges = [
-            Discharge(cid, date(2017, 3, 10 + i), Decimal(total), Decimal(oos))
+            Discharge(cid, date(2017, 3, 10 + i), BillAmounts.parse(total, oos))
             for i, (cid, (total, oos)) in enumerate(zip(ids, bills, strict=True))
         ]
         assert sorted(discharge_many(s, discharges, "coordinator")) == ids

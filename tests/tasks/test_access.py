@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,12 @@ from models.access import AccessDenied, Actor
 from models.clinical import Case
 from models.enums import AccessReason, CaseState, PovertyStatus, ReferralDirection
 from models.people import PatientCreate
+from models.settlement.amounts import BillAmounts
 from tasks.infra.access import AUDIT_QUERY, sync_actors
 from tasks.infra.db import session_scope
 from tasks.pathway.diagnosis import confirm_many
 from tasks.pathway.hospitals import sync_hospitals
-from tasks.pathway.intake import import_screenings_file, register_patient, screen_patient_task
+from tasks.pathway.intake import import_screenings_file, register_patient, rescreen_patient
 from tasks.pathway.referral import refer_many
 from tasks.pathway.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case
 from tasks.pathway.treatment import Discharge, admit_many, discharge_many
@@ -50,7 +50,7 @@ def _import(tmp_path: Path, rows: str, actor: str = "system") -> int:
 
 
 def _bill(case_id: int) -> Discharge:
-    return Discharge(case_id, date(2017, 4, 9), Decimal("3000.00"), Decimal("0"))
+    return Discharge(case_id, date(2017, 4, 9), BillAmounts.parse("3000.00"))
 
 
 def _case_in(tmp_path: Path, state: CaseState, seq: int = 21) -> int:
@@ -92,7 +92,7 @@ ACTIONS: dict[str, tuple[CaseState, Callable[[int, str], object], str]] = {
     "admit": (CaseState.REFERRED, lambda c, a: admit_case.fn(c, date(2017, 4, 2), a), "bijie-supervisor"),
     "discharge": (
         CaseState.IN_TREATMENT,
-        lambda c, a: discharge_case.fn(c, date(2017, 4, 9), Decimal("3000.00"), Decimal("0"), 0, a),
+        lambda c, a: discharge_case.fn(c, date(2017, 4, 9), BillAmounts.parse("3000.00"), a),
         "guizhou-supervisor",
     ),
     "follow-up": (CaseState.TRIAGED, lambda c, a: follow_up_case.fn(c, date(2017, 5, 1), "stable", a), "coordinator"),
@@ -135,7 +135,7 @@ def _patient_reads_and_intake(tmp_path: Path) -> None:
 
     # screening a registered patient, registering a person, exporting the FHIR file
     with pytest.raises(AccessDenied, match=f"actor {OUTSIDER} may not act on patient {pid_a}"):
-        screen_patient_task.fn(pid_a, "E11.9", date(2017, 5, 1), "health_check", OUTSIDER)
+        rescreen_patient.fn(pid_a, "E11.9", date(2017, 5, 1), "health_check", OUTSIDER)
     person = PatientCreate(household_ref="HA", national_id=NID_A, name="贺某", region_code="520527",
                            poverty_status=PovertyStatus.DESTITUTE)  # fmt: skip
     with pytest.raises(AccessDenied, match="region 520527"):
@@ -160,7 +160,7 @@ def _patient_reads_and_intake(tmp_path: Path) -> None:
     assert _snapshot() == before, "nothing was written"
 
     # the region's actors may
-    assert screen_patient_task.fn(pid_a, "E11.9", date(2017, 5, 1), "health_check", "guizhou-supervisor").cases == 1
+    assert rescreen_patient.fn(pid_a, "E11.9", date(2017, 5, 1), "health_check", "guizhou-supervisor").cases == 1
     assert register_patient(person, "bijie-supervisor") == pid_a, "found by the lookup hash, not registered twice"
     assert NID_A in export_fhir(pid_a, out, "coordinator").read_text(encoding="utf-8")
 

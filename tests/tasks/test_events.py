@@ -53,9 +53,9 @@ def test_rolled_back_work_emits_nothing(db_url: str, captured: list[EventSpec]) 
 
 def test_case_events_say_where_and_on_which_day(tmp_path: Path, db_url: str, captured: list[EventSpec]) -> None:
     """The event feed filters by county, disease and hospital; admit, discharge and settlement carry their date."""
-    from decimal import Decimal
 
     from models.enums import ReferralDirection
+    from models.settlement.amounts import BillAmounts
     from tasks.pathway.steps import admit_case, discharge_case, refer_case, triage_case
     from tasks.settlement.settle import settle_case
 
@@ -67,7 +67,7 @@ def test_case_events_say_where_and_on_which_day(tmp_path: Path, db_url: str, cap
     triage_case.fn(case_id, date(2017, 5, 10), actor)
     refer_case.fn(case_id, date(2017, 5, 11), False, ReferralDirection.INITIAL, actor)
     admit_case.fn(case_id, date(2017, 5, 12), actor)
-    discharge_case.fn(case_id, date(2017, 5, 20), Decimal("38734.00"), Decimal("733.00"), 0, actor)
+    discharge_case.fn(case_id, date(2017, 5, 20), BillAmounts.parse("38734.00", "733.00"), actor)
     settle_case.fn(case_id, actor)
     by_name = {e.event: e for e in captured if e.payload["ids"] == [case_id]}
     on = {name: by_name[name].payload["on"] for name in ("treatment.admitted", "treatment.discharged")}

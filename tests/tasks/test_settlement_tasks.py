@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import national_id
 from models.clinical import Case
+from models.settlement.amounts import BillAmounts
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 from tasks.infra.db import session_scope
 from tasks.pathway.diagnosis import confirm_many
@@ -51,7 +52,7 @@ def discharged_case(tmp_path: Path, url: str, poverty: str, bills: list[tuple[st
         discharge_many(
             s,
             [
-                Discharge(cid, date(2017, 3, 10 + i), Decimal(t), Decimal(o))
+                Discharge(cid, date(2017, 3, 10 + i), BillAmounts.parse(t, o))
                 for i, (cid, (t, o)) in enumerate(zip(ids, bills, strict=True))
             ],
             "coordinator",

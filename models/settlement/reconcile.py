@@ -21,7 +21,7 @@ from models.settlement.bill import BillError
 from models.settlement.engine import settle
 from models.settlement.nhsa2207 import LAYER_FIELD, ZERO, Parser, Recorded
 from models.settlement.policy import PayerLayer, Policy
-from models.settlement.recorded import FindingKind, check_recorded
+from models.settlement.recorded import DiscrepancyKind, check_recorded
 
 
 class Policies(Protocol):
@@ -36,8 +36,8 @@ class Kind(StrEnum):
     NO_POLICY = "no_policy"  # 无适用政策 (region or date without a policy)
     LAYER_DIFFERS = "layer_differs"  # 分层支付与政策不符
     DEDUCTIBLE_DIFFERS = "deductible_differs"  # 起付线与政策不符
-    LAYERS_DO_NOT_ADD_UP = FindingKind.LAYERS_DO_NOT_ADD_UP.value  # 各层+个人≠总额
-    SCOPE_DOES_NOT_ADD_UP = FindingKind.SCOPE_DOES_NOT_ADD_UP.value  # 范围内+全自费≠总额
+    LAYERS_DO_NOT_ADD_UP = DiscrepancyKind.LAYERS_DO_NOT_ADD_UP.value  # 各层+个人≠总额
+    SCOPE_DOES_NOT_ADD_UP = DiscrepancyKind.SCOPE_DOES_NOT_ADD_UP.value  # 范围内+全自费≠总额
     FUND_SUM_DOES_NOT_ADD_UP = "fund_sum_does_not_add_up"  # 基金支付总额≠各基金之和
     DETAIL_DIFFERS = "detail_differs"  # setldetail 与 setlinfo 不符
 
@@ -154,7 +154,7 @@ def _findings(rec: Recorded) -> list[Discrepancy]:
         }
     )
     for f in findings:
-        if f.kind == FindingKind.SCOPE_DOES_NOT_ADD_UP:  # recorded in scope vs total − out of scope
+        if f.kind == DiscrepancyKind.SCOPE_DOES_NOT_ADD_UP:  # recorded in scope vs total − out of scope
             recorded, expected = m["inscp_scp_amt"], m["medfee_sumamt"] - m["fulamt_ownpay_amt"]
         else:  # layers + patient vs total
             recorded, expected = sum(rec.paid.values(), ZERO) + rec.patient_pays, m["medfee_sumamt"]

@@ -61,6 +61,11 @@ class Scope:
     def tail(self) -> list[Any]:
         return [literal(self.now, DateTime)]
 
+    def case_tail(self) -> list[Any]:
+        """The columns after the reason of a finding about a case: region, patient, household (none), case,
+        amount (none), then ``tail``."""
+        return [col(Case.region_code), col(Case.patient_id), null(), col(Case.id), null(), *self.tail()]
+
     def cases(self, lo: int, hi: int) -> list[Any]:
         where: list[Any] = [col(Case.id).between(lo, hi)]
         if self.region_code:
@@ -94,12 +99,7 @@ def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int) -> int:
             *sc.head(FindingKind.OVERDUE_FOLLOW_UP),
             _subject("case:", col(Case.id)),
             literal("follow-up interval exceeded", String),
-            col(Case.region_code),
-            col(Case.patient_id),
-            null(),
-            col(Case.id),
-            null(),
-            *sc.tail(),
+            *sc.case_tail(),
         )
         .select_from(Case)
         .outerjoin(last, last.c.case_id == col(Case.id))
@@ -165,12 +165,7 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int) -> int:
         + cast(col(Case.state), String)
         + literal(" ", String)
         + func.coalesce(col(Case.state_reason), literal("", String)),
-        col(Case.region_code),
-        col(Case.patient_id),
-        null(),
-        col(Case.id),
-        null(),
-        *sc.tail(),
+        *sc.case_tail(),
     ).where(
         *sc.cases(lo, hi),
         col(Case.state).in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
@@ -186,12 +181,7 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int) -> int:
         *sc.head(FindingKind.STUCK),
         _subject("case:", col(Case.id)),
         literal("too long in state ", String) + cast(col(Case.state), String),
-        col(Case.region_code),
-        col(Case.patient_id),
-        null(),
-        col(Case.id),
-        null(),
-        *sc.tail(),
+        *sc.case_tail(),
     ).where(
         *sc.cases(lo, hi),
         col(Case.state).in_([s.value for s in limits]),

@@ -30,6 +30,7 @@ class CaseCard:
     changed: bool
     reason: str | None = None
     disease_code: str | None = None
+    disease_name: str | None = None  # the catalogue's Chinese name (高血压)
     category: str | None = None
     hospital: tuple[str, str, HospitalLevel] | None = None  # code, name, level
     discharge: tuple[int, date, Decimal, Decimal] | None = None  # episode, discharged on, total, out of scope
@@ -44,7 +45,8 @@ def markdown(step: str, card: CaseCard) -> str:
         lines.append(f"- 说明：{REASON_LABELS.get(card.reason, card.reason)} ({card.reason})")
     if card.category:
         label = CATEGORY_LABELS.get(Category(card.category), card.category)
-        lines.append(f"- 分类救治：{label} ({card.category})，病种 {card.disease_code or '—'}")
+        disease = f"{card.disease_name} ({card.disease_code})" if card.disease_name else card.disease_code or "—"
+        lines.append(f"- 分类救治：{label} ({card.category})，病种 {disease}")
     if card.hospital:
         code, name, level = card.hospital
         lines.append(f"- 定点医院：{name}（{LEVEL_LABELS[level]}，编码 {code}）")

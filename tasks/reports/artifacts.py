@@ -7,6 +7,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from config.catalogue import load_catalogue
 from models.care import Hospital, TreatmentEpisode
 from models.case_card import CaseCard, markdown
 from models.clinical import Case
@@ -64,6 +65,11 @@ def publish_settlement_statement(settlement_id: int) -> str | None:
     return str(create_table_artifact(key=key, table=rows, description=description))
 
 
+def _disease_name(code: str | None) -> str | None:
+    disease = load_catalogue().get(code) if code else None
+    return disease.name_zh if disease else None
+
+
 def case_card(session: Session, outcome: CaseOutcome) -> CaseCard:
     """The case as it stands after a step: category, designated hospital, last stay, settlement."""
     case = session.get(Case, outcome.case_id)
@@ -85,6 +91,7 @@ def case_card(session: Session, outcome: CaseOutcome) -> CaseCard:
         changed=outcome.changed,
         reason=outcome.reason,
         disease_code=case.disease_code,
+        disease_name=_disease_name(case.disease_code),
         category=case.category,
         hospital=None if hospital is None else (hospital.code, hospital.name, HospitalLevel(hospital.level)),
         discharge=None

@@ -98,10 +98,10 @@ Outcome = Annotated[
         "，".join(f"{o.value}={label}" for o, label in FOLLOW_UP_LABELS.items()) + "。Follow-up outcome.",
     ),
 ]
+#: An actor id as a form field takes: short, never an ID-shaped number (each deployment adds its title and list).
+ActorId = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(no_id_number)]
 Actor = Annotated[
-    str,
-    Field(min_length=1, max_length=60),
-    AfterValidator(no_id_number),
+    ActorId,
     form(
         "操作人 Actor",
         "操作人的编号（config/data/actors.yaml 中的协调员或督导员，如 coordinator），只能在其地区内操作；"

@@ -7,15 +7,13 @@ from datetime import date
 from typing import Annotated, Literal
 
 from prefect import flow
-from pydantic import AfterValidator, Field
 
 from config.actors import load_actors
 from config.settings import get_settings
 from flows.context import run_context
-from flows.params import OptRegion, OutDir, form
+from flows.params import ActorId, OptRegion, OutDir, form
 from models.common import local_today
 from models.findings import FindingKind
-from models.free_text import no_id_number
 from models.ledger_rows import Lang
 from models.summary import Period, SummaryData, chart_folder, reported_day
 from tasks.infra.access import allowed_report_region
@@ -24,9 +22,7 @@ from tasks.reports.export import ExportResult, Format, LedgerFilter, export_ledg
 from tasks.reports.summary import gather_summary
 
 ReportActor = Annotated[
-    str,
-    Field(min_length=1, max_length=60),
-    AfterValidator(no_id_number),
+    ActorId,
     form(
         "操作人 Actor",
         "操作人的编号（config/data/actors.yaml），报表只含其地区；定时报表以 system 运行（全部地区）。Acting id.",

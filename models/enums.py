@@ -83,9 +83,13 @@ class ReferralDirection(StrEnum):
 
 
 class ReferralStatus(StrEnum):
-    PENDING = "pending"
-    ADMITTED = "admitted"
-    CANCELLED = "cancelled"
+    """转诊状态: pending → accepted / declined → admitted (completed on admission); cancelled."""
+
+    PENDING = "pending"  # 待接收
+    ACCEPTED = "accepted"  # 已接收
+    DECLINED = "declined"  # 已拒收
+    ADMITTED = "admitted"  # 已入院 (completed)
+    CANCELLED = "cancelled"  # 已撤销
 
 
 class TriageReason(StrEnum):
@@ -171,4 +175,63 @@ LEVEL_LABELS: dict[HospitalLevel, str] = {
     HospitalLevel.LEVEL1: "一级",
     HospitalLevel.LEVEL2: "二级",
     HospitalLevel.LEVEL3: "三级",
+}
+
+
+class TreatmentKind(StrEnum):
+    """What a stay is for (a settlement layer may pay per session or a lump sum by kind)."""
+
+    GENERAL = "general"  # 普通诊疗
+    DIALYSIS = "dialysis"  # 血液透析
+    CHEMOTHERAPY = "chemotherapy"  # 化疗
+    RADIOTHERAPY = "radiotherapy"  # 放疗
+    DELIVERY = "delivery"  # 住院分娩
+    REHABILITATION = "rehabilitation"  # 康复
+
+
+class PatientGroup(StrEnum):
+    """特殊人群 a patient belongs to (from a date, audited); the policies' ``groups_any`` name these values."""
+
+    SEVERE_ILLNESS = "severe_illness"  # 重病患者
+    SEVERELY_DISABLED = "severely_disabled"  # 重度残疾人
+    DISASTER_STRUCK = "disaster_struck"  # 因灾致贫
+    CANNOT_BEAR_SELF_PAY = "cannot_bear_self_pay"  # 自付费用难以承受
+    ENTITLED_VETERAN = "entitled_veteran"  # 优抚对象
+    MENTAL_ILLNESS = "mental_illness"  # 重性精神病患者
+
+
+class CloseReason(StrEnum):
+    """Why a case was closed (a fixed list; ``CLOSE_REASON_LABELS`` is what a coordinator reads)."""
+
+    DIED = "died"  # 死亡
+    MOVED_AWAY = "moved_away"  # 迁出
+    REFUSED = "refused"  # 拒绝救治
+    RULED_OUT = "ruled_out"  # 排除诊断
+    DUPLICATE = "duplicate"  # 重复建档
+    CURED = "cured"  # 已治愈结案
+
+
+TREATMENT_KIND_LABELS: dict[TreatmentKind, str] = {
+    TreatmentKind.GENERAL: "普通诊疗",
+    TreatmentKind.DIALYSIS: "血液透析",
+    TreatmentKind.CHEMOTHERAPY: "化疗",
+    TreatmentKind.RADIOTHERAPY: "放疗",
+    TreatmentKind.DELIVERY: "住院分娩",
+    TreatmentKind.REHABILITATION: "康复",
+}
+GROUP_LABELS: dict[PatientGroup, str] = {
+    PatientGroup.SEVERE_ILLNESS: "重病患者",
+    PatientGroup.SEVERELY_DISABLED: "重度残疾人",
+    PatientGroup.DISASTER_STRUCK: "因灾致贫",
+    PatientGroup.CANNOT_BEAR_SELF_PAY: "自付费用难以承受",
+    PatientGroup.ENTITLED_VETERAN: "优抚对象",
+    PatientGroup.MENTAL_ILLNESS: "重性精神病患者",
+}
+CLOSE_REASON_LABELS: dict[CloseReason, str] = {
+    CloseReason.DIED: "死亡",
+    CloseReason.MOVED_AWAY: "迁出",
+    CloseReason.REFUSED: "拒绝救治",
+    CloseReason.RULED_OUT: "排除诊断",
+    CloseReason.DUPLICATE: "重复建档",
+    CloseReason.CURED: "已治愈结案",
 }

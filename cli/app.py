@@ -39,6 +39,7 @@ from cli.params import (
     Sessions,
     read_identity,
 )
+from cli.policy import policy_app
 from cli.recorded import check_recorded_cmd
 from cli.reports import reports_app
 from cli.server import server_app
@@ -55,6 +56,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")
+app.add_typer(policy_app, name="policy")
 
 
 def _use_database(url: str | None) -> None:

@@ -1,0 +1,169 @@
+"""Policy impact simulation (政策测算), pure: re-settle stored stays under a proposed policy with their own
+annual ledgers, beside what was actually settled, and tally the differences.
+
+A stay arrives with the bill exactly as the settlement built it (``prior_paid`` empty) and what the
+stored settlement paid. Stays come grouped by patient, in service-date order (the settlement's own order),
+so each patient's year ledger is rebuilt here from nothing, as the settlement built it. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from models.common import ZERO
+from models.enums import CareSetting, HospitalLocation, PovertyStatus
+from models.settlement.bill import Bill, PriorUse
+from models.settlement.engine import SELF_PAY_LIMIT, settle
+from models.settlement.ledger import apply_statement
+from models.settlement.policy import PayerLayer, Policy
+from models.summary import BINS, ratio_bin
+
+#: (region, service date) → the policy a scenario settles with.
+Resolver = Callable[[str, date], Policy]
+
+
+@dataclass(frozen=True, slots=True)
+class SimStay:
+    """One stored, settled stay: its bill (unpriced) and what its settlement actually paid."""
+
+    stay_id: int
+    patient_id: int
+    household_id: int
+    bill: Bill
+    paid: dict[PayerLayer, Decimal]
+    patient_pays: Decimal
+    self_pay_ratio: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """One stay under one scenario: what each layer pays and what the patient pays."""
+
+    paid: dict[PayerLayer, Decimal]
+    patient_pays: Decimal
+    self_pay_ratio: Decimal
+
+
+def resettle(stays: Iterable[SimStay], resolve: Resolver) -> Iterator[tuple[SimStay, Priced]]:
+    """Each stay priced under ``resolve``'s policy, with the patient's own ledger per year (stays of one
+    patient must be consecutive and in service-date order)."""
+    years: dict[tuple[int, int], dict[PayerLayer, PriorUse]] = {}
+    current = None
+    for stay in stays:
+        if stay.patient_id != current:
+            years.clear()  # a new patient: nobody else's ledger is needed again
+            current = stay.patient_id
+        key = (stay.patient_id, stay.bill.service_date.year)
+        prior = years.get(key, {})
+        bill = stay.bill.model_copy(update={"prior_paid": prior})
+        statement, deltas = settle(bill, resolve(bill.region, bill.service_date))
+        years[key] = apply_statement(prior, deltas)
+        paid = {line.layer: line.paid for line in statement.layers}
+        yield stay, Priced(paid, statement.patient_pays, statement.self_pay_ratio)
+
+
+def _add(into: dict[str, Decimal], key: str, value: Decimal) -> None:
+    into[key] = into.get(key, ZERO) + value
+
+
+@dataclass
+class Side:
+    """One scenario's totals: per layer, per hospital level × location, self-pay and its histogram."""
+
+    layers: dict[str, Decimal] = field(default_factory=dict)
+    by_place: dict[str, Decimal] = field(default_factory=dict)
+    patient_pays: Decimal = ZERO
+    bins: list[int] = field(default_factory=lambda: [0] * BINS)
+    in_county_inpatient: int = 0
+    over_target: int = 0
+
+    def add(self, bill: Bill, paid: dict[PayerLayer, Decimal], patient_pays: Decimal, ratio: Decimal) -> None:
+        for layer, amount in paid.items():
+            _add(self.layers, layer.value, amount)
+            _add(self.by_place, f"{bill.hospital_level.value}/{bill.hospital_location.value}", amount)
+        self.patient_pays += patient_pays
+        self.bins[ratio_bin(ratio)] += 1
+        if bill.setting == CareSetting.INPATIENT and bill.hospital_location == HospitalLocation.IN_COUNTY:
+            self.in_county_inpatient += 1
+            self.over_target += ratio > SELF_PAY_LIMIT
+
+    def merge(self, other: Side) -> None:
+        for key, value in other.layers.items():
+            _add(self.layers, key, value)
+        for key, value in other.by_place.items():
+            _add(self.by_place, key, value)
+        self.patient_pays += other.patient_pays
+        self.bins = [a + b for a, b in zip(self.bins, other.bins, strict=True)]
+        self.in_county_inpatient += other.in_county_inpatient
+        self.over_target += other.over_target
+
+
+@dataclass
+class Tally:
+    """A simulation's result for one region (or all): today beside the proposal, and per patient the change
+    in what they pay (internal ids only). Tallies of patient chunks merge (process-parallel runs)."""
+
+    stays: int = 0
+    today: Side = field(default_factory=Side)
+    proposed: Side = field(default_factory=Side)
+    #: patient id → (what they paid, what they would pay)
+    patients: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    #: (household id, year, region, status) → (self-pay today, proposed) for the return-to-poverty check
+    households: dict[tuple[int, int, str, PovertyStatus], tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+    def add(self, stay: SimStay, priced: Priced) -> None:
+        bill = stay.bill
+        self.stays += 1
+        self.today.add(bill, stay.paid, stay.patient_pays, stay.self_pay_ratio)
+        self.proposed.add(bill, priced.paid, priced.patient_pays, priced.self_pay_ratio)
+        was, now = self.patients.get(stay.patient_id, (ZERO, ZERO))
+        self.patients[stay.patient_id] = (was + stay.patient_pays, now + priced.patient_pays)
+        hkey = (stay.household_id, bill.service_date.year, bill.region, bill.patient.poverty_status)
+        hw, hn = self.households.get(hkey, (ZERO, ZERO))
+        self.households[hkey] = (hw + stay.patient_pays, hn + priced.patient_pays)
+
+    def merge(self, other: Tally) -> None:
+        self.stays += other.stays
+        self.today.merge(other.today)
+        self.proposed.merge(other.proposed)
+        for key, (was, now) in other.patients.items():
+            a, b = self.patients.get(key, (ZERO, ZERO))
+            self.patients[key] = (a + was, b + now)
+        for hkey, (was, now) in other.households.items():
+            a, b = self.households.get(hkey, (ZERO, ZERO))
+            self.households[hkey] = (a + was, b + now)
+
+    def changes(self) -> tuple[int, int, list[tuple[int, Decimal]]]:
+        """(patients paying more, paying less, the 10 largest increases as (patient id, increase))."""
+        deltas = [(pid, now - was) for pid, (was, now) in self.patients.items()]
+        more = sorted((d for d in deltas if d[1] > 0), key=lambda d: (-d[1], d[0]))
+        return len(more), sum(1 for d in deltas if d[1] < 0), more[:10]
+
+
+def simulate(stays: Iterable[SimStay], resolve: Resolver, region_of: Callable[[SimStay], str]) -> dict[str, Tally]:
+    """Tallies per region (``region_of`` picks the key, e.g. the county) for stays priced under ``resolve``."""
+    out: dict[str, Tally] = {}
+    for stay, priced in resettle(stays, resolve):
+        out.setdefault(region_of(stay), Tally()).add(stay, priced)
+    return out
+
+
+#: (region, the household's status, year) → the household-year self-pay above which a return-to-poverty
+#: alarm opens, or None where no rule covers it (the nightly job's rule, ``models.nightly``).
+AlarmLimit = Callable[[str, PovertyStatus, int], Decimal | None]
+
+
+def alarm_changes(tally: Tally, limit: AlarmLimit) -> tuple[int, int]:
+    """(alarms that would open, alarms that would close) under the proposal: households whose year's
+    self-pay crosses its limit one way or the other."""
+    opened = closed = 0
+    for (_, year, region, status), (was, now) in tally.households.items():
+        bound = limit(region, status, year)
+        if bound is None:
+            continue
+        opened += was <= bound < now
+        closed += now <= bound < was
+    return opened, closed

@@ -31,15 +31,24 @@ def records(path: Path, rows: Rows) -> Iterator[tuple[int, dict[str, str]]]:
         yield from _xlsx_records(path)
         return
     encoding = csv_encoding(_chunks(path))
-    last = 1
     try:
         with path.open(encoding=encoding, newline="", errors="strict") as text:
-            for last, data in csv_records(text, rows):  # noqa: B007 (the last line is reported below)
-                yield last, data
+            yield from csv_records(text, rows)
     except UnicodeDecodeError:
-        raise ImportRejected(
-            [RowError(last + 1, "file", "neither UTF-8 nor GB18030/GBK text (save the CSV as UTF-8)")]
-        ) from None
+        message = "neither UTF-8 nor GB18030/GBK text (save the CSV as UTF-8)"
+        raise ImportRejected([RowError(_undecodable_line(path, encoding), "file", message)]) from None
+
+
+def _undecodable_line(path: Path, encoding: str) -> int:
+    """The first physical line that does not decode (a line feed is never part of a UTF-8 or GB18030
+    multi-byte character, so lines can be decoded one by one)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return 1
 
 
 def _cell(value: object) -> str:

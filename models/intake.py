@@ -70,10 +70,14 @@ class Checked(NamedTuple):
     screened_on: date
     icd10: str
     method: str
+    born: date  # from the ID number
+    sex: str  # M or F, from the ID number
 
     @classmethod
     def of(cls, row: ScreeningRow) -> Checked:
-        return cls(*(getattr(row, f) for f in cls._fields))
+        nid = row.national_id
+        return cls(row.line, row.household_ref, nid, row.name, row.region_code, row.poverty_status, row.screened_on,
+                   row.icd10, row.method, national_id.birth_date(nid), national_id.sex(nid))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,61 +143,55 @@ class RowChecker:
         return known
 
     def check(self, line: int, data: Mapping[str, str]) -> tuple[Checked | None, list[RowError]]:
-        errors: list[RowError] = []
-
-        def bad(field: str, message: str) -> None:
-            errors.append(RowError(line, field, message))
-
-        for c in REQUIRED_COLUMNS:
-            if not data.get(c):
-                bad(c, "missing")
+        errors = [RowError(line, c, "missing") for c in REQUIRED_COLUMNS if not data.get(c)]
         ref, name, method = data.get("household_ref", ""), data.get("name", ""), data.get("method") or "health_check"
         for field, value, limit in (("household_ref", ref, 40), ("name", name, 60), ("method", method, 30)):
             problem = _plain(value, limit) if value else None
             if problem:
-                bad(field, problem)
-        nid = ""
+                errors.append(RowError(line, field, problem))
+        nid, born = "", None
         if raw_id := data.get("national_id"):
             try:
                 nid = national_id.normalise(raw_id)
+                born = national_id.birth_date(nid)
             except national_id.NationalIdError as exc:
-                bad("national_id", str(exc))
+                errors.append(RowError(line, "national_id", str(exc)))
         region = _ascii(data.get("region_code", ""))
         if region and not _REGION_SHAPE.fullmatch(region):
-            bad("region_code", "must be 6 digits")
+            errors.append(RowError(line, "region_code", "must be 6 digits"))
         elif region and not self._region_known(region):
-            bad("region_code", f"unknown region {region}")
+            errors.append(RowError(line, "region_code", f"unknown region {region}"))
         raw_status = data.get("poverty_status", "")
         status = POVERTY_VALUES.get(raw_status)
         if raw_status and status is None:
-            bad("poverty_status", f"must be one of {POVERTY_CHOICES}")
-        screened = self._screened_on(data.get("screened_on", ""), nid, bad)
+            errors.append(RowError(line, "poverty_status", f"must be one of {POVERTY_CHOICES}"))
+        screened, problem = self._screened_on(data.get("screened_on", ""), born)
+        if problem:
+            errors.append(RowError(line, "screened_on", problem))
         icd = data.get("icd10", "").upper()
         if icd and (problem := icd10_problem(icd)) is not None:
-            bad("icd10", f"unknown ICD-10 code {_echo(icd, _ICD_SHAPE)}: {problem}")
-        if errors or status is None or screened is None:
+            errors.append(RowError(line, "icd10", f"unknown ICD-10 code {_echo(icd, _ICD_SHAPE)}: {problem}"))
+        if errors or status is None or screened is None or born is None:
             return None, errors
-        return Checked(line, ref, nid, name, region, status, screened, icd, method), errors
+        sex = "M" if int(nid[16]) % 2 else "F"
+        return Checked(line, ref, nid, name, region, status, screened, icd, method, born, sex), errors
 
-    def _screened_on(self, raw: str, nid: str, bad: Callable[[str, str], None]) -> date | None:
+    def _screened_on(self, raw: str, born: date | None) -> tuple[date | None, str | None]:
+        """The screening date, or what is wrong with it: its form, a real day, not after today, not before birth."""
         if not raw:
-            return None
+            return None, None
         m = _ISO_DATE.fullmatch(raw)
         if m is None:
-            bad("screened_on", "must be a date written YYYY-MM-DD")
-            return None
+            return None, "must be a date written YYYY-MM-DD"
         try:
             day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
-            bad("screened_on", "not a real date")
-            return None
+            return None, "not a real date"
         if day > self.today:
-            bad("screened_on", f"in the future (after today, {self.today.isoformat()})")
-            return None
-        if nid and day < national_id.birth_date(nid):
-            bad("screened_on", "before the birth date in the ID number")
-            return None
-        return day
+            return None, f"in the future (after today, {self.today.isoformat()})"
+        if born is not None and day < born:
+            return None, "before the birth date in the ID number"
+        return day, None
 
 
 class Rows:

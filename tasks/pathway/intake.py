@@ -34,6 +34,7 @@ from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
 from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.households import Known, insert_or_get, known, refusal, usable
+from tasks.pathway import stage
 from tasks.pathway.intake_read import records
 from tasks.pathway.intake_write import ImportReport, stage_rows, write_staged
 
@@ -99,8 +100,12 @@ def write_screenings(
     session: Session, rows: Sequence[ScreeningRow], actor: str, scope: Scope | None = None
 ) -> dict[str, int]:
     """Rows built in code (benchmarks, tests) through the file import's path; returns its counts."""
-    stage_rows(session, (Checked.of(r) for r in rows))
-    report = write_staged(session, len(rows), actor, scope)
+    try:
+        stage_rows(session, (Checked.of(r) for r in rows))
+        report = write_staged(session, len(rows), actor, scope)
+    except BaseException:
+        stage.discard(session)
+        raise
     return report.model_dump(include={"rows", "new_households", "new_patients", "screenings", "cases",
                                       "first_case_id", "already_known"})  # fmt: skip
 
@@ -108,9 +113,14 @@ def write_screenings(
 def import_file(session: Session, path: Path, actor: str, today: date) -> ImportReport:
     """Stream, check and write one file in ``session``'s transaction (see ``import_screenings_file``)."""
     rows = Rows(RowChecker(load_regions().is_known, today))
-    stage_rows(session, rows.good(records(path, rows)))
-    rows.raise_if_bad(1)
-    return write_staged(session, rows.seen, actor, scope_of(session, actor))
+    scope = scope_of(session, actor)
+    try:
+        stage_rows(session, rows.good(records(path, rows)))
+        rows.raise_if_bad(1)
+        return write_staged(session, rows.seen, actor, scope)
+    except BaseException:
+        stage.discard(session)
+        raise
 
 
 # --- Prefect tasks -------------------------------------------------------------------------------

@@ -103,6 +103,7 @@ def _check_usable(session: Session, actor: str, scope: Scope | None) -> None:
 def write_staged(session: Session, rows_seen: int, actor: str, scope: Scope | None) -> ImportReport:
     """Checks the staged file across rows, then writes what is new. ImportRejected (nothing written) when rows
     contradict each other; AccessDenied when a row is not the actor's to import."""
+    stage.lock_for_write(session)
     stage.index(session)
     errors = stage.inconsistencies(session)
     if errors:

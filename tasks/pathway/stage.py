@@ -63,6 +63,29 @@ def drop(session: Session) -> None:
         session.execute(text(f"DROP TABLE IF EXISTS temp.{STAGE}"))
 
 
+def lock_for_write(session: Session) -> None:
+    """From here on, one import at a time: what it reads stays true until it commits. PostgreSQL: a transaction
+    advisory lock (a second import waits, then finds the first's findings known). SQLite: the staged rows
+    (temporary, nothing of the database's own) are committed and the write transaction begins IMMEDIATE: a
+    deferred one that has read would fail to write once another import had committed meanwhile."""
+    if _pg(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('dabing.screening-import'))"))
+        return
+    driver: Any = session.connection().connection.driver_connection
+    if driver.in_transaction:
+        driver.execute("COMMIT")
+    driver.execute("BEGIN IMMEDIATE")
+
+
+def discard(session: Session) -> None:
+    """After a failed import on SQLite: the stage (committed by ``lock_for_write``) does not outlive it."""
+    if _pg(session):
+        return
+    driver: Any = session.connection().connection.driver_connection
+    driver.rollback()
+    driver.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+
+
 def add(session: Session, rows: Sequence[Sequence[Any]]) -> None:
     """Rows of plain values (text, ints, ISO dates): COPY on PostgreSQL, the driver's executemany on SQLite."""
     if _pg(session):

@@ -17,6 +17,7 @@ import typer
 from cli.deployments import deployments_app
 from cli.errors import DebugFlag, Typer
 from cli.events import events_app
+from cli.intake import import_file
 from cli.main import Commands, prepare
 from cli.ops import backup, demo
 from cli.params import (
@@ -102,12 +103,7 @@ app.command()(backup)
 app.command("check-recorded")(check_recorded_cmd)  # cli/recorded.py
 
 
-@app.command("import")
-def import_csv(csv_path: InputFile, actor: Actor = "coordinator") -> None:
-    """Import a screening CSV (all rows validated; a bad row rejects the file)."""
-    from flows.intake import import_screenings
-
-    _echo(_run(import_screenings(str(csv_path.resolve()), actor)))
+app.command("import")(import_file)  # cli/intake.py
 
 
 @app.command()

@@ -19,9 +19,10 @@ def _import_run_name() -> str:
 
 @flow(name="import-screenings", flow_run_name=_import_run_name)
 async def import_screenings(csv_path: CsvPath, actor: Actor = "coordinator") -> ImportReport:
-    """导入筛查名单：服务器上的 CSV 文件，先校验每一行；有一行出错则整个文件不导入，错误指明行号和字段。
-    Bulk screening import from a CSV on the server: every row is validated first; a bad row rejects the whole
-    file and the error names each bad line and field."""
+    """导入筛查名单：服务器上的 CSV（UTF-8/GBK/GB18030）或 XLSX 文件，表头中英文均可；先校验每一行，有一行出错则整个
+    文件不导入，错误指明行号和字段；重复导入只写入新的筛查记录（同一人、同一诊断编码、同一日期只记一次）。
+    Bulk screening import of a CSV or XLSX file on the server: every row is validated first; a bad row rejects the
+    whole file and the error names each bad line and field. Re-importing writes only findings not imported yet."""
     with run_context(actor=actor):
         check_person(actor)
         return import_screenings_file(csv_path, actor)

@@ -71,7 +71,7 @@ def derive_keys(secret: str) -> IdentityKeys:
 
 def lookup_hash(keys: IdentityKeys, national_id: str) -> str:
     """HMAC-SHA256 (hex) of a normalised national ID number: the lookup and uniqueness key."""
-    return hmac.new(keys.lookup, national_id.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(keys.lookup, national_id.encode(), "sha256").hex()  # one-shot C call (~3x hmac.new)
 
 
 def _associated(purpose: Purpose, row_hash: str) -> bytes:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from operator import mul
 from datetime import date
 
 from models.digits import ascii_digits
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+_ZEROS = ord("0") * sum(_WEIGHTS)
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only (\d would take any script's digits)
 
 
@@ -18,13 +20,13 @@ class NationalIdError(ValueError):
 
 def check_char(first17: str) -> str:
     """The check character for the first 17 digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    return _CHECK[(sum(map(mul, first17.encode(), _WEIGHTS)) - _ZEROS) % 11]  # bytes: ord(c), ASCII digits
 
 
 def normalise(value: str) -> str:
     """Validate and return the canonical form: ASCII digits (full-width or other Unicode digits read as
     ASCII) and upper-case X. Raises NationalIdError."""
-    v = ascii_digits(value).strip().upper()
+    v = (value if value.isascii() else ascii_digits(value)).strip().upper()  # NFKC leaves ASCII unchanged
     if not _SHAPE.fullmatch(v):
         raise NationalIdError("must be 17 digits followed by a digit or X")
     try:

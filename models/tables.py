@@ -7,6 +7,7 @@ from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
 from models.meta import AppMeta
 from models.outbox import EventOutbox
 from models.people import ExternalStatus, Household, Patient
+from models.screening_key import ScreeningKey
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Referral",
     "RegionSnapshot",
     "Screening",
+    "ScreeningKey",
     "Settlement",
     "SettlementLine",
     "TreatmentEpisode",

@@ -1,5 +1,5 @@
-"""Writing validated screening rows: households, patients, screenings, suspected conditions and
-their cases, in one transaction (set-based: a few statements per table, whatever the row count)."""
+"""Screening intake: a whole file (CSV or XLSX) streamed, checked and written in one transaction
+(``tasks.pathway.intake_write``), a re-screening of one registered patient, a registration."""
 
 from __future__ import annotations
 
@@ -9,37 +9,43 @@ from datetime import date
 from pathlib import Path
 
 from prefect import task
-from pydantic import BaseModel
-from sqlalchemy import insert
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from config.catalogue import load_regions
 from config.logging import get_logger
+from config.settings import get_settings
 from models import national_id
 from models.access import Scope
-from models.catalogue import is_known_icd10
 from models.clinical import Case, CaseTransition, Condition, Screening
-from models.common import utcnow
+from models.common import local_today, utcnow
 from models.enums import CaseState, ConditionStatus
 from models.errors import BadInput, PatientNotFound
 from models.events import Change, DomainEvent
+from models.icd import icd10_problem
 from models.identity import lookup_hash, protect
-from models.intake import ScreeningRow, decode_csv, parse_screenings
+from models.intake import Checked, RowChecker, Rows, ScreeningRow
 from models.people import Household, Patient, PatientCreate
+from models.screening_key import ScreeningKey
 from tasks.infra.access import authorize_patient, scope_of
 from tasks.infra.db import session_scope
 from tasks.infra.errors import storage_errors
 from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
-from tasks.infra.retry import RETRY
+from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.households import Known, insert_or_get, known, refusal, usable
+from tasks.pathway import stage
+from tasks.pathway.intake_read import records
+from tasks.pathway.intake_write import ImportReport, stage_rows, write_staged
+
+__all__ = ["ImportReport", "import_screenings_file", "register_patient", "rescreen_patient", "write_screenings"]
 
 log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Suspicion:
-    """A suspected condition of a known patient, found at one screening visit."""
+    """A suspected condition of a known patient, found at one screening."""
 
     patient_id: int
     region_code: str
@@ -49,194 +55,108 @@ class Suspicion:
 
 
 def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict[str, int]:
-    """Screenings (one per patient and visit), suspected conditions and their cases in state screened."""
+    """Per finding not stored yet (``screening_key``): a screening, its key, the suspected condition and its case
+    in state screened. A finding already stored is counted as known, nothing written for it."""
     now = utcnow()
-    visits = sorted({(i.patient_id, i.screened_on, i.method) for i in items})
-    stmt = insert(Screening).returning(col(Screening.id), sort_by_parameter_order=True)
-    screening_ids = dict(
-        zip(
-            visits,
-            session.execute(
-                stmt,
-                [
-                    {"patient_id": p, "screened_on": d, "method": m, "actor": actor, "created_at": now}
-                    for p, d, m in visits
-                ],
-            ).scalars(),
-            strict=True,
+    stored = {
+        (p, c, d)
+        for p, c, d in session.execute(
+            select(col(ScreeningKey.patient_id), col(ScreeningKey.icd10), col(ScreeningKey.screened_on)).where(
+                col(ScreeningKey.patient_id).in_({i.patient_id for i in items})
+            )
         )
-    )
-    cond_stmt = insert(Condition).returning(col(Condition.id), sort_by_parameter_order=True)
-    condition_ids = (
-        session.execute(
-            cond_stmt,
-            [
-                {
-                    "patient_id": i.patient_id,
-                    "screening_id": screening_ids[(i.patient_id, i.screened_on, i.method)],
-                    "icd10": i.icd10,
-                    "status": ConditionStatus.SUSPECTED,
-                    "updated_at": now,
-                }
-                for i in items
-            ],
-        )
-        .scalars()
-        .all()
-    )
-    case_stmt = insert(Case).returning(col(Case.id), sort_by_parameter_order=True)
-    case_ids = (
-        session.execute(
-            case_stmt,
-            [
-                {
-                    "patient_id": i.patient_id,
-                    "condition_id": cid,
-                    "region_code": i.region_code,
-                    "state": CaseState.SCREENED,
-                    "green_channel": False,
-                    "state_changed_at": now,
-                    "created_at": now,
-                }
-                for i, cid in zip(items, condition_ids, strict=True)
-            ],
-        )
-        .scalars()
-        .all()
-    )
-    session.execute(
-        insert(CaseTransition),
-        [
-            {
-                "case_id": c,
-                "from_state": None,
-                "to_state": CaseState.SCREENED,
-                "actor": actor,
-                "reason": "screening intake",
-                "at": now,
-            }
-            for c in case_ids
-        ],
-    )
-    record(session, Change(DomainEvent.PATIENT_SCREENED, "case", tuple(case_ids), {"actor": actor}))
-    return {"screenings": len(visits), "cases": len(case_ids), "first_case_id": min(case_ids, default=0)}
-
-
-def _check_rows(
-    scope: Scope | None, actor: str, rows: Sequence[ScreeningRow], hash_of: dict[str, str], people: dict[str, Known],
-    homes: dict[str, Known],
-) -> None:  # fmt: skip
-    """Every row usable (``tasks.pathway.households.usable``); the first one that is not refuses the whole file."""
-    for r in rows:
-        if not usable(scope, r.region_code, people.get(hash_of[r.national_id]), homes.get(r.household_ref)):
-            raise refusal(actor, scope, r.region_code, f" (line {r.line})")
+    }
+    fresh = list({(i.patient_id, i.icd10, i.screened_on): i for i in reversed(items)
+                  if (i.patient_id, i.icd10, i.screened_on) not in stored}.values())[::-1]  # fmt: skip
+    case_ids: list[int] = []
+    for i in fresh:  # re-screening: one patient, a handful of findings
+        screening = Screening(patient_id=i.patient_id, screened_on=i.screened_on, method=i.method, actor=actor)
+        session.add(screening)
+        session.flush()
+        assert screening.id is not None
+        session.add(ScreeningKey(patient_id=i.patient_id, icd10=i.icd10, screened_on=i.screened_on,
+                                 screening_id=screening.id))  # fmt: skip
+        condition = Condition(patient_id=i.patient_id, screening_id=screening.id, icd10=i.icd10,
+                              status=ConditionStatus.SUSPECTED, updated_at=now)  # fmt: skip
+        session.add(condition)
+        session.flush()
+        assert condition.id is not None
+        case = Case(patient_id=i.patient_id, condition_id=condition.id, region_code=i.region_code,
+                    state=CaseState.SCREENED, state_changed_at=now, created_at=now)  # fmt: skip
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        session.add(CaseTransition(case_id=case.id, from_state=None, to_state=CaseState.SCREENED, actor=actor,
+                                   reason="screening intake", at=now))  # fmt: skip
+        case_ids.append(case.id)
+    session.flush()
+    if case_ids:
+        record(session, Change(DomainEvent.PATIENT_SCREENED, "case", tuple(case_ids), {"actor": actor}))
+    return {"screenings": len(case_ids), "cases": len(case_ids), "first_case_id": min(case_ids, default=0),
+            "already_known": len(items) - len(fresh)}  # fmt: skip
 
 
 def write_screenings(
     session: Session, rows: Sequence[ScreeningRow], actor: str, scope: Scope | None = None
 ) -> dict[str, int]:
-    """Insert everything for validated rows; returns counts. Existing people are reused (re-screening), also
-    when a concurrent import inserted them meanwhile. Every row must be usable (its household of its region;
-    with the actor's ``scope``, its region and its known person within it): checked before anything is
-    written and again on the rows a concurrent writer committed (bulk callers without an actor pass none)."""
-    keys = guarded_keys(session)
-    hash_of = {n: lookup_hash(keys, n) for n in {r.national_id for r in rows}}  # people are found by hash
-    hashes, refs = sorted(hash_of.values()), sorted({r.household_ref for r in rows})
-    people, homes = known(session, Patient, "national_id_hash", hashes), known(session, Household, "ref", refs)
-    _check_rows(scope, actor, rows, hash_of, people, homes)
-    now = utcnow()
-    by_ref = {r.household_ref: r for r in reversed(rows)}
-    new_households = insert_or_get(
-        session,
-        Household,
-        "ref",
-        [
-            {
-                "ref": ref,
-                "region_code": by_ref[ref].region_code,
-                "poverty_status": by_ref[ref].poverty_status,
-                "created_at": now,
-            }
-            for ref in refs
-            if ref not in homes
-        ],
-    )
-    homes = known(session, Household, "ref", refs) if len(homes) < len(refs) else homes
-    by_id = {r.national_id: r for r in reversed(rows)}
-    new_patients = insert_or_get(
-        session,
-        Patient,
-        "national_id_hash",
-        [
-            {
-                "household_id": homes[by_id[n].household_ref].id,
-                **protect(keys, n, by_id[n].name),
-                "region_code": by_id[n].region_code,
-                "poverty_status": by_id[n].poverty_status,
-                "sex": national_id.sex(n),
-                "birth_date": national_id.birth_date(n),
-                "created_at": now,
-            }
-            for n in sorted(hash_of)
-            if hash_of[n] not in people
-        ],
-    )
-    people = known(session, Patient, "national_id_hash", hashes) if len(people) < len(hashes) else people
-    _check_rows(scope, actor, rows, hash_of, people, homes)  # a concurrent writer's rows: the same rules
+    """Rows built in code (benchmarks, tests) through the file import's path; returns its counts."""
+    try:
+        stage_rows(session, (Checked.of(r) for r in rows))
+        report = write_staged(session, len(rows), actor, scope)
+    except BaseException:
+        stage.discard(session)
+        raise
+    return report.model_dump(include={"rows", "new_households", "new_patients", "screenings", "cases",
+                                      "first_case_id", "already_known"})  # fmt: skip
 
-    opened = open_cases(
-        session,
-        [Suspicion(people[hash_of[r.national_id]].id, r.region_code, r.screened_on, r.method, r.icd10) for r in rows],
-        actor,
-    )
-    return {"rows": len(rows), "new_households": new_households, "new_patients": new_patients, **opened}
+
+def import_file(session: Session, path: Path, actor: str, today: date) -> ImportReport:
+    """Stream, check and write one file in ``session``'s transaction (see ``import_screenings_file``)."""
+    rows = Rows(RowChecker(load_regions().is_known, today))
+    scope = scope_of(session, actor)
+    try:
+        stage_rows(session, rows.good(records(path, rows)))
+        rows.raise_if_bad(1)
+        return write_staged(session, rows.seen, actor, scope)
+    except BaseException:
+        stage.discard(session)
+        raise
 
 
 # --- Prefect tasks -------------------------------------------------------------------------------
 
 
-class ImportReport(BaseModel):
-    """Counts only: safe for Prefect results and logs."""
-
-    rows: int
-    new_households: int
-    new_patients: int
-    screenings: int
-    cases: int
-    first_case_id: int
-
-
-def parse_file(path: str) -> list[ScreeningRow]:
-    """Read and validate a whole screening CSV against the regions and the ICD-10 rule."""
-    text = decode_csv(Path(path).read_bytes())
-    regions = load_regions()
-    return parse_screenings(text, known_region=regions.is_known, known_icd10=is_known_icd10)
-
-
-@task(task_run_name="import-screenings", **RETRY)
+@task(task_run_name="import-screenings", **RETRY_ON_CONFLICT)
 @storage_errors
-def import_screenings_file(csv_path: str, actor: str) -> ImportReport:
+def import_screenings_file(csv_path: str, actor: str, today: date | None = None) -> ImportReport:
     """All or nothing: any bad row rejects the whole file (ImportRejected lists line and field); a row
-    outside the actor's region rejects it too (AccessDenied naming the region and its first line)."""
-    rows = parse_file(csv_path)
+    outside the actor's region rejects it too (AccessDenied naming the region and its first line). Findings
+    already imported are skipped and counted (a conflict with a concurrent import of the same file retries)."""
+    day = today or local_today(get_settings().timezone)
     with session_scope() as s:
-        counts = write_screenings(s, rows, actor, scope_of(s, actor))
-    log.info("intake.imported", **counts)
-    return ImportReport(**counts)
+        report = import_file(s, Path(csv_path), actor, day)
+    log.info("intake.imported", **report.model_dump(exclude={"hint"}))
+    return report
 
 
-@task(task_run_name="rescreen-patient-{patient_id}", **RETRY)
+@task(task_run_name="rescreen-patient-{patient_id}", **RETRY_ON_CONFLICT)
 @storage_errors
 def rescreen_patient(patient_id: int, icd10: str, screened_on: date, method: str, actor: str) -> ImportReport:
-    """A new suspected condition for an already registered patient (re-screening)."""
+    """A new suspected condition for an already registered patient (re-screening); the same finding again
+    (person, code, date) is reported as already known, nothing written."""
     code = icd10.strip().upper()
-    if not is_known_icd10(code):
-        raise BadInput("icd10", f"unknown ICD-10 code {code}")
+    problem = icd10_problem(code)
+    if problem is not None:
+        raise BadInput("icd10", f"unknown ICD-10 code {code}: {problem}")
+    if screened_on > local_today(get_settings().timezone):
+        raise BadInput("screened_on", "in the future")
     with session_scope() as s:
         authorize_patient(s, actor, patient_id)
         patient = s.get(Patient, patient_id)
         if patient is None:
             raise PatientNotFound(patient_id)
+        if screened_on < patient.birth_date:
+            raise BadInput("screened_on", "before the patient's birth date")
         counts = open_cases(s, [Suspicion(patient_id, patient.region_code, screened_on, method, code)], actor)
     return ImportReport(rows=1, new_households=0, new_patients=0, **counts)
 

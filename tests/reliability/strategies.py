@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from config.catalogue import load_regions
 from models import national_id
 from models.catalogue import is_known_icd10
+from models.icd import who_codes
 from models.digits import ascii_digits
 from models.enums import PovertyStatus
 
@@ -30,14 +31,11 @@ def longer_than(n: int) -> st.SearchStrategy[str]:
 
 
 icd10 = st.builds(
-    lambda letter, digits, ext, lower: (
-        (f"{letter}{digits:02d}" + (f".{ext}" if ext else "")).lower()
-        if lower
-        else f"{letter}{digits:02d}" + (f".{ext}" if ext else "")
-    ),
-    st.sampled_from("ABCDEFGHIJKLMNOPQRSTVWXYZ"),  # chapter U is not clinical
-    st.integers(0, 99),
-    st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", max_size=4),
+    lambda code, national, lower: (code + (".X00" if national and "." not in code else "")).lower()
+    if lower
+    else code + (".X00" if national and "." not in code else ""),
+    st.sampled_from(sorted(c for c in who_codes() if not c.startswith("U"))),  # chapter U is not clinical
+    st.booleans(),  # a national extension (I10.x00) of a WHO category
     st.booleans(),
 )
 

@@ -113,11 +113,11 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
     append_rows(session, "settlement_line", LINE_COLUMNS, lines)
     changed, fresh = _carry(stored, years)
     if changed:
-        session.execute(
-            update(PayerLedger)
-            .where(col(PayerLedger.id) == bindparam("lid"))
-            .values(paid=bindparam("p"), deductible_used=bindparam("d"))
-            .execution_options(synchronize_session=False),
+        ledger: Any = PayerLedger.__table__  # type: ignore[attr-defined]  # Core: one executemany
+        session.connection().execute(
+            update(ledger)
+            .where(ledger.c.id == bindparam("lid"))
+            .values(paid=bindparam("p"), deductible_used=bindparam("d")),
             changed,
         )
     if fresh:

@@ -56,7 +56,7 @@ def check_date(subject: str, step: Step, on: date, known: Mapping[Step, date | N
     (steps after ``step`` in ``known`` are ignored: a new stay does not look at its own discharge)."""
     if on > today:
         raise DateOutOfOrder(subject, step, f"{on} is in the future (today is {today})")
-    for earlier in ORDER[: ORDER.index(step)]:
+    for earlier in reversed(ORDER[: ORDER.index(step)]):  # the nearest earlier step is named first
         then = known.get(earlier)
         if then is not None and on < then:
             raise DateOutOfOrder(subject, step, f"{on} is before the {LABELS[earlier]} on {then}")

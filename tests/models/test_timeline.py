@@ -26,16 +26,26 @@ ROWS = [
     (Step.REFERRED, date(2017, 2, 9), CASE, "before the confirmation on 2017-02-10", "referred before confirmation"),
     (Step.ADMITTED, date(2017, 2, 19), CASE, "before the referral on 2017-02-20", "admitted before the referral"),
     (Step.ADMITTED, date(2017, 2, 20), CASE, None, "admitted on the referral's day"),
-    (Step.ADMITTED, date(2017, 3, 27), LOOPED, "before the previous discharge on 2017-03-28",
-     "a maintenance case's next stay starts after the last one ended"),  # fmt: skip
+    (
+        Step.ADMITTED,
+        date(2017, 3, 27),
+        LOOPED,
+        "before the previous discharge on 2017-03-28",
+        "a maintenance case's next stay starts after the last one ended",
+    ),
     (Step.ADMITTED, date(2017, 4, 1), LOOPED, None, "next month's sessions"),
     (Step.DISCHARGED, date(2017, 2, 28), CASE, "before the admission on 2017-03-01", "discharged before admission"),
     (Step.DISCHARGED, date(2017, 3, 1), CASE, None, "a day case: discharged the day it was admitted"),
     (Step.DISCHARGED, date(2017, 12, 2), CASE, "in the future (today is 2017-12-01)", "a discharge tomorrow"),
     (Step.ADMITTED, date(2030, 1, 1), {}, "in the future", "screened in 2030: no date after today"),
     (Step.RELAPSED, date(2017, 3, 20), LOOPED, "before the previous discharge", "a relapse before the cure ended"),
-    (Step.ADMITTED, date(2017, 3, 1), {Step.DISCHARGED: date(2017, 2, 1)}, None,
-     "a later step's date is not what an earlier step is checked against"),  # fmt: skip
+    (
+        Step.ADMITTED,
+        date(2017, 3, 1),
+        {Step.DISCHARGED: date(2017, 2, 1)},
+        None,
+        "a later step's date is not what an earlier step is checked against",
+    ),
 ]
 
 

@@ -30,9 +30,7 @@ from tests.tasks.stay_world import ledger, patient_of, referred_case, settled_li
 ZERO = Decimal("0.00")
 
 
-def test_femur_fracture_of_a_registered_patient_is_admitted_discharged_and_settled(
-    tmp_path: Path, db_url: str
-) -> None:
+def test_femur_fracture_of_a_registered_patient_is_admitted_discharged_and_settled(tmp_path: Path, db_url: str) -> None:
     """贺遵贤 (特困, 76): S72.0 is no special disease, yet the stay settles to the fen like the seed's bill."""
     patient = patient_of(db_url, referred_case(tmp_path, db_url, "I10", poverty="destitute"))
     opened = admit_stay.fn(patient, "520527-PH", "s72.0", date(2017, 2, 1), "coordinator")
@@ -125,13 +123,22 @@ def test_cured_case_relapses_and_is_referred_again(tmp_path: Path, db_url: str) 
 @pytest.mark.parametrize(
     ("step", "message"),
     [
-        pytest.param("admit_before_referral", "admitted_on: 2017-02-19 is before the referral on 2017-02-20",
-                     id="admission before referral"),  # fmt: skip
-        pytest.param("discharge_before_admission", "discharged_on: 2017-02-28 is before the admission on 2017-03-01",
-                     id="discharge before admission"),  # fmt: skip
+        pytest.param(
+            "admit_before_referral",
+            "admitted_on: 2017-02-19 is before the referral on 2017-02-20",
+            id="admission before referral",
+        ),
+        pytest.param(
+            "discharge_before_admission",
+            "discharged_on: 2017-02-28 is before the admission on 2017-03-01",
+            id="discharge before admission",
+        ),
         pytest.param("admit_in_future", "admitted_on: 2099-01-01 is in the future", id="admission in the future"),
-        pytest.param("stay_discharge_before_admission", "discharged_on: 2017-01-31 is before the admission",
-                     id="stay without case: discharge before admission"),  # fmt: skip
+        pytest.param(
+            "stay_discharge_before_admission",
+            "discharged_on: 2017-01-31 is before the admission",
+            id="stay without case: discharge before admission",
+        ),
     ],
 )
 def test_dates_out_of_order_are_refused_naming_case_and_field(

@@ -14,6 +14,7 @@ import typer
 
 from cli.params import MAX_INT, Actor, Id, Sessions, _amount, _date, _icd10
 from models.enums import TreatmentKind
+from models.errors import BadInput
 
 OptId = Annotated[int | None, typer.Argument(min=1, max=MAX_INT, help="Internal case id.", show_default=False)]
 OptDayArg = Annotated[str | None, typer.Argument(callback=_date, help="Date, YYYY-MM-DD.", show_default=False)]
@@ -46,13 +47,13 @@ def _one_form(name: str, positional: dict[str, object], options: dict[str, objec
     if options[name] is None:
         missing = [k for k, v in positional.items() if v is None]
         if missing:
-            raise typer.BadParameter(f"missing {missing[0].upper()} (or use {name} …)")
+            raise BadInput(missing[0], f"missing (or use the {name} form)")
         return False
     if given:
-        raise typer.BadParameter(f"{name} takes no {', '.join(sorted(given)).upper()} argument (use --on …)")
+        raise BadInput(name.lstrip("-"), f"takes no {', '.join(sorted(given)).upper()} argument (use --on …)")
     unset = [k for k, v in options.items() if v in (None, "")]
     if unset:
-        raise typer.BadParameter(f"{name} needs --{unset[0].replace('_', '-')}")
+        raise BadInput(name.lstrip("-"), f"needs --{unset[0].lstrip('-').replace('_', '-')}")
     return True
 
 

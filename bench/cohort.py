@@ -92,7 +92,7 @@ def build_cohort(patients: int, seed: int = 11, night: date = NIGHT) -> dict[str
         "case": ("id", "patient_id", "condition_id", "region_code", "state", "disease_code", "category",
                  "state_reason", "hospital_id", "green_channel", "catalogue_version", "triaged_at",
                  "state_changed_at", "created_at"),
-        "treatment_episode": ("id", "case_id", "patient_id", "hospital_id", "setting", "admitted_on",
+        "treatment_episode": ("id", "case_id", "patient_id", "hospital_id", "icd10", "setting", "admitted_on",
                               "discharged_on", "sessions", "total_cost", "out_of_scope"),
         "settlement": ("episode_id", "case_id", "patient_id", "policy_id", "service_date", "total", "in_scope",
                        "patient_pays", "self_pay_ratio", "flags", "settled_at", "actor"),
@@ -144,7 +144,7 @@ def build_cohort(patients: int, seed: int = 11, night: date = NIGHT) -> dict[str
                     pays = (total * Decimal(rng.choice([0, 5, 8, 10, 15, 30, 60])) / 100).quantize(FEN)
                     served = changed - timedelta(days=rng.randint(0, 30))
                     admitted = served - timedelta(days=7)
-                    add("treatment_episode", (eid, cid_, pid, rng.choice(hospitals), "inpatient", admitted,
+                    add("treatment_episode", (eid, cid_, pid, rng.choice(hospitals), disease.example_icd, "inpatient", admitted,
                                               served, 0, total, Decimal("0.00")))  # fmt: skip
                     if state != CaseState.DISCHARGED:
                         ratio = (pays / total).quantize(RATIO_PLACES)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -22,8 +21,6 @@ from cli.main import Commands, prepare
 from cli.ops import backup, demo
 from cli.params import (
     Actor,
-    Amount,
-    AmountOpt,
     Day,
     HouseholdRef,
     Icd10,
@@ -37,13 +34,13 @@ from cli.params import (
     OptRegion,
     Outcome,
     Region,
-    Sessions,
     read_identity,
 )
 from cli.policy import policy_app
 from cli.recorded import check_recorded_cmd
 from cli.reports import reports_app
 from cli.server import server_app
+from cli.stays import admit, discharge, relapse, settle_stay, stays
 from config.settings import get_settings
 from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection
 
@@ -101,6 +98,8 @@ def init_db(database_url: Annotated[str | None, typer.Option()] = None) -> None:
 app.command()(demo)  # cli/ops.py
 app.command()(backup)
 app.command("check-recorded")(check_recorded_cmd)  # cli/recorded.py
+for _stay_command in (admit, discharge, settle_stay, relapse, stays):  # cli/stays.py
+    app.command(_stay_command.__name__.replace("_", "-"))(_stay_command)
 
 
 app.command("import")(import_file)  # cli/intake.py
@@ -160,35 +159,6 @@ def refer(
     from flows.pathway import refer as refer_flow
 
     _echo(_run(refer_flow(case_id, date.fromisoformat(referred_on), urgent, direction, actor)))
-
-
-@app.command()
-def admit(case_id: Id, admitted_on: Day, actor: Actor = "coordinator") -> None:
-    """入院: admit a referred case to its designated hospital (opens a treatment episode; prints its id)."""
-    from flows.pathway import admit as admit_flow
-
-    _echo(_run(admit_flow(case_id, date.fromisoformat(admitted_on), actor)))
-
-
-@app.command()
-def discharge(
-    case_id: Id,
-    discharged_on: Day,
-    total_cost: Amount,
-    out_of_scope: AmountOpt = "0",
-    sessions: Sessions = 0,
-    actor: Actor = "coordinator",
-) -> None:
-    """出院: discharge an admitted case with the bill's totals in yuan (closes the episode; prints its id)."""
-    from flows.pathway import discharge as discharge_flow
-
-    _echo(
-        _run(
-            discharge_flow(
-                case_id, date.fromisoformat(discharged_on), Decimal(total_cost), Decimal(out_of_scope), sessions, actor
-            )
-        )
-    )
 
 
 @app.command("follow-up")

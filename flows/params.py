@@ -16,7 +16,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, WithJsonSchema
 
 from config.actors import load_actors
-from models.enums import FOLLOW_UP_LABELS, ActorRole, FollowUpOutcome, ReferralDirection
+from models.enums import (
+    FOLLOW_UP_LABELS,
+    TREATMENT_KIND_LABELS,
+    ActorRole,
+    FollowUpOutcome,
+    ReferralDirection,
+    TreatmentKind,
+)
 from models.free_text import NO_ID_PATTERN, no_id_number
 
 MAX_INT = 2_147_483_647  # the database's INTEGER columns (ids, session counts)
@@ -52,6 +59,7 @@ ConfirmedOn = Annotated[date, _day("确诊日期", "医院核准确诊的日期"
 ReferredOn = Annotated[date, _day("转诊日期", "转诊到定点医院的日期", "Referral date")]
 AdmittedOn = Annotated[date, _day("入院日期", "在定点医院入院的日期", "Admission date")]
 DischargedOn = Annotated[date, _day("出院日期", "出院日期，也是结算的服务日期", "Discharge (service) date")]
+RelapsedOn = Annotated[date, _day("复发日期", "已治愈的病情复发的日期", "Relapse date")]
 FollowedOn = Annotated[date, _day("随访日期", "随访的日期", "Follow-up date")]
 TriagedOn = Annotated[
     date | None,
@@ -133,4 +141,35 @@ RegionCode = Annotated[Region6, form("地区编码 Region code", "6 位行政区
 OptRegion = Annotated[
     Region6 | None,
     form("地区编码 Region code（可选）", "只看这个 6 位行政区划代码的地区；留空为操作人的全部地区。Only this region."),
+]
+StayId = Annotated[
+    int,
+    Field(ge=1, le=MAX_INT),
+    form("住院编号 Stay id", "一次住院或门诊疗程的内部编号（入院时获得），不是身份证号。Internal stay id."),
+]
+HospitalCode = Annotated[
+    str,
+    Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z-]{1,40}$"),
+    form("医院编码 Hospital code", "就诊医院的编码（config/data/hospitals.yaml），如 520527-PH。Hospital code."),
+]
+OptHospitalCode = Annotated[
+    str,
+    Field(max_length=40, pattern=r"^[0-9A-Za-z-]{0,40}$"),
+    form("医院编码（可选） Hospital code", "留空则为转诊的定点医院；填写则在该医院入院。Hospital code (optional)."),
+]
+StayIcd10 = Annotated[
+    str,
+    Field(max_length=16, pattern=r"^[A-Za-z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$"),
+    form("诊断编码 ICD-10", "本次住院的诊断 ICD-10 编码，如 S72.0（股骨骨折），任何疾病均可。Diagnosis of the stay."),
+]
+Kind = Annotated[
+    TreatmentKind,
+    form(
+        "诊疗类别 Treatment kind",
+        "，".join(f"{k.value}={label}" for k, label in TREATMENT_KIND_LABELS.items()) + "。Treatment kind.",
+    ),
+]
+Outpatient = Annotated[
+    bool,
+    form("门诊（慢特病） Outpatient", "门诊慢特病疗程（如透析，出院时填治疗次数）；否则为住院。Outpatient course."),
 ]

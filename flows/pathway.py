@@ -20,19 +20,31 @@ from flows.params import (
     DischargedOn,
     FollowedOn,
     Icd10Correction,
+    Kind,
+    OptHospitalCode,
     Outcome,
     OutOfScope,
+    Outpatient,
     ReferredOn,
+    RelapsedOn,
     Sessions,
     TotalCost,
     Urgent,
 )
 from models.common import ZERO
-from models.enums import CaseState, FollowUpOutcome, ReferralDirection
+from models.enums import CareSetting, CaseState, FollowUpOutcome, ReferralDirection, TreatmentKind
 from models.schemas import CaseOutcome
 from models.settlement.amounts import BillAmounts
 from tasks.infra.access import check_person
-from tasks.pathway.steps import admit_case, confirm_case, discharge_case, follow_up_case, refer_case, triage_case
+from tasks.pathway.steps import (
+    admit_case,
+    confirm_case,
+    discharge_case,
+    follow_up_case,
+    refer_case,
+    relapse_case,
+    triage_case,
+)
 from tasks.reports.artifacts import publish_case_step
 
 
@@ -71,11 +83,21 @@ async def refer(
 
 
 @flow(name="admit-case", flow_run_name="admit-case-{case_id}")
-async def admit(case_id: CaseId, admitted_on: AdmittedOn, actor: Actor = "coordinator") -> CaseOutcome:
-    """入院：在转诊的定点医院入院治疗。Admit at the designated hospital the case was referred to."""
+async def admit(
+    case_id: CaseId,
+    admitted_on: AdmittedOn,
+    actor: Actor = "coordinator",
+    outpatient: Outpatient = False,
+    kind: Kind = TreatmentKind.GENERAL,
+    hospital_code: OptHospitalCode = "",
+) -> CaseOutcome:
+    """入院：在转诊的定点医院入院治疗；维持治疗（如透析）和长期管理的病例可再次入院或开始门诊疗程，不需要重新转诊。
+    Admit at the designated hospital the case was referred to; a maintenance or long-term case again, without
+    a new referral (an outpatient course with ``outpatient``)."""
     with run_context(case_id=case_id, actor=actor):
         check_person(actor)
-        outcome = admit_case(case_id, admitted_on, actor)
+        setting = CareSetting.OUTPATIENT if outpatient else CareSetting.INPATIENT
+        outcome = admit_case(case_id, admitted_on, actor, setting, kind, hospital_code)
         publish_case_step("入院", outcome)
         return outcome
 
@@ -106,3 +128,13 @@ async def record_follow_up(
     with run_context(case_id=case_id, actor=actor):
         check_person(actor)
         return follow_up_case(case_id, followed_on, outcome, actor)
+
+
+@flow(name="relapse-case", flow_run_name="relapse-case-{case_id}")
+async def relapse(case_id: CaseId, relapsed_on: RelapsedOn, actor: Actor = "coordinator") -> CaseOutcome:
+    """复发：已治愈的病例复发，重新进入分类救治（随后转诊）。A cured case relapses: back to triaged, referred again."""
+    with run_context(case_id=case_id, actor=actor):
+        check_person(actor)
+        outcome = relapse_case(case_id, relapsed_on, actor)
+        publish_case_step("复发", outcome)
+        return outcome

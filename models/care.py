@@ -9,7 +9,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.common import enum_field, money_field, region_field, utcnow
-from models.enums import CareSetting, HospitalLevel, ReferralDirection, ReferralStatus
+from models.enums import CareSetting, HospitalLevel, ReferralDirection, ReferralStatus, TreatmentKind
 
 
 class Hospital(SQLModel, table=True):
@@ -46,21 +46,29 @@ class Referral(SQLModel, table=True):
 
 
 class TreatmentEpisode(SQLModel, table=True):
-    """One admission (or one outpatient course) at a designated hospital."""
+    """One stay of a registered patient (住院, or an outpatient 门诊慢特病 course counted in ``sessions``) at a
+    hospital, with its diagnosis. Linked to a special-disease case (``case_id``) when it treats one; any other
+    stay (a fracture, a delivery) has none and is admitted, discharged and settled all the same."""
 
     __tablename__ = "treatment_episode"
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     hospital_id: int = Field(foreign_key="hospital.id", index=True)
     referral_id: int | None = Field(default=None, foreign_key="referral.id")
+    icd10: str = Field(max_length=16)
+    treatment_kind: TreatmentKind = enum_field(
+        TreatmentKind, default=TreatmentKind.GENERAL, sa_column_kwargs={"server_default": TreatmentKind.GENERAL.value}
+    )
     setting: CareSetting = enum_field(CareSetting, default=CareSetting.INPATIENT)
     admitted_on: date
     discharged_on: date | None = Field(default=None, index=True)
     sessions: int = Field(default=0, ge=0)
     total_cost: Decimal = money_field()
     out_of_scope: Decimal = money_field()
+    admitted_by: str | None = Field(default=None, max_length=60)
+    discharged_by: str | None = Field(default=None, max_length=60)
 
 
 class FollowUp(SQLModel, table=True):

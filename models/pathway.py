@@ -19,8 +19,10 @@ class IllegalTransition(Exception):
         self.to_state = to_state
 
 
-#: Legal moves. ``closed`` is reachable from every live state (death, moved away, ruled out,
-#: refused) and is terminal; ``cured`` can only be closed.
+#: Legal moves. ``closed`` is reachable from every live state (death, moved away, ruled out, refused) and is
+#: terminal. The loops of real care: a maintenance case (dialysis) and a long-term case (outpatient visits)
+#: are admitted again from their outcome state without a new referral; a cured case can relapse (back to
+#: ``triaged``, then referred as any triaged case).
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.SCREENED: frozenset({S.CONFIRMED, S.CLOSED}),
     S.CONFIRMED: frozenset({S.TRIAGED, S.CLOSED}),
@@ -29,11 +31,16 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.IN_TREATMENT: frozenset({S.DISCHARGED, S.REFERRED, S.CLOSED}),
     S.DISCHARGED: frozenset({S.SETTLED, S.CLOSED}),
     S.SETTLED: frozenset({S.CURED, S.UNDER_MAINTENANCE, S.UNDER_MANAGEMENT, S.CLOSED}),
-    S.CURED: frozenset({S.CLOSED}),
-    S.UNDER_MAINTENANCE: frozenset({S.REFERRED, S.TRIAGED, S.UNDER_MANAGEMENT, S.CLOSED}),
-    S.UNDER_MANAGEMENT: frozenset({S.REFERRED, S.TRIAGED, S.UNDER_MAINTENANCE, S.CLOSED}),
+    S.CURED: frozenset({S.TRIAGED, S.CLOSED}),
+    S.UNDER_MAINTENANCE: frozenset({S.IN_TREATMENT, S.REFERRED, S.TRIAGED, S.UNDER_MANAGEMENT, S.CLOSED}),
+    S.UNDER_MANAGEMENT: frozenset({S.IN_TREATMENT, S.REFERRED, S.TRIAGED, S.UNDER_MAINTENANCE, S.CLOSED}),
     S.CLOSED: frozenset(),
 }
+
+#: Where a case may be admitted from: after a referral, or again while under maintenance / management.
+ADMIT_FROM = frozenset({S.REFERRED, S.UNDER_MAINTENANCE, S.UNDER_MANAGEMENT})
+#: A relapse re-opens a cured case: it goes back to ``triaged`` (and is referred again).
+RELAPSE = (S.CURED, S.TRIAGED)
 
 #: States in which a case counts as "treated" in the treatment ledger (救治台账).
 TREATED = frozenset({S.DISCHARGED, S.SETTLED, S.CURED, S.UNDER_MAINTENANCE, S.UNDER_MANAGEMENT})

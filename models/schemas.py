@@ -58,3 +58,18 @@ class NightlySummary(BaseModel):
     status: RunStatus
     findings: dict[str, int]
     regions: list[LedgerSummary]
+
+
+class StayOutcome(BaseModel):
+    """What a step did to one stay (a case's or any other): its state, and its settlement once settled."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stay_id: int
+    patient_id: int
+    case_id: int | None = None
+    state: str  # open, discharged, settled
+    changed: bool
+    reason: str | None = None
+    hospital_id: int | None = None
+    settlement_id: int | None = None

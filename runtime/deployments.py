@@ -16,10 +16,11 @@ from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
 from flows.outbox import flush_events
-from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
+from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer, relapse
 from flows.reactions import refer_triaged
 from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge, settle_discharged
+from flows.stays import admit_patient, discharge_and_settle, settle_one_stay
 from models.events import DomainEvent
 
 Spec = tuple[Any, dict[str, Any]]
@@ -36,6 +37,10 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("discharge", discharge),
     ("follow-up", record_follow_up),
     ("settle", settle_discharge),
+    ("admit-stay", admit_patient),  # stays of any patient (flows/stays.py)
+    ("discharge-stay", discharge_and_settle),
+    ("settle-stay", settle_one_stay),
+    ("relapse", relapse),
 )
 REPORTS: tuple[tuple[str, Any], ...] = (("ledger", export_ledger), ("summary", summary_report))
 

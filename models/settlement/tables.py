@@ -13,11 +13,12 @@ from models.settlement.policy import PayerLayer
 
 
 class Settlement(SQLModel, table=True):
-    """One per treatment episode: UNIQUE(episode_id) in the database makes settling twice impossible."""
+    """One per stay (treatment episode): UNIQUE(episode_id) in the database makes settling twice impossible.
+    ``case_id`` names the special-disease case the stay treated (None: any other stay)."""
 
     id: int | None = Field(default=None, primary_key=True)
     episode_id: int = Field(foreign_key="treatment_episode.id", unique=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     policy_id: str = Field(max_length=40)
     service_date: date

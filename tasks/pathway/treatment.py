@@ -1,4 +1,5 @@
-"""Admission, discharge, outcome and follow-up, set-based over a chunk of case ids.
+"""Admission, discharge, outcome and follow-up of special-disease cases, set-based over a chunk of case ids
+(stays without a case: ``tasks.pathway.stays``).
 
 Every function takes a session and skips cases that are no longer in the expected state, so re-runs
 and re-delivered events change nothing.
@@ -15,8 +16,8 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
-from models.clinical import Case
-from models.enums import CareSetting, CaseState, FollowUpOutcome, ReferralStatus
+from models.clinical import Case, Condition
+from models.enums import CareSetting, CaseState, FollowUpOutcome, ReferralStatus, TreatmentKind
 from models.events import Change, DomainEvent, only_date
 from models.pathway import outcome_state
 from models.settlement.amounts import BillAmounts
@@ -51,14 +52,27 @@ def admit_many(
     admitted_on: date,
     actor: str,
     setting: CareSetting = CareSetting.INPATIENT,
+    *,
+    kind: TreatmentKind = TreatmentKind.GENERAL,
+    from_state: CaseState = CaseState.REFERRED,
+    hospital_id: int | None = None,
 ) -> list[int]:
-    """REFERRED → IN_TREATMENT: opens an episode at the case's referred hospital."""
+    """REFERRED → IN_TREATMENT: opens a stay at the case's referred hospital, with the case's diagnosis. A case
+    under maintenance or management is admitted again the same way (``from_state``), without a new referral;
+    ``hospital_id`` admits elsewhere than the case's hospital."""
+    reason = "admitted" if from_state == CaseState.REFERRED else f"admitted again ({from_state.value})"
     moved = advance_many(
-        session, case_ids, CaseState.REFERRED, CaseState.IN_TREATMENT, actor=actor, reason="admitted", on=admitted_on
+        session, case_ids, from_state, CaseState.IN_TREATMENT, actor=actor, reason=reason, on=admitted_on
     )
     if not moved:
         return []
-    rows = _select_in(session, (col(Case.id), col(Case.patient_id), col(Case.hospital_id)), col(Case.id), moved)
+    rows = _select_in(
+        session,
+        (col(Case.id), col(Case.patient_id), col(Case.hospital_id), col(Condition.icd10)),
+        col(Case.id),
+        moved,
+        col(Condition.id) == col(Case.condition_id),
+    )
     pending = dict(
         _select_in(
             session,
@@ -74,13 +88,16 @@ def admit_many(
             {
                 "case_id": cid,
                 "patient_id": pid,
-                "hospital_id": hid,
+                "hospital_id": hospital_id or hid,
                 "referral_id": pending.get(cid),
+                "icd10": icd10,
+                "treatment_kind": kind,
                 "setting": setting,
                 "admitted_on": admitted_on,
                 "sessions": 0,
+                "admitted_by": actor,
             }
-            for cid, pid, hid in rows
+            for cid, pid, hid, icd10 in rows
         ],
     )
     for start in range(0, len(moved), _PART):
@@ -119,6 +136,7 @@ def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str
                     "total_cost": by_case[cid].bill.total_cost,
                     "out_of_scope": by_case[cid].bill.out_of_scope,
                     "sessions": by_case[cid].bill.sessions,
+                    "discharged_by": actor,
                 }
                 for eid, cid in episodes
             ],

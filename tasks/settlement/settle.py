@@ -1,17 +1,17 @@
-"""Persisted one-stop settlement of discharged cases, set-based per chunk and idempotent.
+"""Persisted one-stop settlement of every discharged stay, set-based per chunk and idempotent.
 
-Each episode settles once: a case is priced only by the call whose UPDATE moved it out of DISCHARGED
-(a concurrent attempt on the same case waits on the row and then moves nothing), and UNIQUE(episode_id)
-in the database is the last line of defence. Settlements of one patient are serialised by a lock on the
-patient row (taken in id order after the cases), so the annual ledgers they read are never stale.
+A stay that treats a special-disease case settles with its case (DISCHARGED → SETTLED, audited): only the call
+whose UPDATE moved the case prices it (a concurrent attempt waits on the row, then moves nothing). A stay
+without a case (a fracture, a delivery) is claimed under its patient's lock: settlements of one patient are
+serialised by a lock on the patient row (taken in id order, after the cases), and the stays still unsettled
+are read again once it is held, so the annual ledgers each settlement reads are never stale and no stay is
+priced twice. UNIQUE(episode_id) in the database is the last line of defence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -23,53 +23,59 @@ from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
 from models.common import age_on, utcnow
-from models.enums import CaseState
-from models.events import only_date
+from models.enums import CaseState, TreatmentKind
+from models.events import Change, DomainEvent, only_date
 from models.people import Patient
 from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
-from models.settlement.bill import Bill, BillError, LayerLine, PatientFacts, PriorUse
-from models.settlement.engine import settle
-from models.settlement.ledger import apply_statement
-from models.settlement.policy import PayerLayer, Policy
-from models.settlement.tables import PayerLedger, Settlement
+from models.settlement.bill import Bill, BillError, PatientFacts
+from models.settlement.policy import Policy, Treatment
+from models.settlement.tables import Settlement
 from tasks.infra.access import authorize_case
-from tasks.infra.bulkwrite import append_rows, gc_paused, id_in
+from tasks.infra.bulkwrite import gc_paused, id_in
 from tasks.infra.db import session_scope
+from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.transitions import advance_many, lock_case
+from tasks.settlement.store import Priced, lock_ledgers, price, unsettled, write
+
+#: The stay's kind as the policies' clauses name it (a per-session subsidy, a lump sum per delivery).
+_TREATMENT = {TreatmentKind.DIALYSIS: Treatment.DIALYSIS, TreatmentKind.DELIVERY: Treatment.HOSPITAL_DELIVERY}
 
 
-def _pending(session: Session, case_ids: Sequence[int]) -> list[Row[Any]]:
-    """The open discharges of the cases with what pricing them needs, as labelled rows (``row.total``)."""
+def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
+    """The discharged, unsettled stays among ``ids`` (stay ids, or case ids with ``key`` = the stay's case_id)
+    with what pricing them needs, as labelled rows (``row.total``): a stay of a case only while its case is
+    discharged. Per patient, by discharge date: the order the annual ledgers see them in."""
     settled = aliased(Settlement)
     stmt = (
         select(
-            col(Case.id).label("case_id"),  # a column's own name unless two tables share it
             col(TreatmentEpisode.id).label("episode_id"),
-            col(Case.patient_id),
+            col(TreatmentEpisode.case_id),
+            col(TreatmentEpisode.patient_id),
             col(Patient.poverty_status),
             col(Patient.birth_date),
             col(Patient.region_code).label("region"),
             col(Hospital.level).label("hospital_level"),
             col(Hospital.region_code).label("hospital_region"),
             col(TreatmentEpisode.setting),
+            col(TreatmentEpisode.treatment_kind),
             col(TreatmentEpisode.discharged_on),
             col(TreatmentEpisode.total_cost).label("total"),
             col(TreatmentEpisode.out_of_scope),
             col(TreatmentEpisode.sessions),
         )
-        .join(TreatmentEpisode, col(TreatmentEpisode.case_id) == col(Case.id))
-        .join(Patient, col(Patient.id) == col(Case.patient_id))
+        .join(Patient, col(Patient.id) == col(TreatmentEpisode.patient_id))
         .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
+        .outerjoin(Case, col(Case.id) == col(TreatmentEpisode.case_id))
         .outerjoin(settled, col(settled.episode_id) == col(TreatmentEpisode.id))
         .where(
-            id_in(session, col(Case.id), case_ids),
-            col(Case.state) == CaseState.DISCHARGED,
+            id_in(session, key, ids),
             col(TreatmentEpisode.discharged_on).is_not(None),
             col(settled.id).is_(None),
+            (col(TreatmentEpisode.case_id).is_(None)) | (col(Case.state) == CaseState.DISCHARGED),
         )
-        .order_by(col(Case.patient_id), col(TreatmentEpisode.discharged_on), col(TreatmentEpisode.id))
+        .order_by(col(TreatmentEpisode.patient_id), col(TreatmentEpisode.discharged_on), col(TreatmentEpisode.id))
     )
     return list(session.execute(stmt).all())
 
@@ -77,6 +83,7 @@ def _pending(session: Session, case_ids: Sequence[int]) -> list[Row[Any]]:
 def _bill_of(row: Row[Any]) -> Bill:
     """The stored discharge as a bill: typed values, so ``Bill.from_record`` checks without re-parsing."""
     on = row.discharged_on
+    kind = TreatmentKind(row.treatment_kind)
     return Bill.from_record(
         region=row.region,
         service_date=on,
@@ -90,171 +97,65 @@ def _bill_of(row: Row[Any]) -> Bill:
         out_of_scope=row.out_of_scope,
         sessions=row.sessions,
         prior_paid={},
+        treatment=_TREATMENT.get(kind),
+        treatment_kind=kind,
     )
-
-
-class SettlementRow(NamedTuple):
-    """One ``settlement`` row as ``append_rows`` writes it (fields in column order)."""
-
-    episode_id: int
-    case_id: int
-    patient_id: int
-    policy_id: str
-    service_date: date
-    total: Decimal
-    in_scope: Decimal
-    patient_pays: Decimal
-    self_pay_ratio: Decimal
-    flags: str
-    settled_at: datetime
-    actor: str
-
-
-#: (patient id, year): that patient's annual ledger, layer by layer.
-YearKey = tuple[int, int]
-LedgerKey = tuple[int, int, PayerLayer]
 
 
 def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
-    """DISCHARGED → SETTLED for every case whose open discharge can be settled; returns (moved, held)."""
+    """DISCHARGED → SETTLED for every case whose discharged stay can be settled; returns (moved cases, held)."""
     with gc_paused():
-        return _settle_many(session, case_ids, actor)
+        priced, held = _settle(session, _pending(session, col(TreatmentEpisode.case_id), case_ids), actor)
+    return [p.row.case_id for p in priced if p.row.case_id is not None], held
 
 
-def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
-    """Validate every pending bill, move the valid cases (the UPDATE row-locks them: a concurrent attempt
-    on the same case moves nothing), then lock the patients and price only the cases this call moved."""
+def settle_stays(session: Session, stay_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
+    """Settle the listed discharged stays (with or without a case); returns (settled stay ids, held)."""
+    with gc_paused():
+        priced, held = _settle(session, _pending(session, col(TreatmentEpisode.id), stay_ids), actor)
+    return [p.row.episode_id for p in priced], held
+
+
+def _settle(session: Session, pending: list[Row[Any]], actor: str) -> tuple[list[Priced], dict[str, int]]:
+    """Validate every pending bill, move the valid stays' cases (the UPDATE row-locks them), lock the patients,
+    claim the stays without a case that are still unsettled, then price what this call claimed."""
     policies = load_policies()
     held: dict[str, int] = {}
-    bills: dict[int, tuple[Row[Any], Bill, Policy]] = {}
-    for row in _pending(session, case_ids):
+    bills: list[tuple[Row[Any], Bill, Policy]] = []
+    for row in pending:
         try:
-            bills[row.case_id] = (row, _bill_of(row), policies.in_force(row.region, row.discharged_on))
+            bills.append((row, _bill_of(row), policies.in_force(row.region, row.discharged_on)))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
     now = utcnow()
-    moved = advance_many(
-        session,
-        list(bills),
-        CaseState.DISCHARGED,
-        CaseState.SETTLED,
-        actor=actor,
-        reason="one-stop settlement",
-        now=now,
-        on=only_date(row.discharged_on for row, _, _ in bills.values()),  # the service (discharge) date
-    )
-    moved_here = set(moved)  # priced in _pending's order: per patient, by discharge date
-    todo = [bill for case_id, bill in bills.items() if case_id in moved_here]
-    stored = _lock_ledgers(session, sorted({row.patient_id for row, _, _ in todo}))
-    years: dict[YearKey, dict[PayerLayer, PriorUse]] = {}
-    for (patient_id, year, layer), lg in stored.items():
-        years.setdefault((patient_id, year), {})[layer] = PriorUse.model_construct(
-            paid=lg.paid, deductible=lg.deductible_used
-        )
-    settlements: list[SettlementRow] = []
-    lines_by_episode: dict[int, list[LayerLine]] = {}
-    for row, unpriced, policy in todo:
-        key = (row.patient_id, row.discharged_on.year)
-        prior = years.get(key, {})
-        statement, deltas = settle(unpriced.model_copy(update={"prior_paid": prior}), policy)
-        years[key] = apply_statement(prior, deltas)
-        settlements.append(
-            SettlementRow(
-                row.episode_id,
-                row.case_id,
-                row.patient_id,
-                statement.policy_id,
-                row.discharged_on,
-                statement.total,
-                statement.in_scope,
-                statement.patient_pays,
-                statement.self_pay_ratio,
-                ",".join(statement.flags),
-                now,
-                actor,
-            )
-        )
-        lines_by_episode[row.episode_id] = statement.layers
-    _write(session, settlements, lines_by_episode, _carry(stored, years))
-    return moved, held
-
-
-def _carry(
-    stored: dict[LedgerKey, PayerLedger], years: dict[YearKey, dict[PayerLayer, PriorUse]]
-) -> list[tuple[Any, ...]]:
-    """Carry the new ledgers over: a stored row that changed is updated (flushed by the session), a layer
-    without a row yet becomes a new ``payer_ledger`` row (returned)."""
-    fresh: list[tuple[Any, ...]] = []
-    for (patient_id, year), layers in years.items():
-        for layer, use in layers.items():
-            lg = stored.get((patient_id, year, layer))
-            if lg is None:
-                fresh.append((patient_id, year, layer, use.paid, use.deductible))
-            elif (lg.paid, lg.deductible_used) != (use.paid, use.deductible):
-                lg.paid, lg.deductible_used = use.paid, use.deductible
-    return fresh
-
-
-def _lock_ledgers(session: Session, patients: list[int]) -> dict[LedgerKey, PayerLedger]:
-    """Lock the patients (in id order, so concurrent chunks cannot deadlock), then read their ledgers.
-
-    Locking the patient row, not only its ledger rows, serialises every settlement of one patient even
-    before its first ledger row exists (two first bills would otherwise both start from zero). FOR NO KEY
-    UPDATE does not block inserts that merely reference the patient. SQLite has no row locks: there the
-    caller's UPDATE of the cases already holds the database's single write lock, so these reads see the
-    latest committed ledger and no other settlement can commit before this one.
-    """
-    if not patients:
-        return {}
-    if session.connection().dialect.name == "postgresql":
-        session.execute(
-            select(col(Patient.id))
-            .where(id_in(session, col(Patient.id), patients))
-            .order_by(col(Patient.id))
-            .with_for_update(key_share=True)
-        ).all()
-    return {
-        (lg.patient_id, lg.year, PayerLayer(lg.layer)): lg
-        for lg in session.execute(
-            select(PayerLedger)
-            .where(id_in(session, col(PayerLedger.patient_id), patients))
-            .order_by(col(PayerLedger.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalars()
-    }
-
-
-def _write(
-    session: Session,
-    settlements: list[SettlementRow],
-    lines_by_episode: dict[int, list[LayerLine]],
-    new_ledgers: list[tuple[Any, ...]],
-) -> None:
-    """Append settlements, their lines and new ledger rows (updated ledgers are flushed by the session)."""
-    if settlements:
-        append_rows(session, "settlement", SettlementRow._fields, settlements)
-        ids = session.execute(
-            select(col(Settlement.id), col(Settlement.episode_id)).where(
-                id_in(session, col(Settlement.episode_id), list(lines_by_episode))
-            )
-        ).tuples()
-        append_rows(
+    of_cases = [row.case_id for row, _, _ in bills if row.case_id is not None]
+    moved = set(
+        advance_many(
             session,
-            "settlement_line",
-            ("settlement_id", "layer", "base", "deductible", "ratio", "paid", "rule"),
-            (
-                (sid, ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule)
-                for sid, eid in ids
-                for ln in lines_by_episode[eid]
-            ),
+            of_cases,
+            CaseState.DISCHARGED,
+            CaseState.SETTLED,
+            actor=actor,
+            reason="one-stop settlement",
+            now=now,
+            on=only_date(row.discharged_on for row, _, _ in bills),  # the service (discharge) date
         )
-    if new_ledgers:
-        append_rows(session, "payer_ledger", ("patient_id", "year", "layer", "paid", "deductible_used"), new_ledgers)
+    )
+    patients = sorted({row.patient_id for row, _, _ in bills if row.case_id is None or row.case_id in moved})
+    stored = lock_ledgers(session, patients)
+    caseless = [row.episode_id for row, _, _ in bills if row.case_id is None]
+    still_open = unsettled(session, caseless)
+    todo = [b for b in bills if (b[0].case_id in moved if b[0].case_id is not None else b[0].episode_id in still_open)]
+    priced, years = price(todo, stored)
+    write(session, priced, years, stored, now, actor)
+    done = [p.row.episode_id for p in priced if p.row.case_id is None]
+    if done:
+        record(session, Change(DomainEvent.SETTLEMENT_COMPLETED, "stay", tuple(done), {"actor": actor}))
+    return priced, held
 
 
 def settlement_of_case(session: Session, case_id: int) -> Settlement | None:
-    """The case's latest settlement (the first and only one for its episode)."""
+    """The case's latest settlement (of its latest settled stay)."""
     return (
         session.execute(
             select(Settlement).where(col(Settlement.case_id) == case_id).order_by(col(Settlement.id).desc())

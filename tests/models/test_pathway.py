@@ -25,7 +25,9 @@ ILLEGAL = [
     pytest.param(S.REFERRED, S.DISCHARGED, id="cannot discharge someone never admitted"),
     pytest.param(S.IN_TREATMENT, S.SETTLED, id="settlement happens at discharge, not during the stay"),
     pytest.param(S.DISCHARGED, S.CURED, id="outcome only after the one-stop settlement"),
-    pytest.param(S.CURED, S.IN_TREATMENT, id="a cured case is not re-admitted; a new case is opened"),
+    pytest.param(S.CURED, S.IN_TREATMENT, id="a cured case is not re-admitted: it relapses (triaged) first"),
+    pytest.param(S.SETTLED, S.IN_TREATMENT, id="a settled case takes its outcome before the next stay"),
+    pytest.param(S.TRIAGED, S.IN_TREATMENT, id="a first admission needs a referral"),
     pytest.param(S.CLOSED, S.SCREENED, id="closed is terminal"),
     pytest.param(S.CLOSED, S.CLOSED, id="closing twice is not a move"),
     pytest.param(S.SETTLED, S.SETTLED, id="settling twice is not a move"),
@@ -58,3 +60,15 @@ def test_every_state_has_a_row_and_every_live_state_can_close() -> None:
 def test_outcome_after_settlement(category: str | None, expected: S) -> None:
     assert outcome_state(category) == expected
     assert is_legal(S.SETTLED, expected)
+
+
+LOOPS = [
+    pytest.param(S.UNDER_MAINTENANCE, S.IN_TREATMENT, id="maintenance (dialysis): next month's stay, no new referral"),
+    pytest.param(S.UNDER_MANAGEMENT, S.IN_TREATMENT, id="long-term care: an outpatient visit, no new referral"),
+    pytest.param(S.CURED, S.TRIAGED, id="a cured case relapses: re-opened, referred again"),
+]
+
+
+@pytest.mark.parametrize(("from_state", "to_state"), LOOPS)
+def test_loops_of_real_care(from_state: S, to_state: S) -> None:
+    assert is_legal(from_state, to_state)

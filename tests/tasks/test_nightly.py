@@ -72,7 +72,7 @@ class World:
 
     def settled(self, name: str, pays: str) -> None:
         ep = TreatmentEpisode(case_id=self.cases[name], patient_id=self.patients[name], hospital_id=self.hospital,
-                              admitted_on=date(2017, 5, 1), discharged_on=date(2017, 5, 9),
+                              icd10="I10", admitted_on=date(2017, 5, 1), discharged_on=date(2017, 5, 9),
                               total_cost=Decimal("40000.00"))  # fmt: skip
         self.s.add(ep)
         self.s.flush()

@@ -63,7 +63,8 @@ class RegionalRule(BaseModel):
 
     @model_validator(mode="after")
     def _one_limit(self) -> RegionalRule:
-        if (self.amount is None) == (self.share is None or self.basis is None):
+        by_share = (self.share, self.basis) != (None, None)
+        if (self.amount is not None) == by_share or (by_share and None in (self.share, self.basis)):
             raise ValueError(f"rule {self.name}: give either amount, or share with basis")
         return self
 

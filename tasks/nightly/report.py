@@ -59,11 +59,12 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         .tuples()
         .all()
     )
-    opened = dict(
-        session.execute(
+    opened: dict[str, int] = {
+        str(k): n
+        for k, n in session.execute(
             select(col(Finding.kind), func.count()).where(col(Finding.run_id) == run_id).group_by(col(Finding.kind))
         ).tuples()
-    )
+    }
     steps = (
         session.execute(
             select(col(AlarmEvent.step), col(Finding.kind), func.count())
@@ -81,7 +82,7 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         scope=run.scope,
         status=RunStatus(run.status),
         findings={k.value: sum(n for _, kind, n in kinds if kind == k) for k in FindingKind},
-        opened={k.value: opened.get(k, 0) for k in FindingKind},
+        opened={k.value: opened.get(k.value, 0) for k in FindingKind},
         resolved={k.value: sum(n for st, kind, n in steps if kind == k and st == AlarmStep.RESOLVE) for k in FindingKind},
         escalated=sum(n for st, _, n in steps if st == AlarmStep.ESCALATE),
         regions=[

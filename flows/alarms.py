@@ -21,7 +21,9 @@ Step = Annotated[
     ),
 ]
 Note = Annotated[NoIdText, form("说明 Note", "核实情况或排除理由（核实、排除必填）。Note or reason.")]
-Action = Annotated[AlarmAction | None, form("处置措施 Action", "处置时必选：救助、纳入监测、更正数据等。Required to handle.")]
+Action = Annotated[
+    AlarmAction | None, form("处置措施 Action", "处置时必选：救助、纳入监测、更正数据等。Required to handle.")
+]
 Assignee = Annotated[str | None, form("责任人 Assignee", "分派给谁（内部编号）。Who handles it (internal id).")]
 
 

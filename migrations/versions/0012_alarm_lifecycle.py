@@ -43,9 +43,7 @@ def upgrade() -> None:
     with op.batch_alter_table("finding") as batch_op:
         batch_op.add_column(sa.Column("subject_id", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("rule", AutoString(length=48), nullable=False, server_default=""))
-        batch_op.add_column(
-            sa.Column("status", _enum(_STATUS, "alarmstatus"), nullable=False, server_default="open")
-        )
+        batch_op.add_column(sa.Column("status", _enum(_STATUS, "alarmstatus"), nullable=False, server_default="open"))
         batch_op.add_column(sa.Column("cleared_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("escalated_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("assignee", AutoString(length=60), nullable=True))

@@ -46,7 +46,8 @@ def _require(req: AlarmStepRequest) -> None:
     if req.step == AlarmStep.HANDLE and req.action is None:
         raise BadInput("action", "handle needs the action taken (处置措施)")
     if req.step in (AlarmStep.ACKNOWLEDGE, AlarmStep.DISMISS) and not req.note.strip():
-        raise BadInput("note", f"{req.step.value} needs a note ({'核实情况' if req.step == AlarmStep.ACKNOWLEDGE else '排除理由'})")
+        what = "核实情况" if req.step == AlarmStep.ACKNOWLEDGE else "排除理由"
+        raise BadInput("note", f"{req.step.value} needs a note ({what})")
     if req.step == AlarmStep.ASSIGN and not (req.assignee or "").strip():
         raise BadInput("assignee", "assign needs who handles it")
 
@@ -60,7 +61,8 @@ def apply_step(session: Session, req: AlarmStepRequest) -> AlarmStatus:
     if row is None:
         raise NotFound("alarm", req.finding_id)
     check_region(scope, row.region_code, f"alarm {req.finding_id}")
-    row.status = next_status(AlarmStatus(row.status), req.step)
+    status = next_status(AlarmStatus(row.status), req.step)
+    row.status = status
     if req.step == AlarmStep.ASSIGN:
         row.assignee = req.assignee
     session.add(row)
@@ -68,7 +70,7 @@ def apply_step(session: Session, req: AlarmStepRequest) -> AlarmStatus:
         AlarmEvent(finding_id=req.finding_id, step=req.step, actor=req.actor, note=req.note[:200],
                    action=req.action, assignee=req.assignee)
     )  # fmt: skip
-    return row.status
+    return status
 
 
 def list_alarms(

@@ -130,9 +130,7 @@ def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int, dates: Any
     if not due:
         return 0
     due_date = case(*[(col(Case.disease_code) == code, _on(d)) for code, d in due.items()])
-    rows = _about_cases(
-        sc, dates, FindingKind.OVERDUE_FOLLOW_UP, literal("follow-up interval exceeded", String)
-    ).where(
+    rows = _about_cases(sc, dates, FindingKind.OVERDUE_FOLLOW_UP, literal("follow-up interval exceeded", String)).where(
         col(Case.state).in_([s.value for s in FOLLOWED_STATES]),
         col(Case.disease_code).in_(list(due)),
         dates.c.since <= _on(sc.cut.night),
@@ -144,7 +142,7 @@ def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int, dates: Any
 def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
     """Patients [lo, hi] under long-term management without a family-doctor contract signed by the night, or whose
     latest such contract expires within the warning window (签约 target 100%)."""
-    by_patient = [col(Case.patient_id).between(lo, hi)]
+    by_patient: list[Any] = [col(Case.patient_id).between(lo, hi)]
     if sc.region_code:
         by_patient.append(col(Case.region_code) == sc.region_code)
     dates = case_dates(sc, by_patient)

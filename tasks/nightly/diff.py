@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Integer, String, and_, case, exists, func, insert, literal, select, tuple_
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from models.alarms import PENDING, AlarmEvent, AlarmStatus, AlarmStep
 from models.findings import ONE_OFF, Finding, FindingKind

@@ -46,13 +46,15 @@ def household_alarms(session: Session, sc: Scope, lo: int, hi: int) -> tuple[int
         where.append(col(Household.region_code) == sc.region_code)
     regions = list(session.execute(select(col(Household.region_code)).where(*where).distinct()).scalars())
     regional, default = _plan(regions, night)
-    checked = [(r, x.name) for r in default for x in [*rules.one_stay, *rules.household_year]]
+    names = [x.name for x in rules.one_stay] + [x.name for x in rules.household_year]
+    checked = [(r, name) for r in default for name in names]
     checked += [(r, d.rule.name) for r, due in regional.items() for d in due]
     floors: dict[date, Decimal] = {}  # window start → the smallest limit using it (a safe HAVING pre-filter)
     if default and (floor := lowest_year_limit(rules, night.year)) is not None:
         floors[year_start] = floor
-    for d in (d for due in regional.values() for d in due if d.limit is not None):
-        floors[d.start] = min(floors.get(d.start, d.limit), d.limit)  # type: ignore[type-var]
+    for limit, start in ((d.limit, d.start) for due in regional.values() for d in due):
+        if limit is not None:
+            floors[start] = min(floors.get(start, limit), limit)
     pays, served = col(Settlement.patient_pays), col(Settlement.service_date)
     largest = {
         r.name: func.max(case((col(Patient.poverty_status).in_([s.value for s in r.statuses]) & (served >= year_start)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Integer, String, func, literal, select
 from sqlmodel import Session, col
 
-from models.clinical import Case
 from models.alarms import AlarmEvent, AlarmStep
+from models.clinical import Case
 from models.findings import Finding, FindingKind, NightlyRun, RegionSnapshot, RunStatus
 from models.ledger import summarise_ledger_rows
 from models.schemas import NightlySummary
@@ -83,7 +83,9 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         status=RunStatus(run.status),
         findings={k.value: sum(n for _, kind, n in kinds if kind == k) for k in FindingKind},
         opened={k.value: opened.get(k.value, 0) for k in FindingKind},
-        resolved={k.value: sum(n for st, kind, n in steps if kind == k and st == AlarmStep.RESOLVE) for k in FindingKind},
+        resolved={
+            k.value: sum(n for st, kind, n in steps if kind == k and st == AlarmStep.RESOLVE) for k in FindingKind
+        },
         escalated=sum(n for st, _, n in steps if st == AlarmStep.ESCALATE),
         regions=[
             summarise_ledger_rows([(s, c, n) for rg, s, c, n in snaps if rg == region], region).model_copy(

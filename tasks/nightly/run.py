@@ -19,21 +19,27 @@ from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
 from config.nightly import load_nightly_rules
+from models.alarms import escalate_before
 from models.catalogue import triage
 from models.clinical import Case, Condition
 from models.common import age_on, utcnow
 from models.enums import CaseState, Category
 from models.events import Change, DomainEvent
 from models.findings import FindingKind, NightlyChunk, NightlyRun, RunStatus
-from models.alarms import escalate_before
 from models.nightly import chunk_bounds, cutoffs, retriage_move
 from models.people import Household, Patient
 from models.schemas import NightlySummary
 from tasks.infra.db import session_scope
 from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
-from tasks.nightly.checks import Scope, case_dates, expiring_contracts, overdue_follow_ups, status_mismatches
-from tasks.nightly.checks import untreated_and_stuck
+from tasks.nightly.checks import (
+    Scope,
+    case_dates,
+    expiring_contracts,
+    overdue_follow_ups,
+    status_mismatches,
+    untreated_and_stuck,
+)
 from tasks.nightly.diff import clear_ended, escalate, open_new
 from tasks.nightly.found import add_found, reset_found
 from tasks.nightly.poverty import household_alarms

@@ -21,7 +21,17 @@ from models.ledger_rows import self_pay_ratio
 from models.people import Patient
 from models.settlement.policy import LAYER_ORDER
 from models.settlement.tables import Settlement, SettlementLine
-from models.summary import BINS, Period, in_target_scope, over_target, SummaryData, cumulative_rates, period_window, ratio_bin, series_ends
+from models.summary import (
+    BINS,
+    Period,
+    SummaryData,
+    cumulative_rates,
+    in_target_scope,
+    over_target,
+    period_window,
+    ratio_bin,
+    series_ends,
+)
 from tasks.infra.db import session_scope
 from tasks.reports.ledger import ledger_summary
 

@@ -80,24 +80,30 @@ def do_baseline(n: int, sample: int) -> None:
 
     from bench.cohort import NIGHT, iter_sample
     from models.clinical import Case
+    from models.common import utcnow
     from models.people import Patient
     from tasks.infra.db import session_scope
     from tasks.nightly import checks as nightly_sql
     from tasks.nightly import run as nightly
+    from tasks.nightly.diff import open_new
+    from tasks.nightly.found import reset_found
+    from tasks.nightly.poverty import household_alarms
 
     @task
     def assess_patient(run_id: int, patient_id: int) -> int:
         with session_scope() as s:
             sc = nightly._scope(s, run_id)
-            found = 0
+            reset_found(s)
             for cid in s.execute(select(col(Case.id)).where(col(Case.patient_id) == patient_id)).scalars():
-                found += nightly.retriage(s, sc, cid, cid, "baseline")[0]
-                found += nightly_sql.overdue_follow_ups(s, sc, cid, cid)
-                found += nightly_sql.expiring_contracts(s, sc, cid, cid)
-                found += nightly_sql.untreated_and_stuck(s, sc, cid, cid)
+                nightly.retriage(s, sc, cid, cid, "baseline")
+                dates = nightly_sql.case_dates(sc, sc.cases(cid, cid))
+                nightly_sql.overdue_follow_ups(s, sc, cid, cid, dates)
+                nightly_sql.untreated_and_stuck(s, sc, cid, cid, dates)
             hh = s.execute(select(col(Patient.household_id)).where(col(Patient.id) == patient_id)).scalar_one()
-            found += nightly.household_alarms(s, sc, hh, hh)
-            return found + nightly_sql.status_mismatches(s, sc, patient_id, patient_id)
+            household_alarms(s, sc, hh, hh)
+            nightly_sql.expiring_contracts(s, sc, patient_id, patient_id)
+            nightly_sql.status_mismatches(s, sc, patient_id, patient_id)
+            return open_new(s, run_id, sc.cut.night, utcnow())
 
     @flow
     def per_patient(run_id: int, ids: list[int]) -> None:

@@ -13,6 +13,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
 
+from cli.alarms import alarms_app
 from cli.deployments import deployments_app
 from cli.errors import DebugFlag, Typer
 from cli.events import events_app
@@ -51,6 +52,7 @@ app = Typer(
     "illegal move, not found; 2: bad input); --debug shows its traceback.",
 )
 app.add_typer(reports_app, name="reports")
+app.add_typer(alarms_app, name="alarms")
 app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")

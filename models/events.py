@@ -46,6 +46,7 @@ class DomainEvent(StrEnum):
     CASE_CLOSED = "case.closed"
     FOLLOW_UP_RECORDED = "follow_up.recorded"
     ALARM_RAISED = "alarm.raised"  # nightly findings written for a chunk
+    ALARM_ESCALATED = "alarm.escalated"  # alarms unhandled past the limit raised to the prefecture
     NIGHTLY_COMPLETED = "nightly.completed"
 
 

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from models.alarms import AlarmStatus
 from models.common import Money, enum_field, utcnow
 
 
@@ -55,10 +56,28 @@ class NightlyChunk(SQLModel, table=True):
     done_at: datetime = Field(default_factory=utcnow)
 
 
-class Finding(SQLModel, table=True):
-    """One thing the nightly run found. UNIQUE(run, kind, subject) makes a re-run idempotent."""
+#: Kinds that are one-off notices (the condition does not persist after the run acted): never auto-cleared.
+ONE_OFF = frozenset({FindingKind.RETRIAGE})
 
-    __table_args__ = (UniqueConstraint("run_id", "kind", "subject", name="uq_finding_run_kind_subject"),)
+
+class Finding(SQLModel, table=True):
+    """An alarm: opened by the nightly run ``run_id`` on ``night`` once per (kind, subject) and kept while its
+    condition holds (``cleared_on`` empty; the partial unique index enforces "once"). Coordinators move its
+    ``status`` (``models.alarms``); the nightly run clears it when the condition ends and escalates it when it
+    stays unhandled. Only changes are written: a night whose conditions did not change writes nothing."""
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "kind", "subject", name="uq_finding_run_kind_subject"),
+        Index(
+            "uq_finding_active",
+            "kind",
+            "subject_id",
+            "subject",
+            unique=True,
+            sqlite_where=text("cleared_on IS NULL"),
+            postgresql_where=text("cleared_on IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="nightly_run.id", index=True)
@@ -72,6 +91,12 @@ class Finding(SQLModel, table=True):
     case_id: int | None = Field(default=None, index=True)
     amount: Decimal | None = Field(default=None, sa_type=Money())
     created_at: datetime = Field(default_factory=utcnow)
+    subject_id: int = Field(default=0, description="the chunked id: case, household or patient")
+    rule: str = Field(default="", max_length=48, description="the alarm rule of a poverty alarm, else ''")
+    status: AlarmStatus = enum_field(AlarmStatus, default=AlarmStatus.OPEN)
+    cleared_on: date | None = Field(default=None, description="the night the condition was found ended")
+    escalated_on: date | None = Field(default=None, description="the night it was raised to the prefecture")
+    assignee: str | None = Field(default=None, max_length=60)
 
 
 class RegionSnapshot(SQLModel, table=True):

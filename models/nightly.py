@@ -55,6 +55,7 @@ class NightlyRules(BaseModel):
     contract_warning_days: int = Field(ge=0)
     stuck_after_days: dict[CaseState, int]
     poverty_alarm: PovertyAlarmRules
+    escalate_after_days: int = Field(default=15, ge=1)
 
 
 OUTCOME_STATES = frozenset({CaseState.CURED, CaseState.UNDER_MAINTENANCE, CaseState.UNDER_MANAGEMENT})

@@ -50,13 +50,17 @@ class LedgerSummary(BaseModel):
 
 
 class NightlySummary(BaseModel):
-    """What one nightly run found: finding counts by kind, and per region the ledger snapshot with alarms."""
+    """What one nightly run found: alarms open after it by kind (the conditions that hold), the night's changes
+    (opened, resolved by kind; escalated), and per region the ledger snapshot with its open alarms."""
 
     run_id: int
     night: date
     scope: str
     status: RunStatus
     findings: dict[str, int]
+    opened: dict[str, int] = {}
+    resolved: dict[str, int] = {}
+    escalated: int = 0
     regions: list[LedgerSummary]
 
 

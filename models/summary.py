@@ -12,13 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from models.enums import Category
+from models.enums import CareSetting, Category, HospitalLocation
+from models.referral import location_of
 from models.schemas import LedgerSummary
+from models.settlement.engine import SELF_PAY_LIMIT
 
 Period = Literal["daily", "weekly", "monthly"]
 TITLES: dict[str, str] = {"daily": "日报 daily report", "weekly": "周调度 weekly dispatch", "monthly": "月总结 monthly"}
 BINS = 20  # self-pay ratio histogram: 5-point bins from 0% to 100%
-TARGET = Decimal("0.10")  # 县域内住院自付费用占比不超过10%
+TARGET: Decimal = SELF_PAY_LIMIT  # 县域内住院自付费用占比不超过10%: the settlement engine's one definition
 CATEGORY_EN = {"one_time_cure": "one-time cure", "maintenance": "maintenance", "long_term": "long-term management"}
 
 
@@ -75,6 +77,18 @@ def cumulative_rates(
     return out
 
 
+def in_target_scope(setting: str, patient_region: str, hospital_region: str) -> bool:
+    """Bills measured against the in-county target: inpatient, at a hospital of the patient's county
+    (out-of-county bills and outpatient courses are not)."""
+    in_county = location_of(patient_region, hospital_region) == HospitalLocation.IN_COUNTY
+    return setting == CareSetting.INPATIENT.value and in_county
+
+
+def over_target(setting: str, patient_region: str, hospital_region: str, ratio: Decimal) -> bool:
+    """What the settlement flag ``self_pay_over_10pct`` counts: an in-scope bill whose ratio is above 10%."""
+    return in_target_scope(setting, patient_region, hospital_region) and ratio > TARGET
+
+
 def ratio_bin(ratio: Decimal) -> int:
     """The histogram bin of a self-pay ratio (0..1): 0 for [0, 5%), ..., the last bin also takes 100%."""
     return min(int(ratio * BINS), BINS - 1)
@@ -94,6 +108,7 @@ class SummaryData(BaseModel):
     patient_pays: str
     self_pay_ratio: str
     over_target: int
+    target_bills: int = 0  # in-county inpatient bills: the base of the 10% target
     self_pay_bins: list[int]
     rate_ends: list[date]
     rates: dict[str, list[float | None]]

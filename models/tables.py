@@ -1,6 +1,7 @@
 """Importing this module registers every table on ``SQLModel.metadata``."""
 
 from models.access import Actor
+from models.alarms import AlarmEvent
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
@@ -12,6 +13,7 @@ from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
 __all__ = [
     "Actor",
+    "AlarmEvent",
     "AppMeta",
     "Case",
     "CaseTransition",

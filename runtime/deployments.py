@@ -11,6 +11,7 @@ from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 
 from config.settings import Settings, get_settings
+from flows.alarms import alarm_step_flow
 from flows.backup import backup_database
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
@@ -126,7 +127,8 @@ def specs(with_demo: bool = False, settings: Settings | None = None) -> list[Spe
     steps = [(f, {"name": name, "tags": COORDINATOR}) for name, f in STEPS]
     reports = [(f, {"name": name, "tags": [*SUPERVISOR, "reports"]}) for name, f in REPORTS]
     demo = [DEMO] if with_demo else []
-    return [*steps, *triggered(), *reports, *summaries, nightly, outbox, *operations(settings), *demo]
+    alarms: Spec = (alarm_step_flow, {"name": "alarm", "tags": [*COORDINATOR, "alarms"]})
+    return [*steps, alarms, *triggered(), *reports, *summaries, nightly, outbox, *operations(settings), *demo]
 
 
 def deployments(which: list[Spec] | None = None) -> list[Any]:

@@ -1,70 +1,45 @@
-"""Set-based checks of the nightly run, one id range (chunk) at a time. SQL does the scanning; only
-candidates that need a decision (re-triage, alarms) come back to Python, to the pure rules in
-``models/nightly.py``. Every function returns how many findings it wrote."""
+"""Set-based checks of the nightly run, one id range (chunk) at a time, judged at BUSINESS dates as of the
+night asked (screened / confirmed / referred / admitted / discharged on, follow-ups, contracts, list dates),
+never at record time, so a replayed or back-dated night gives the answer living through it gave. A case whose
+current state began after the night is not judged that night (its state then is unknown).
+
+Each check adds the chunk's condition rows to ``nightly_found`` (``tasks/nightly/found.py``); the diff with
+the open alarms is ``tasks/nightly/diff.py``. Every function returns how many condition rows it found."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, String, and_, case, cast, func, literal, null, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, String, and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
-from models.care import FamilyDoctorContract, FollowUp
-from models.clinical import Case
+from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
+from models.clinical import Case, Condition, Screening
 from models.enums import CaseState, Category
-from models.findings import Finding, FindingKind
-from models.nightly import FOLLOWED_STATES, Cutoffs
+from models.findings import FindingKind
+from models.nightly import FOLLOWED_STATES, OUTCOME_STATES, Cutoffs
 from models.people import ExternalStatus, Patient
-
-FINDING_COLUMNS = (
-    "run_id",
-    "night",
-    "kind",
-    "subject",
-    "reason",
-    "region_code",
-    "patient_id",
-    "household_id",
-    "case_id",
-    "amount",
-    "created_at",
-)
-
-
-def insert_findings(session: Session, rows: Select[Any]) -> int:
-    """INSERT … SELECT into ``finding``, ignoring a finding already recorded for (run, kind, subject)."""
-    table: Any = Finding.__table__  # type: ignore[attr-defined]
-    if session.connection().dialect.name == "postgresql":
-        stmt: Any = postgresql.insert(table).from_select(FINDING_COLUMNS, rows).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).from_select(FINDING_COLUMNS, rows).on_conflict_do_nothing()
-    result: Any = session.execute(stmt)
-    return int(result.rowcount or 0)
+from tasks.nightly.found import insert_found
 
 
 class Scope:
     """Run, night, cut-offs and the optional region every chunk query is filtered by."""
 
-    def __init__(self, run_id: int, cut: Cutoffs, region_code: str | None, now: datetime) -> None:
-        self.run_id, self.cut, self.region_code, self.now = run_id, cut, region_code, now
+    def __init__(self, run_id: int, cut: Cutoffs, region_code: str | None, actor: str = "nightly") -> None:
+        self.run_id, self.cut, self.region_code, self.actor = run_id, cut, region_code, actor
 
-    def head(self, kind: FindingKind) -> list[Any]:
-        return [
-            literal(self.run_id, Integer),
-            literal(self.cut.night, Date),
-            literal(kind.value, String),
-        ]
+    @staticmethod
+    def head(kind: FindingKind) -> list[Any]:
+        return [literal(kind.value, String)]
 
-    def tail(self) -> list[Any]:
-        return [literal(self.now, DateTime)]
-
-    def case_tail(self) -> list[Any]:
+    @staticmethod
+    def case_tail() -> list[Any]:
         """The columns after the reason of a finding about a case: region, patient, household (none), case,
-        amount (none), then ``tail``."""
-        return [col(Case.region_code), col(Case.patient_id), null(), col(Case.id), null(), *self.tail()]
+        amount (none), subject id (the case), rule (none)."""
+        case_id = col(Case.id)
+        return [col(Case.region_code), col(Case.patient_id), null(), case_id, null(), case_id, literal("", String)]
 
     def cases(self, lo: int, hi: int) -> list[Any]:
         where: list[Any] = [col(Case.id).between(lo, hi)]
@@ -81,54 +56,113 @@ def _on(d: date) -> Any:
     return literal(d, Date)
 
 
-def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int) -> int:
-    """Maintenance / long-term cases whose last follow-up (or, if none, reaching that state) is older
-    than the disease's follow-up interval."""
+def case_dates(sc: Scope, where: list[Any]) -> Any:
+    """Per case matching ``where``: the business dates its state is judged by. ``since`` is the date the current
+    state began (None when unknown); ``contact`` the last follow-up, admission or discharge (a stay or an
+    outpatient session counts as a contact) on or before the night."""
+    night = _on(sc.cut.night)
+    ids = select(col(Case.id)).where(*where)
+    ep = (
+        select(
+            col(TreatmentEpisode.case_id),
+            func.max(col(TreatmentEpisode.admitted_on)).label("admitted"),
+            func.max(col(TreatmentEpisode.discharged_on)).label("discharged"),
+        )
+        .where(col(TreatmentEpisode.case_id).in_(ids))
+        .group_by(col(TreatmentEpisode.case_id))
+        .subquery()
+    )
+    ref = (
+        select(col(Referral.case_id), func.max(col(Referral.referred_on)).label("referred"))
+        .where(col(Referral.case_id).in_(ids))
+        .group_by(col(Referral.case_id))
+        .subquery()
+    )
+    touches = union_all(
+        select(col(FollowUp.case_id).label("cid"), col(FollowUp.followed_on).label("d")).where(
+            col(FollowUp.case_id).in_(ids), col(FollowUp.followed_on) <= night
+        ),
+        select(col(TreatmentEpisode.case_id), col(TreatmentEpisode.admitted_on)).where(
+            col(TreatmentEpisode.case_id).in_(ids), col(TreatmentEpisode.admitted_on) <= night
+        ),
+        select(col(TreatmentEpisode.case_id), col(TreatmentEpisode.discharged_on)).where(
+            col(TreatmentEpisode.case_id).in_(ids), col(TreatmentEpisode.discharged_on) <= night
+        ),
+    ).subquery()
+    contact = select(touches.c.cid, func.max(touches.c.d).label("last")).group_by(touches.c.cid).subquery()
+    state = col(Case.state)
+    confirmed = col(Condition.confirmed_on)
+    since = case(
+        (state == CaseState.SCREENED.value, func.coalesce(col(Screening.screened_on), confirmed)),
+        (state.in_([CaseState.CONFIRMED.value, CaseState.TRIAGED.value]), confirmed),
+        (state == CaseState.REFERRED.value, func.coalesce(ref.c.referred, confirmed)),
+        (state == CaseState.IN_TREATMENT.value, ep.c.admitted),
+        (state.in_([CaseState.DISCHARGED.value, CaseState.SETTLED.value]), ep.c.discharged),
+        (state.in_([s.value for s in OUTCOME_STATES]), func.coalesce(ep.c.discharged, confirmed)),
+        else_=null(),
+    )
+    return (
+        select(col(Case.id).label("case_id"), confirmed.label("confirmed"), since.label("since"),
+               contact.c.last.label("contact"))
+        .select_from(Case)
+        .join(Condition, col(Condition.id) == col(Case.condition_id))
+        .outerjoin(Screening, col(Screening.id) == col(Condition.screening_id))
+        .outerjoin(ep, ep.c.case_id == col(Case.id))
+        .outerjoin(ref, ref.c.case_id == col(Case.id))
+        .outerjoin(contact, contact.c.cid == col(Case.id))
+        .where(*where)
+        .subquery()
+    )  # fmt: skip
+
+
+def _about_cases(sc: Scope, dates: Any, kind: FindingKind, reason: Any) -> Select[Any]:
+    return (
+        select(*sc.head(kind), _subject("case:", col(Case.id)), reason, *sc.case_tail())
+        .select_from(Case)
+        .join(dates, dates.c.case_id == col(Case.id))
+    )
+
+
+def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int, dates: Any) -> int:
+    """Maintenance / long-term cases whose last contact (follow-up, stay or session; if none, entering the
+    state) is older than the disease's follow-up interval on the night."""
     due = sc.cut.follow_up_before
     if not due:
         return 0
-    last = (
-        select(col(FollowUp.case_id), func.max(col(FollowUp.followed_on)).label("last"))
-        .where(col(FollowUp.case_id).between(lo, hi))
-        .group_by(col(FollowUp.case_id))
-        .subquery()
-    )
     due_date = case(*[(col(Case.disease_code) == code, _on(d)) for code, d in due.items()])
-    rows = (
-        select(
-            *sc.head(FindingKind.OVERDUE_FOLLOW_UP),
-            _subject("case:", col(Case.id)),
-            literal("follow-up interval exceeded", String),
-            *sc.case_tail(),
-        )
-        .select_from(Case)
-        .outerjoin(last, last.c.case_id == col(Case.id))
-        .where(
-            *sc.cases(lo, hi),
-            col(Case.state).in_([s.value for s in FOLLOWED_STATES]),
-            col(Case.disease_code).in_(list(due)),
-            func.coalesce(last.c.last, col(Case.state_changed_at)) < due_date,
-        )
+    rows = _about_cases(sc, dates, FindingKind.OVERDUE_FOLLOW_UP, literal("follow-up interval exceeded", String)).where(
+        col(Case.state).in_([s.value for s in FOLLOWED_STATES]),
+        col(Case.disease_code).in_(list(due)),
+        dates.c.since <= _on(sc.cut.night),
+        func.coalesce(dates.c.contact, dates.c.since) < due_date,
     )
-    return insert_findings(session, rows)
+    return insert_found(session, rows)
 
 
 def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
-    """Patients under long-term management without a family-doctor contract, or whose latest contract
-    expires within the warning window (签约 target 100%)."""
+    """Patients [lo, hi] under long-term management without a family-doctor contract signed by the night, or whose
+    latest such contract expires within the warning window (签约 target 100%)."""
+    by_patient: list[Any] = [col(Case.patient_id).between(lo, hi)]
+    if sc.region_code:
+        by_patient.append(col(Case.region_code) == sc.region_code)
+    dates = case_dates(sc, by_patient)
     managed = (
         select(col(Case.patient_id), col(Case.region_code))
+        .join(dates, dates.c.case_id == col(Case.id))
         .where(
-            *sc.cases(lo, hi),
             col(Case.category) == Category.LONG_TERM.value,
             col(Case.state) == CaseState.UNDER_MANAGEMENT.value,
+            dates.c.since <= _on(sc.cut.night),
         )
         .distinct()
         .subquery()
     )
     latest = (
         select(col(FamilyDoctorContract.patient_id), func.max(col(FamilyDoctorContract.expires_on)).label("exp"))
-        .where(col(FamilyDoctorContract.patient_id).in_(select(managed.c.patient_id)))
+        .where(
+            col(FamilyDoctorContract.patient_id).in_(select(managed.c.patient_id)),
+            col(FamilyDoctorContract.signed_on) <= _on(sc.cut.night),
+        )
         .group_by(col(FamilyDoctorContract.patient_id))
         .subquery()
     )
@@ -141,60 +175,48 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
                 (latest.c.exp < _on(sc.cut.night), literal("family-doctor contract expired", String)),
                 else_=literal("family-doctor contract expires soon", String),
             ),
-            managed.c.region_code,
-            managed.c.patient_id,
-            null(),
-            null(),
-            null(),
-            *sc.tail(),
+            managed.c.region_code, managed.c.patient_id, null(), null(), null(), managed.c.patient_id,
+            literal("", String),
         )
         .select_from(managed)
         .outerjoin(latest, latest.c.patient_id == managed.c.patient_id)
         .where(or_(latest.c.exp.is_(None), latest.c.exp <= _on(sc.cut.contract_expires_before)))
-    )
-    return insert_findings(session, rows)
+    )  # fmt: skip
+    return insert_found(session, rows)
 
 
-def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int) -> int:
-    """Special-disease cases not treated N days after triage (the ledger's "not yet treated"), and cases
-    in any other state longer than that state's limit."""
-    untreated = select(
-        *sc.head(FindingKind.UNTREATED),
-        _subject("case:", col(Case.id)),
+def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: Any) -> int:
+    """Special-disease cases not treated N days after confirmation (the ledger's "not yet treated"), and
+    cases in any other state longer than that state's limit, counted from the state's business date."""
+    reason = (
         literal("not treated after triage; waiting in ", String)
         + cast(col(Case.state), String)
         + literal(" ", String)
-        + func.coalesce(col(Case.state_reason), literal("", String)),
-        *sc.case_tail(),
-    ).where(
-        *sc.cases(lo, hi),
+        + func.coalesce(col(Case.state_reason), literal("", String))
+    )
+    untreated = _about_cases(sc, dates, FindingKind.UNTREATED, reason).where(
         col(Case.state).in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
         col(Case.category).is_not(None),
-        col(Case.triaged_at) < _on(sc.cut.untreated_before),
+        dates.c.since <= _on(sc.cut.night),
+        dates.c.confirmed < _on(sc.cut.untreated_before),
     )
-    n = insert_findings(session, untreated)
+    n = insert_found(session, untreated)
     limits = sc.cut.stuck_before
     if not limits:
         return n
     limit = case(*[(col(Case.state) == s.value, _on(d)) for s, d in limits.items()])
-    stuck = select(
-        *sc.head(FindingKind.STUCK),
-        _subject("case:", col(Case.id)),
-        literal("too long in state ", String) + cast(col(Case.state), String),
-        *sc.case_tail(),
-    ).where(
-        *sc.cases(lo, hi),
-        col(Case.state).in_([s.value for s in limits]),
-        col(Case.state_changed_at) < limit,
+    reason = literal("too long in state ", String) + cast(col(Case.state), String)
+    stuck = _about_cases(sc, dates, FindingKind.STUCK, reason).where(
+        col(Case.state).in_([s.value for s in limits]), dates.c.since < limit
     )
-    return n + insert_findings(session, stuck)
+    return n + insert_found(session, stuck)
 
 
 def status_mismatches(session: Session, sc: Scope, lo: int, hi: int) -> int:
-    """四个一致: the patient's poverty status disagrees with the latest imported external list."""
+    """四个一致: the patient's poverty status disagrees with the latest external list dated by the night."""
     latest = (
         select(col(ExternalStatus.patient_id), func.max(col(ExternalStatus.list_date)).label("d"))
-        .where(col(ExternalStatus.patient_id).between(lo, hi))
+        .where(col(ExternalStatus.patient_id).between(lo, hi), col(ExternalStatus.list_date) <= _on(sc.cut.night))
         .group_by(col(ExternalStatus.patient_id))
         .subquery()
     )
@@ -209,12 +231,8 @@ def status_mismatches(session: Session, sc: Scope, lo: int, hi: int) -> int:
             + cast(col(Patient.poverty_status), String)
             + literal(", external list says ", String)
             + cast(col(ExternalStatus.poverty_status), String),
-            col(Patient.region_code),
-            col(Patient.id),
-            col(Patient.household_id),
-            null(),
-            null(),
-            *sc.tail(),
+            col(Patient.region_code), col(Patient.id), col(Patient.household_id), null(), null(), col(Patient.id),
+            literal("", String),
         )
         .select_from(Patient)
         .join(latest, latest.c.patient_id == col(Patient.id))
@@ -223,5 +241,5 @@ def status_mismatches(session: Session, sc: Scope, lo: int, hi: int) -> int:
             and_(col(ExternalStatus.patient_id) == col(Patient.id), col(ExternalStatus.list_date) == latest.c.d),
         )
         .where(*where)
-    )
-    return insert_findings(session, rows)
+    )  # fmt: skip
+    return insert_found(session, rows)

@@ -1,4 +1,5 @@
-"""End of a nightly run: the per-region snapshot of the ledger and the run's summary."""
+"""End of a nightly run: the per-region snapshot of the ledger and the run's summary: alarms open tonight (the
+conditions that hold) by kind and region, and the night's changes — opened, resolved, escalated."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from sqlalchemy import Integer, String, func, literal, select
 from sqlmodel import Session, col
 
+from models.alarms import AlarmEvent, AlarmStep
 from models.clinical import Case
 from models.findings import Finding, FindingKind, NightlyRun, RegionSnapshot, RunStatus
 from models.ledger import summarise_ledger_rows
@@ -47,11 +49,28 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         .tuples()
         .all()
     )
+    scope = [col(Finding.region_code) == run.scope] if run.scope != "*" else []
     kinds = (
         session.execute(
             select(col(Finding.region_code), col(Finding.kind), func.count())
-            .where(col(Finding.run_id) == run_id)
+            .where(col(Finding.cleared_on).is_(None), *scope)
             .group_by(col(Finding.region_code), col(Finding.kind))
+        )
+        .tuples()
+        .all()
+    )
+    opened: dict[str, int] = {
+        str(k): n
+        for k, n in session.execute(
+            select(col(Finding.kind), func.count()).where(col(Finding.run_id) == run_id).group_by(col(Finding.kind))
+        ).tuples()
+    }
+    steps = (
+        session.execute(
+            select(col(AlarmEvent.step), col(Finding.kind), func.count())
+            .join(Finding, col(Finding.id) == col(AlarmEvent.finding_id))
+            .where(col(AlarmEvent.night) == run.night, col(AlarmEvent.actor) == "nightly", *scope)
+            .group_by(col(AlarmEvent.step), col(Finding.kind))
         )
         .tuples()
         .all()
@@ -63,6 +82,11 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         scope=run.scope,
         status=RunStatus(run.status),
         findings={k.value: sum(n for _, kind, n in kinds if kind == k) for k in FindingKind},
+        opened={k.value: opened.get(k.value, 0) for k in FindingKind},
+        resolved={
+            k.value: sum(n for st, kind, n in steps if kind == k and st == AlarmStep.RESOLVE) for k in FindingKind
+        },
+        escalated=sum(n for st, _, n in steps if st == AlarmStep.ESCALATE),
         regions=[
             summarise_ledger_rows([(s, c, n) for rg, s, c, n in snaps if rg == region], region).model_copy(
                 update={"alarms": {str(kind): n for rg, kind, n in kinds if rg == region}}

@@ -13,34 +13,36 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from config.catalogue import load_catalogue
 from config.nightly import load_nightly_rules
+from models.alarms import escalate_before
 from models.catalogue import triage
 from models.clinical import Case, Condition
 from models.common import age_on, utcnow
-from models.enums import CaseState, Category, PovertyStatus
+from models.enums import CaseState, Category
 from models.events import Change, DomainEvent
 from models.findings import FindingKind, NightlyChunk, NightlyRun, RunStatus
-from models.nightly import HouseholdYear, chunk_bounds, cutoffs, lowest_year_limit, poverty_alarms, retriage_move
+from models.nightly import chunk_bounds, cutoffs, retriage_move
 from models.people import Household, Patient
 from models.schemas import NightlySummary
-from models.settlement.tables import Settlement
-from tasks.infra.bulkwrite import append_rows
 from tasks.infra.db import session_scope
 from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.nightly.checks import (
-    FINDING_COLUMNS,
     Scope,
+    case_dates,
     expiring_contracts,
     overdue_follow_ups,
     status_mismatches,
     untreated_and_stuck,
 )
+from tasks.nightly.diff import clear_ended, escalate, open_new
+from tasks.nightly.found import add_found, reset_found
+from tasks.nightly.poverty import household_alarms
 from tasks.nightly.report import snapshot, summary
 from tasks.pathway.transitions import lock_case, move_case
 
@@ -85,11 +87,11 @@ def pending_chunks(session: Session, run_id: int, stage: str, size: int, region_
     return [[lo, hi] for lo, hi in chunk_bounds(firsts, last) if lo not in done]
 
 
-def _scope(session: Session, run_id: int) -> Scope:
+def _scope(session: Session, run_id: int, actor: str = "nightly") -> Scope:
     run = session.get(NightlyRun, run_id)
     assert run is not None
     cut = cutoffs(run.night, load_nightly_rules(), load_catalogue())
-    return Scope(run_id, cut, None if run.scope == "*" else run.scope, utcnow())
+    return Scope(run_id, cut, None if run.scope == "*" else run.scope, actor)
 
 
 def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple[int, list[int]]:
@@ -108,11 +110,11 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
             | (col(Condition.updated_at) > col(Case.triaged_at)),
         )
     ).all()
-    findings, moved = [], []
+    found, moved, now = [], [], utcnow()
     for case_id, state, old_code, icd10, born in rows:
         result = triage(icd10, catalogue, sc.cut.night, age_on(born, sc.cut.night))
         row = lock_case(session, case_id)
-        row.catalogue_version, row.triaged_at = catalogue.version, sc.now
+        row.catalogue_version, row.triaged_at = catalogue.version, now
         if result.disease_code == old_code:
             session.add(row)
             continue
@@ -126,67 +128,20 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
                 move_case(session, row, target, actor=actor, reason=reason)
                 moved.append(case_id)
         session.add(row)
-        findings.append(
-            (
-                sc.run_id,
-                sc.cut.night,
-                FindingKind.RETRIAGE,
-                f"case:{case_id}",
-                reason[:120],
-                row.region_code,
-                row.patient_id,
-                None,
-                case_id,
-                None,
-                sc.now,
-            )
-        )
-    append_rows(session, "finding", FINDING_COLUMNS, findings)
-    return len(findings), moved
+        found.append(
+            {"kind": FindingKind.RETRIAGE.value, "subject": f"case:{case_id}", "reason": reason[:120],
+             "region_code": row.region_code, "patient_id": row.patient_id, "household_id": None,
+             "case_id": case_id, "amount": None, "subject_id": case_id, "rule": ""}
+        )  # fmt: skip
+    return add_found(session, found), moved
 
 
-def household_alarms(session: Session, sc: Scope, lo: int, hi: int) -> int:
-    """防止返贫监测预警 over this year's settlements of the households in [lo, hi]: SQL aggregates per
-    household and keeps only possible alarms; the pure rule decides."""
-    rules = load_nightly_rules().poverty_alarm
-    largest = {
-        r.name: func.max(
-            case((col(Patient.poverty_status).in_([s.value for s in r.statuses]), col(Settlement.patient_pays)))
-        )
-        for r in rules.one_stay
-    }
-    total = func.sum(col(Settlement.patient_pays))
-    maybe = [m > r.threshold for m, r in zip(largest.values(), rules.one_stay, strict=True)]
-    floor = lowest_year_limit(rules, sc.cut.night.year)
-    if floor is not None:
-        maybe.append(total > floor)
-    if not maybe:
-        return 0
-    where: list[Any] = [col(Household.id).between(lo, hi)]
-    if sc.region_code:
-        where.append(col(Household.region_code) == sc.region_code)
-    stmt = (
-        select(col(Household.id), col(Household.region_code), col(Household.poverty_status), total, *largest.values())
-        .join(Patient, col(Patient.household_id) == col(Household.id))
-        .join(Settlement, col(Settlement.patient_id) == col(Patient.id))
-        .where(*where, col(Settlement.service_date).between(sc.cut.year_start, sc.cut.night))
-        .group_by(col(Household.id), col(Household.region_code), col(Household.poverty_status))
-        .having(or_(*maybe))
-    )
-    rows = [
-        HouseholdYear(r[0], r[1], PovertyStatus(r[2]), r[3], dict(zip(largest, r[4:], strict=True)))
-        for r in session.execute(stmt)
-    ]
-    return append_rows(
-        session,
-        "finding",
-        FINDING_COLUMNS,
-        [
-            (sc.run_id, sc.cut.night, FindingKind.POVERTY_ALARM, a.subject, a.reason[:120], a.region_code,
-             None, a.household_id, None, a.amount, sc.now)
-            for a in poverty_alarms(rows, rules, sc.cut.night.year)
-        ],
-    )  # fmt: skip
+#: Kinds each stage judges (and may therefore clear).
+STAGE_KINDS: dict[str, tuple[FindingKind, ...]] = {
+    "cases": (FindingKind.RETRIAGE, FindingKind.OVERDUE_FOLLOW_UP, FindingKind.UNTREATED, FindingKind.STUCK),
+    "households": (FindingKind.POVERTY_ALARM,),
+    "patients": (FindingKind.EXPIRING_CONTRACT, FindingKind.STATUS_MISMATCH),
+}  # fmt: skip
 
 
 def assess(
@@ -198,24 +153,32 @@ def assess(
     actor: str,
     before_commit: Callable[[str, int], None] | None = None,
 ) -> tuple[int, list[int]]:
-    """One chunk of one stage; returns (findings written, cases whose state changed). ``before_commit(stage,
-    lo)`` runs after the chunk's work, before its commit (fault injection)."""
-    sc = _scope(session, run_id)
+    """One chunk of one stage: tonight's conditions, then the diff with the open alarms; returns (alarms
+    opened, cases whose state changed). ``before_commit(stage, lo)`` runs after the chunk's work, before its
+    commit (fault injection)."""
+    sc = _scope(session, run_id, actor)
+    reset_found(session)
     moved: list[int] = []
+    rules: list[tuple[str, str]] | None = None
     if stage == "cases":
-        n, moved = retriage(session, sc, lo, hi, actor)
-        n += overdue_follow_ups(session, sc, lo, hi)
-        n += expiring_contracts(session, sc, lo, hi)
-        n += untreated_and_stuck(session, sc, lo, hi)
+        _, moved = retriage(session, sc, lo, hi, actor)
+        dates = case_dates(sc, sc.cases(lo, hi))
+        overdue_follow_ups(session, sc, lo, hi, dates)
+        untreated_and_stuck(session, sc, lo, hi, dates)
     elif stage == "households":
-        n = household_alarms(session, sc, lo, hi)
+        _, rules = household_alarms(session, sc, lo, hi)
     else:
-        n = status_mismatches(session, sc, lo, hi)
+        expiring_contracts(session, sc, lo, hi)
+        status_mismatches(session, sc, lo, hi)
+    now, night = utcnow(), sc.cut.night
+    n = open_new(session, run_id, night, now)
+    cleared = clear_ended(session, night, now, actor, STAGE_KINDS[stage], (lo, hi), sc.region_code, rules)
     if before_commit is not None:
         before_commit(stage, lo)
     session.add(NightlyChunk(run_id=run_id, stage=stage, first_id=lo, last_id=hi, findings=n))
-    if n:  # a re-run of the same night writes nothing new and says nothing
-        payload = {"night": sc.cut.night.isoformat(), "stage": stage, "first_id": lo, "last_id": hi, "findings": n}
+    if n:  # a night with nothing new says nothing
+        payload = {"night": night.isoformat(), "stage": stage, "first_id": lo, "last_id": hi, "opened": n,
+                   "cleared": cleared}  # fmt: skip
         record(session, Change(DomainEvent.ALARM_RAISED, "nightly-run", (run_id,), payload))
     return n, moved
 
@@ -259,6 +222,12 @@ def finish_run(run_id: int) -> NightlySummary:
         snapshot(s, run_id)
         run = s.get(NightlyRun, run_id)
         assert run is not None
+        limit = escalate_before(run.night, load_nightly_rules().escalate_after_days)
+        region = None if run.scope == "*" else run.scope
+        raised = escalate(s, run.night, utcnow(), "nightly", limit, region)
+        if raised:  # to the prefecture's scope: the event names the run and how many
+            payload = {"night": run.night.isoformat(), "escalated": raised, "opened_before": limit.isoformat()}
+            record(s, Change(DomainEvent.ALARM_ESCALATED, "nightly-run", (run_id,), payload))
         run.status, run.finished_at = RunStatus.FINISHED, utcnow()
         s.add(run)
         s.flush()

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from models.care import TreatmentEpisode
+from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case, Condition, Screening
 from models.common import ZERO
 from models.findings import Finding
@@ -21,7 +21,17 @@ from models.ledger_rows import self_pay_ratio
 from models.people import Patient
 from models.settlement.policy import LAYER_ORDER
 from models.settlement.tables import Settlement, SettlementLine
-from models.summary import BINS, TARGET, Period, SummaryData, cumulative_rates, period_window, ratio_bin, series_ends
+from models.summary import (
+    BINS,
+    Period,
+    SummaryData,
+    cumulative_rates,
+    in_target_scope,
+    over_target,
+    period_window,
+    ratio_bin,
+    series_ends,
+)
 from tasks.infra.db import session_scope
 from tasks.reports.ledger import ledger_summary
 
@@ -50,16 +60,21 @@ def _settlements(session: Session, lo: date, hi: date, by_case: list[Any]) -> di
     """Streams the window's settlements (yield_per): histogram bins, count above target, totals by layer."""
     in_window = [col(Settlement.service_date).between(lo, hi), *by_case]
     bills = (
-        select(col(Settlement.total), col(Settlement.patient_pays), col(Settlement.self_pay_ratio))
+        select(col(Settlement.total), col(Settlement.patient_pays), col(Settlement.self_pay_ratio),
+               col(TreatmentEpisode.setting), col(Patient.region_code), col(Hospital.region_code))
         .join(Case, col(Case.id) == col(Settlement.case_id))
+        .join(TreatmentEpisode, col(TreatmentEpisode.id) == col(Settlement.episode_id))
+        .join(Patient, col(Patient.id) == col(Settlement.patient_id))
+        .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
         .where(*in_window)
         .execution_options(yield_per=10_000)
-    )
-    bins, n, over, total, pays = [0] * BINS, 0, 0, ZERO, ZERO
-    for t, p, ratio in session.execute(bills).tuples():
+    )  # fmt: skip
+    bins, n, over, base, total, pays = [0] * BINS, 0, 0, 0, ZERO, ZERO
+    for t, p, ratio, setting, home, where in session.execute(bills).tuples():
         n, total, pays = n + 1, total + t, pays + p
         bins[ratio_bin(ratio)] += 1
-        over += ratio > TARGET
+        over += over_target(str(setting), home, where, ratio)
+        base += in_target_scope(str(setting), home, where)
     paid = dict.fromkeys((layer.value for layer in LAYER_ORDER), ZERO)
     lines = (
         select(col(SettlementLine.layer), col(SettlementLine.paid))
@@ -77,6 +92,7 @@ def _settlements(session: Session, lo: date, hi: date, by_case: list[Any]) -> di
         "patient_pays": str(pays),
         "self_pay_ratio": str(self_pay_ratio(pays, total) or ""),
         "over_target": over,
+        "target_bills": base,
         "self_pay_bins": bins,
     }
 

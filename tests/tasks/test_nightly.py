@@ -58,7 +58,9 @@ class World:
 
     def case(self, name: str, state: CaseState, disease: str | None, category: str | None, icd10: str,
              changed_days_ago: int, version: str = "2017.1") -> int:  # fmt: skip
-        cond = Condition(patient_id=self.patients[name], icd10=icd10, status="confirmed", updated_at=_at(400))
+        since = NIGHT - timedelta(days=changed_days_ago)  # the business date the state began
+        cond = Condition(patient_id=self.patients[name], icd10=icd10, status="confirmed", updated_at=_at(400),
+                         confirmed_on=since)  # fmt: skip
         self.s.add(cond)
         self.s.flush()
         c = Case(patient_id=self.patients[name], condition_id=cond.id or 0, region_code="520527", state=state,
@@ -68,6 +70,10 @@ class World:
         self.s.add(c)
         self.s.flush()
         self.cases[name] = c.id
+        if state in (CaseState.IN_TREATMENT, CaseState.DISCHARGED, CaseState.SETTLED):
+            out = None if state == CaseState.IN_TREATMENT else since
+            self.s.add(TreatmentEpisode(case_id=c.id or 0, patient_id=self.patients[name], hospital_id=self.hospital,
+                                        admitted_on=since - timedelta(days=7), discharged_on=out))  # fmt: skip
         return c.id or 0
 
     def settled(self, name: str, pays: str) -> None:

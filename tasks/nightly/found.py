@@ -1,0 +1,71 @@
+"""What a chunk found tonight: a per-connection temporary table ``nightly_found`` holding the chunk's
+condition set (kind, subject, …). It is never persisted; ``tasks/nightly/diff.py`` compares it with the open
+alarms so only changes (opened, cleared) are written to ``finding``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from models.common import Money
+
+#: The columns a check selects, in this order.
+FOUND_COLUMNS = (
+    "kind",
+    "subject",
+    "reason",
+    "region_code",
+    "patient_id",
+    "household_id",
+    "case_id",
+    "amount",
+    "subject_id",
+    "rule",
+)
+
+found = Table(
+    "nightly_found",
+    MetaData(),  # private: not part of the schema the migrations build
+    Column("kind", String(40)),
+    Column("subject", String(64)),
+    Column("reason", String(120)),
+    Column("region_code", String(6)),
+    Column("patient_id", Integer),
+    Column("household_id", Integer),
+    Column("case_id", Integer),
+    Column("amount", Money()),
+    Column("subject_id", Integer),
+    Column("rule", String(48)),
+)
+
+_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS nightly_found (kind VARCHAR(40), subject VARCHAR(64), reason VARCHAR(120), "
+    "region_code VARCHAR(6), patient_id INTEGER, household_id INTEGER, case_id INTEGER, amount {money}, "
+    "subject_id INTEGER, rule VARCHAR(48))"
+)
+
+
+def reset_found(session: Session) -> None:
+    """An empty ``nightly_found`` on this session's connection (created on first use)."""
+    sqlite = session.connection().dialect.name == "sqlite"
+    session.execute(text(_DDL.format(money="BIGINT" if sqlite else "NUMERIC(18, 2)")))
+    index = "temp.nightly_found_kind_subject" if sqlite else "nightly_found_kind_subject"
+    session.execute(text(f"CREATE INDEX IF NOT EXISTS {index} ON nightly_found (kind, subject)"))
+    session.execute(found.delete())
+
+
+def insert_found(session: Session, rows: Select[Any]) -> int:
+    """INSERT … SELECT of a check's condition rows (``FOUND_COLUMNS``) into ``nightly_found``."""
+    result: Any = session.execute(found.insert().from_select(FOUND_COLUMNS, rows))
+    return int(result.rowcount or 0)
+
+
+def add_found(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Condition rows decided in Python (re-triage, poverty alarms)."""
+    if rows:
+        session.execute(found.insert(), list(rows))
+    return len(rows)

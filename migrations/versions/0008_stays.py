@@ -6,7 +6,7 @@ who discharged it are kept (``admitted_by``, ``discharged_by``).
 Downgrade refuses while stays without a case exist (it would have to drop them and their settlements).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

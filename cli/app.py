@@ -14,6 +14,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
 
+from cli.contracts import contract_app
+from cli.corrections import close, correct_app, groups_app, undo
 from cli.deployments import deployments_app
 from cli.errors import DebugFlag, Typer
 from cli.events import events_app
@@ -55,6 +57,11 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")
+app.add_typer(correct_app, name="correct")  # cli/corrections.py
+app.add_typer(groups_app, name="groups")
+app.add_typer(contract_app, name="contract")  # cli/contracts.py
+app.command()(close)
+app.command()(undo)
 
 
 def _use_database(url: str | None) -> None:

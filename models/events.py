@@ -47,6 +47,11 @@ class DomainEvent(StrEnum):
     FOLLOW_UP_RECORDED = "follow_up.recorded"
     ALARM_RAISED = "alarm.raised"  # nightly findings written for a chunk
     NIGHTLY_COMPLETED = "nightly.completed"
+    PATIENT_CORRECTED = "patient.corrected"  # poverty status or groups changed from a date (patient_fact)
+    CASE_CORRECTED = "case.corrected"  # diagnosis corrected, or a step undone (case_correction)
+    CONTRACT_SIGNED = "contract.signed"  # 家庭医生签约
+    CONTRACT_RENEWED = "contract.renewed"  # 续约
+    CONTRACT_ENDED = "contract.ended"  # 解约
 
 
 STATE_EVENTS: dict[CaseState, DomainEvent] = {

@@ -1,8 +1,8 @@
 """Family-doctor contracts (家庭医生签约), each audited with actor and reason:
 
-    dabing contract sign PATIENT --team 城关-1 --institution 520527-TH1 --from 2017-04-01 --years 1 --reason "…"
-    dabing contract renew PATIENT [--from DATE] [--years N] [--team T] [--institution CODE] --reason "…"
-    dabing contract end PATIENT --on DATE --reason "…"
+dabing contract sign PATIENT --team 城关-1 --institution 520527-TH1 --from 2017-04-01 --years 1 --reason "…"
+dabing contract renew PATIENT [--from DATE] [--years N] [--team T] [--institution CODE] --reason "…"
+dabing contract end PATIENT --on DATE --reason "…"
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import typer
 
 from cli.corrections import From, Reason
 from cli.errors import Typer
-from cli.params import Actor, DayOpt, Id, OptDay, _date
+from cli.params import Actor, Id, _date
 
 contract_app = Typer(no_args_is_help=True, help="家庭医生签约 Sign, renew or end a family-doctor contract.")
 
@@ -35,9 +35,14 @@ def _echo(model: Any) -> None:
 
 @contract_app.command("sign")
 def sign(
-    patient_id: Id, team: Team, signed_from: From, reason: Reason, institution: Institution = None, years: Years = 1,
+    patient_id: Id,
+    team: Team,
+    signed_from: From,
+    reason: Reason,
+    institution: Institution = None,
+    years: Years = 1,
     actor: Actor = "coordinator",
-) -> None:  # fmt: skip
+) -> None:
     """签约: a new contract term from --from (refused while another is in force: renew or end it)."""
     from flows.contracts import sign as flow
 
@@ -46,9 +51,14 @@ def sign(
 
 @contract_app.command("renew")
 def renew(
-    patient_id: Id, reason: Reason, renew_from: OptFrom = None, team: OptTeam = None, institution: Institution = None,
-    years: Years = 1, actor: Actor = "coordinator",
-) -> None:  # fmt: skip
+    patient_id: Id,
+    reason: Reason,
+    renew_from: OptFrom = None,
+    team: OptTeam = None,
+    institution: Institution = None,
+    years: Years = 1,
+    actor: Actor = "coordinator",
+) -> None:
     """续约: a new term after the latest one (the old term is kept as it was)."""
     from flows.contracts import renew as flow
 
@@ -57,8 +67,12 @@ def renew(
 
 
 @contract_app.command("end")
-def end(patient_id: Id, ended_on: Annotated[str, typer.Option("--on", callback=_date)], reason: Reason,
-        actor: Actor = "coordinator") -> None:  # fmt: skip
+def end(
+    patient_id: Id,
+    ended_on: Annotated[str, typer.Option("--on", callback=_date)],
+    reason: Reason,
+    actor: Actor = "coordinator",
+) -> None:
     """解约: the contract in force on --on ends that day (a new row; the term is kept as it was)."""
     from flows.contracts import end as flow
 

@@ -1,10 +1,10 @@
 """Corrections, each audited with actor and reason (``--reason`` required):
 
-    dabing correct status PATIENT --to minimum_living --from 2017-06-01 --reason "民政复核为低保"
-    dabing correct diagnosis CASE --icd I12.0 --reason "出院诊断为高血压肾病" [--on DATE]
-    dabing groups add|remove PATIENT GROUP [GROUP…] --from DATE --reason "…"
-    dabing close CASE --why died --reason "…"
-    dabing undo CASE --reason "…"
+dabing correct status PATIENT --to minimum_living --from 2017-06-01 --reason "民政复核为低保"
+dabing correct diagnosis CASE --icd I12.0 --reason "出院诊断为高血压肾病" [--on DATE]
+dabing groups add|remove PATIENT GROUP [GROUP…] --from DATE --reason "…"
+dabing close CASE --why died --reason "…"
+dabing undo CASE --reason "…"
 """
 
 from __future__ import annotations
@@ -54,14 +54,21 @@ Status = Annotated[
 ]
 Group = Annotated[
     list[PatientGroup],
-    typer.Argument(parser=choice(PatientGroup, GROUP_LABELS), metavar="GROUP…",
-                   help="特殊人群: " + ", ".join(f"{g.value} ({v})" for g, v in GROUP_LABELS.items())),
-]  # fmt: skip
+    typer.Argument(
+        parser=choice(PatientGroup, GROUP_LABELS),
+        metavar="GROUP…",
+        help="特殊人群: " + ", ".join(f"{g.value} ({v})" for g, v in GROUP_LABELS.items()),
+    ),
+]
 Why = Annotated[
     CloseReason,
-    typer.Option("--why", parser=choice(CloseReason, CLOSE_REASON_LABELS), metavar="WHY",
-                 help="结案原因: " + ", ".join(f"{r.value} ({v})" for r, v in CLOSE_REASON_LABELS.items())),
-]  # fmt: skip
+    typer.Option(
+        "--why",
+        parser=choice(CloseReason, CLOSE_REASON_LABELS),
+        metavar="WHY",
+        help="结案原因: " + ", ".join(f"{r.value} ({v})" for r, v in CLOSE_REASON_LABELS.items()),
+    ),
+]
 Icd = Annotated[str, typer.Option("--icd", callback=_icd10, help="The correct ICD-10 code.")]
 
 correct_app = Typer(no_args_is_help=True, help="更正 Correct a patient's poverty status or a case's diagnosis.")
@@ -73,7 +80,9 @@ def _echo(model: Any) -> None:
 
 
 @correct_app.command("status")
-def correct_status(patient_id: Id, to: Status, effective_from: From, reason: Reason, actor: Actor = "coordinator") -> None:
+def correct_status(
+    patient_id: Id, to: Status, effective_from: From, reason: Reason, actor: Actor = "coordinator"
+) -> None:
     """贫困属性: the status from --from on (earlier stays keep the old one); prints the status and groups now."""
     from flows.corrections import correct_poverty_status
 
@@ -82,9 +91,7 @@ def correct_status(patient_id: Id, to: Status, effective_from: From, reason: Rea
 
 
 @correct_app.command("diagnosis")
-def correct_diagnosis(
-    case_id: Id, icd: Icd, reason: Reason, on: OptDay = None, actor: Actor = "coordinator"
-) -> None:
+def correct_diagnosis(case_id: Id, icd: Icd, reason: Reason, on: OptDay = None, actor: Actor = "coordinator") -> None:
     """更正诊断: correct the ICD-10 code and re-triage the case (the catalogue on --on, default today)."""
     from flows.corrections import correct_diagnosis as flow
     from tasks.pathway.correction_steps import today
@@ -93,7 +100,9 @@ def correct_diagnosis(
     _echo(asyncio.run(flow(case_id, icd, day, reason, actor)))
 
 
-def _groups(patient_id: int, groups: list[PatientGroup], effective_from: str, reason: str, actor: str, add: bool) -> None:
+def _groups(
+    patient_id: int, groups: list[PatientGroup], effective_from: str, reason: str, actor: str, add: bool
+) -> None:
     from flows.corrections import change_patient_groups
 
     day = date.fromisoformat(effective_from)

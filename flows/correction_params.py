@@ -37,8 +37,8 @@ EffectiveFrom = Annotated[
 Status = Annotated[
     PovertyStatus, form("贫困属性 Poverty status", _choices(STATUS_LABELS) + "。Poverty status from that day.")
 ]
-Groups = Annotated[
-    list[PatientGroup],
+OptGroups = Annotated[
+    list[PatientGroup] | None,
     form("特殊人群 Groups", _choices(GROUP_LABELS) + "。Special groups (可多选 several).", uniqueItems=True),
 ]
 Why = Annotated[CloseReason, form("结案原因 Close reason", _choices(CLOSE_REASON_LABELS) + "。Why the case closes.")]
@@ -55,15 +55,17 @@ Team = Annotated[
     Field(min_length=1, max_length=40),
     form("家庭医生团队 Team", "签约的家庭医生团队编号或名称，如 城关镇-1团队。Family-doctor team."),
 ]
+Text40 = Annotated[NoIdText, Field(min_length=1, max_length=40)]
 OptTeam = Annotated[
-    NoIdText | None,
-    Field(max_length=40),
+    Text40 | None,
     form("家庭医生团队（可选） Team", "续约时更换团队才填写；留空沿用原团队。New team (optional)."),
 ]
 Institution = Annotated[
-    NoIdText | None,
-    Field(max_length=40),
-    form("签约机构编码（可选） Institution", "签约的基层医疗机构编码（hospitals.yaml），须在患者所在县。Institution code."),
+    Text40 | None,
+    form(
+        "签约机构编码（可选） Institution",
+        "签约的基层医疗机构编码（hospitals.yaml），须在患者所在县。Institution code.",
+    ),
 ]
 SignedFrom = Annotated[date, form("签约日期 (YYYY-MM-DD)", "合同从这一天开始。Contract start, YYYY-MM-DD.")]
 RenewFrom = Annotated[

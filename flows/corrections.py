@@ -8,27 +8,36 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.context import run_context
-from flows.correction_params import CorrectedOn, CorrectIcd10, EffectiveFrom, Groups, Reason, Status, Why
+from flows.correction_params import CorrectedOn, CorrectIcd10, EffectiveFrom, OptGroups, Reason, Status, Why
 from flows.params import Actor, CaseId, PatientId
 from models.corrections import CorrectionOutcome, PatientFactsNow
-from models.enums import PatientGroup
 from models.schemas import CaseOutcome
 from tasks.infra.access import check_person
-from tasks.pathway.correction_steps import change_groups, close_case_step, correct_diagnosis_case, correct_status
-from tasks.pathway.correction_steps import undo_case
+from tasks.pathway.correction_steps import (
+    change_groups,
+    close_case_step,
+    correct_diagnosis_case,
+    correct_status,
+    undo_case,
+)
 from tasks.reports.artifacts import publish_case_step
 
 
 def _note(title: str, done: CorrectionOutcome) -> None:
-    publish_case_step(title, CaseOutcome(case_id=done.case_id, state=done.state, changed=done.changed,
-                                         reason=done.held or done.detail))  # fmt: skip
+    publish_case_step(
+        title,
+        CaseOutcome(case_id=done.case_id, state=done.state, changed=done.changed, reason=done.held or done.detail),
+    )
 
 
 @flow(name="correct-poverty-status", flow_run_name="correct-status-patient-{patient_id}")
 async def correct_poverty_status(
-    patient_id: PatientId, poverty_status: Status, effective_from: EffectiveFrom, reason: Reason,
+    patient_id: PatientId,
+    poverty_status: Status,
+    effective_from: EffectiveFrom,
+    reason: Reason,
     actor: Actor = "coordinator",
-) -> PatientFactsNow:  # fmt: skip
+) -> PatientFactsNow:
     """更正贫困属性：从生效日期起按新的属性结算（之前的住院不变），记录操作人和原因。
     Correct a patient's poverty status from a date on; earlier stays keep the old one."""
     with run_context(patient_id=patient_id, actor=actor):
@@ -38,15 +47,18 @@ async def correct_poverty_status(
 
 @flow(name="change-patient-groups", flow_run_name="groups-patient-{patient_id}")
 async def change_patient_groups(
-    patient_id: PatientId, effective_from: EffectiveFrom, reason: Reason, add: Groups | None = None,
-    remove: Groups | None = None, actor: Actor = "coordinator",
-) -> PatientFactsNow:  # fmt: skip
+    patient_id: PatientId,
+    effective_from: EffectiveFrom,
+    reason: Reason,
+    add: OptGroups = None,
+    remove: OptGroups = None,
+    actor: Actor = "coordinator",
+) -> PatientFactsNow:
     """特殊人群：从生效日期起加入或退出（重病、重度残疾、因灾、优抚…），结算按服务日期的人群。
     Add or remove special groups from a date on; settlement uses the groups in force on the service date."""
     with run_context(patient_id=patient_id, actor=actor):
         check_person(actor)
-        added: list[PatientGroup] = list(add or [])
-        return change_groups(patient_id, added, list(remove or []), effective_from, actor, reason)
+        return change_groups(patient_id, list(add or []), list(remove or []), effective_from, actor, reason)
 
 
 @flow(name="correct-diagnosis", flow_run_name="correct-diagnosis-case-{case_id}")

@@ -120,7 +120,9 @@ def facts_on(
             latest[key] = (row.effective_from, row.id, row)
     status_row = latest.get((True, ""))
     status = PovertyStatus(status_row[2].value) if status_row else fallback
-    groups = frozenset(g for (is_status, g), (_, _, r) in latest.items() if not is_status and r.kind == FactKind.GROUP_ADDED)
+    groups = frozenset(
+        g for (is_status, g), (_, _, r) in latest.items() if not is_status and r.kind == FactKind.GROUP_ADDED
+    )
     return status, groups
 
 
@@ -168,7 +170,9 @@ def step_to_undo(steps: Sequence[Step], undo_ids: Iterable[int], state: CaseStat
         raise CorrectionRefused("nothing to undo: the case is at its first step")
     last = stack[-1]
     if last.to_state != state:
-        raise CorrectionRefused(f"the last step (#{last.id}) left the case {last.to_state.value}, it is now {state.value}")
+        raise CorrectionRefused(
+            f"the last step (#{last.id}) left the case {last.to_state.value}, it is now {state.value}"
+        )
     if last.to_state in STAY_STEPS:
         raise CorrectionRefused(f"cannot undo #{last.id} -> {last.to_state.value}: {STAY_STEPS[last.to_state]}")
     if last.to_state not in UNDOABLE:

@@ -17,7 +17,7 @@ from models.clinical import Case
 from models.contracts import ContractEvent, ContractEventKind, Term, current_term, term_until
 from models.corrections import CorrectionRefused, reason_text
 from models.enums import CaseState
-from models.errors import BadInput, PatientNotFound
+from models.errors import BadInput
 from models.events import Change, DomainEvent
 from models.people import Patient
 from tasks.infra.access import authorize_patient
@@ -26,6 +26,7 @@ from tasks.infra.db import session_scope
 from tasks.infra.events import record
 from tasks.infra.retry import RETRY
 from tasks.pathway.correction_steps import not_future
+from tasks.pathway.patient_facts import lock_patient
 
 EVENTS = {
     ContractEventKind.SIGNED: DomainEvent.CONTRACT_SIGNED,
@@ -76,10 +77,7 @@ def terms_of(session: Session, patient_ids: Sequence[int]) -> dict[int, list[Ter
 
 def _lock_patient(session: Session, patient_id: int, actor: str) -> Patient:
     authorize_patient(session, actor, patient_id)
-    patient = session.execute(select(Patient).where(col(Patient.id) == patient_id).with_for_update()).scalars().first()
-    if patient is None:
-        raise PatientNotFound(patient_id)
-    return patient
+    return lock_patient(session, patient_id)
 
 
 def _institution(session: Session, code: str | None, patient: Patient) -> int | None:
@@ -92,22 +90,44 @@ def _institution(session: Session, code: str | None, patient: Patient) -> int | 
         raise BadInput("institution", f"unknown institution code {code.strip()}")
     if row.region_code != patient.region_code:
         raise BadInput("institution", f"{row.code} is not in the patient's region {patient.region_code}")
-    return row.id
+    return int(row.id or 0)
 
 
 def _append(
-    session: Session, patient: Patient, kind: ContractEventKind, term: FamilyDoctorContract, on: date, actor: str,
-    reason: str, renews_id: int | None = None,
-) -> ContractOutcome:  # fmt: skip
-    session.add(ContractEvent(contract_id=term.id or 0, patient_id=patient.id or 0, kind=kind, on=on,
-                              renews_id=renews_id, actor=actor, reason=reason))  # fmt: skip
+    session: Session,
+    patient: Patient,
+    kind: ContractEventKind,
+    term: FamilyDoctorContract,
+    on: date,
+    actor: str,
+    reason: str,
+    renews_id: int | None = None,
+) -> ContractOutcome:
+    session.add(
+        ContractEvent(
+            contract_id=term.id or 0,
+            patient_id=patient.id or 0,
+            kind=kind,
+            on=on,
+            renews_id=renews_id,
+            actor=actor,
+            reason=reason,
+        )
+    )
     session.flush()
     payload = {"contract_id": term.id, "kind": kind.value, "actor": actor, "on": on.isoformat()}
     record(session, Change(EVENTS[kind], "patient", (patient.id or 0,), payload))
     code = session.execute(select(col(Hospital.code)).where(col(Hospital.id) == term.institution_id)).scalar()
-    return ContractOutcome(patient_id=patient.id or 0, contract_id=term.id or 0, event=kind, team=term.doctor_ref,
-                           institution=code, signed_on=term.signed_on, expires_on=term.expires_on,
-                           ended_on=on if kind == ContractEventKind.ENDED else None)  # fmt: skip
+    return ContractOutcome(
+        patient_id=patient.id or 0,
+        contract_id=term.id or 0,
+        event=kind,
+        team=term.doctor_ref,
+        institution=code,
+        signed_on=term.signed_on,
+        expires_on=term.expires_on,
+        ended_on=on if kind == ContractEventKind.ENDED else None,
+    )
 
 
 def _new_term(
@@ -118,8 +138,13 @@ def _new_term(
     team = team.strip()
     if not 1 <= len(team) <= 40:
         raise BadInput("team", "must be 1 to 40 characters")
-    term = FamilyDoctorContract(patient_id=patient.id or 0, doctor_ref=team, institution_id=institution_id,
-                                signed_on=start, expires_on=term_until(start, years))  # fmt: skip
+    term = FamilyDoctorContract(
+        patient_id=patient.id or 0,
+        doctor_ref=team,
+        institution_id=institution_id,
+        signed_on=start,
+        expires_on=term_until(start, years),
+    )
     session.add(term)
     session.flush()
     return term
@@ -136,17 +161,24 @@ def sign_contract(
         patient = _lock_patient(s, patient_id, actor)
         live = current_term(terms_of(s, [patient_id]).get(patient_id, []), start)
         if live is not None:
-            raise CorrectionRefused(f"patient {patient_id} has contract {live.id} in force until "
-                                    f"{live.expires_on.isoformat()}: renew or end it")  # fmt: skip
+            raise CorrectionRefused(
+                f"patient {patient_id} has contract {live.id} in force until "
+                f"{live.expires_on.isoformat()}: renew or end it"
+            )
         term = _new_term(s, patient, team, _institution(s, institution, patient), start, years)
         return _append(s, patient, ContractEventKind.SIGNED, term, start, actor, text)
 
 
 @task(task_run_name="renew-contract-patient-{patient_id}", **RETRY)
 def renew_contract(
-    patient_id: int, team: str | None, institution: str | None, start: date | None, years: int, actor: str,
+    patient_id: int,
+    team: str | None,
+    institution: str | None,
+    start: date | None,
+    years: int,
+    actor: str,
     reason: str,
-) -> ContractOutcome:  # fmt: skip
+) -> ContractOutcome:
     """续约: a new term following the latest one not ended (from the day after it expires, unless ``start``);
     the same team and institution unless others are named."""
     text = reason_text(reason)
@@ -185,8 +217,10 @@ def end_contract(patient_id: int, on: date, actor: str, reason: str) -> Contract
 def contracted_patients(session: Session, region_code: str | None, on: date) -> tuple[int, int]:
     """(patients with a contract in force on ``on``, patients of the ledger): the ledger's patients are those
     with a live special-disease case (the 签约率's population; target 100%)."""
-    stmt = select(col(Case.patient_id)).distinct().where(
-        col(Case.category).is_not(None), col(Case.state) != CaseState.CLOSED
+    stmt = (
+        select(col(Case.patient_id))
+        .distinct()
+        .where(col(Case.category).is_not(None), col(Case.state) != CaseState.CLOSED)
     )
     if region_code:
         stmt = stmt.where(col(Case.region_code) == region_code)

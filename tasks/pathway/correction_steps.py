@@ -16,9 +16,10 @@ from models.errors import BadInput
 from tasks.infra.access import authorize_patient
 from tasks.infra.db import session_scope
 from tasks.infra.retry import RETRY
-from tasks.pathway.corrections import close_case, correct_diagnosis, undo_last
+from tasks.pathway.corrections import close_case, correct_diagnosis
 from tasks.pathway.patient_facts import append_facts
 from tasks.pathway.steps import lock_for
+from tasks.pathway.undo import undo_last
 
 
 def today() -> date:
@@ -42,9 +43,13 @@ def correct_status(
 
 @task(task_run_name="change-groups-patient-{patient_id}", **RETRY)
 def change_groups(
-    patient_id: int, added: Sequence[PatientGroup], removed: Sequence[PatientGroup], effective_from: date,
-    actor: str, reason: str,
-) -> PatientFactsNow:  # fmt: skip
+    patient_id: int,
+    added: Sequence[PatientGroup],
+    removed: Sequence[PatientGroup],
+    effective_from: date,
+    actor: str,
+    reason: str,
+) -> PatientFactsNow:
     """特殊人群: the patient joins ``added`` and leaves ``removed`` from ``effective_from`` on."""
     if not added and not removed:
         raise BadInput("group", "name at least one group")
@@ -61,8 +66,9 @@ def _facts(
     with session_scope() as s:
         authorize_patient(s, actor, patient_id)
         status, groups = append_facts(s, patient_id, changes, effective_from, actor, text, today())
-    return PatientFactsNow(patient_id=patient_id, poverty_status=status, groups=sorted(groups),
-                           effective_from=effective_from)  # fmt: skip
+    return PatientFactsNow(
+        patient_id=patient_id, poverty_status=status, groups=sorted(groups), effective_from=effective_from
+    )
 
 
 @task(task_run_name="correct-diagnosis-case-{case_id}", **RETRY)

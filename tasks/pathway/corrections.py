@@ -21,11 +21,9 @@ from models.corrections import (
     CorrectionOutcome,
     CorrectionRefused,
     DiagnosisMove,
-    Step,
     diagnosis_move,
-    step_to_undo,
 )
-from models.enums import CLOSE_REASON_LABELS, CaseState, CloseReason, ConditionStatus, ReferralStatus
+from models.enums import CLOSE_REASON_LABELS, CaseState, CloseReason, ReferralStatus
 from models.errors import BadInput
 from models.events import STATE_EVENTS, Change, DomainEvent
 from models.nightly import retriage_move
@@ -55,8 +53,9 @@ def append_move(
     caller has checked the move (a pathway move, or the undo rule)."""
     from_state, now = CaseState(case.state), utcnow()
     case.state, case.state_reason, case.state_changed_at = to_state, state_reason, now
-    row = CaseTransition(case_id=case.id or 0, from_state=from_state, to_state=to_state, actor=actor,
-                         reason=reason[:120], at=now)  # fmt: skip
+    row = CaseTransition(
+        case_id=case.id or 0, from_state=from_state, to_state=to_state, actor=actor, reason=reason[:120], at=now
+    )
     session.add_all([case, row])
     session.flush()
     payload = {"from_state": from_state.value, "to_state": to_state.value, "actor": actor, "reason": reason[:120]}
@@ -75,16 +74,32 @@ def audit(
     transition_id: int | None = None,
     undone_id: int | None = None,
 ) -> int:
-    row = CaseCorrection(case_id=case_id, kind=kind, detail=detail[:120], reason=reason, actor=actor,
-                         transition_id=transition_id, undone_id=undone_id)  # fmt: skip
+    row = CaseCorrection(
+        case_id=case_id,
+        kind=kind,
+        detail=detail[:120],
+        reason=reason,
+        actor=actor,
+        transition_id=transition_id,
+        undone_id=undone_id,
+    )
     session.add(row)
     session.flush()
     return row.id or 0
 
 
-def outcome(case: Case, detail: str, correction_id: int | None, **extra: object) -> CorrectionOutcome:
-    return CorrectionOutcome(case_id=case.id or 0, state=CaseState(case.state), changed=correction_id is not None,
-                             detail=detail, correction_id=correction_id, **extra)  # type: ignore[arg-type]  # fmt: skip
+def outcome(
+    case: Case, detail: str, correction_id: int | None, held: str | None = None, also_closed: list[int] | None = None
+) -> CorrectionOutcome:
+    return CorrectionOutcome(
+        case_id=case.id or 0,
+        state=CaseState(case.state),
+        changed=correction_id is not None,
+        detail=detail,
+        correction_id=correction_id,
+        held=held,
+        also_closed=also_closed or [],
+    )
 
 
 def _same_disease_elsewhere(session: Session, case: Case, disease: str) -> int | None:
@@ -94,9 +109,7 @@ def _same_disease_elsewhere(session: Session, case: Case, disease: str) -> int |
     return session.execute(stmt).scalar()
 
 
-def correct_diagnosis(
-    session: Session, case: Case, icd10: str, on: date, actor: str, reason: str
-) -> CorrectionOutcome:
+def correct_diagnosis(session: Session, case: Case, icd10: str, on: date, actor: str, reason: str) -> CorrectionOutcome:
     """Correct the case's ICD-10 code and triage it again by the catalogue (``diagnosis_move``)."""
     code = icd10.strip().upper()
     if not is_known_icd10(code):
@@ -114,8 +127,10 @@ def correct_diagnosis(
     if result.disease_code and move in (DiagnosisMove.RETRIAGE, DiagnosisMove.RECATEGORISE):
         other = _same_disease_elsewhere(session, case, result.disease_code)
         if other is not None:
-            raise CorrectionRefused(f"case {case.id}: patient already has case {other} of {result.disease_code}; "
-                                    f"close this one (dabing close {case.id} --why duplicate)")  # fmt: skip
+            raise CorrectionRefused(
+                f"case {case.id}: patient already has case {other} of {result.disease_code}; "
+                f"close this one (dabing close {case.id} --why duplicate)"
+            )
     condition.icd10, condition.updated_at = code, utcnow()
     session.add(condition)
     session.flush()
@@ -135,18 +150,32 @@ def correct_diagnosis(
         if target is not None:
             if move == DiagnosisMove.RETRIAGE:
                 case.hospital_id = None  # referred for the old disease: to be referred again (case.triaged)
-                _cancel_pending_referrals(session, case.id or 0)
+                cancel_pending_referrals(session, case.id or 0)
             moved = append_move(session, case, target, actor=actor, reason=text, event=STATE_EVENTS[target])
         session.add(case)
     elif move == DiagnosisMove.CLOSE:
         text += ": not a special-treatment disease, closed"
-        moved = append_move(session, case, CaseState.CLOSED, actor=actor, reason=text, event=DomainEvent.CASE_CLOSED,
-                            state_reason=result.reason.value)  # fmt: skip
+        moved = append_move(
+            session,
+            case,
+            CaseState.CLOSED,
+            actor=actor,
+            reason=text,
+            event=DomainEvent.CASE_CLOSED,
+            state_reason=result.reason.value,
+        )
     elif move == DiagnosisMove.HOLD:
         held = f"{result.reason.value}: the case stays {state.value}; close it with dabing close {case.id}"
     cid = audit(session, case.id or 0, CorrectionKind.DIAGNOSIS, text, actor=actor, reason=reason, transition_id=moved)
-    record(session, Change(DomainEvent.CASE_CORRECTED, "case", (case.id or 0,),
-                           {"kind": "diagnosis", "move": move.value, "actor": actor, "on": on.isoformat()}))  # fmt: skip
+    record(
+        session,
+        Change(
+            DomainEvent.CASE_CORRECTED,
+            "case",
+            (case.id or 0,),
+            {"kind": "diagnosis", "move": move.value, "actor": actor, "on": on.isoformat()},
+        ),
+    )
     session.refresh(case)
     return outcome(case, text, cid, held=held)
 
@@ -157,7 +186,7 @@ def _latest_transition(session: Session, case_id: int) -> int | None:
     ).scalar()
 
 
-def _cancel_pending_referrals(session: Session, case_id: int) -> None:
+def cancel_pending_referrals(session: Session, case_id: int) -> None:
     """A referral not yet acted upon is withdrawn (已撤销) when the case goes back before it."""
     session.execute(
         update(Referral)
@@ -175,11 +204,13 @@ def close_case(session: Session, case: Case, why: CloseReason, actor: str, reaso
     also: list[int] = []
     if why in PERSON_REASONS:
         others = session.execute(
-            select(col(Case.id)).where(
+            select(col(Case.id))
+            .where(
                 col(Case.patient_id) == case.patient_id,
                 col(Case.id) != case.id,
                 col(Case.state) != CaseState.CLOSED,
-            ).order_by(col(Case.id))
+            )
+            .order_by(col(Case.id))
         ).scalars()
         for other_id in list(others):
             other = lock_case(session, other_id)
@@ -194,65 +225,26 @@ def close_case(session: Session, case: Case, why: CloseReason, actor: str, reaso
 def _close_one(session: Session, case: Case, why: CloseReason, actor: str, reason: str) -> None:
     state = CaseState(case.state)
     if state in OPEN_STAY:
-        raise CorrectionRefused(f"case {case.id} is {state.value}: its stay is discharged and settled before the "
-                                f"case is closed")  # fmt: skip
+        raise CorrectionRefused(
+            f"case {case.id} is {state.value}: its stay is discharged and settled before the case is closed"
+        )
     check_transition(state, CaseState.CLOSED)
     text = f"closed: {why.value} ({CLOSE_REASON_LABELS[why]})"
-    tid = append_move(session, case, CaseState.CLOSED, actor=actor, reason=text, event=DomainEvent.CASE_CLOSED,
-                      state_reason=why.value)  # fmt: skip
-    audit(session, case.id or 0, CorrectionKind.CLOSE, f"{state.value} -> closed: {why.value}", actor=actor,
-          reason=reason, transition_id=tid)  # fmt: skip
+    tid = append_move(
+        session, case, CaseState.CLOSED, actor=actor, reason=text, event=DomainEvent.CASE_CLOSED, state_reason=why.value
+    )
+    audit(
+        session,
+        case.id or 0,
+        CorrectionKind.CLOSE,
+        f"{state.value} -> closed: {why.value}",
+        actor=actor,
+        reason=reason,
+        transition_id=tid,
+    )
 
 
 def _last_correction(session: Session, case_id: int) -> int | None:
     return session.execute(
         select(func.max(col(CaseCorrection.id))).where(col(CaseCorrection.case_id) == case_id)
     ).scalar()
-
-
-def undo_last(session: Session, case: Case, actor: str, reason: str) -> CorrectionOutcome:
-    """Return the case to the state before its last step (not already undone), as a new audited move."""
-    steps = [
-        Step(tid, CaseState(f) if f else None, CaseState(t))
-        for tid, f, t in session.execute(
-            select(col(CaseTransition.id), col(CaseTransition.from_state), col(CaseTransition.to_state)).where(
-                col(CaseTransition.case_id) == case.id
-            )
-        ).tuples()
-    ]
-    undos = session.execute(
-        select(col(CaseCorrection.transition_id)).where(
-            col(CaseCorrection.case_id) == case.id, col(CaseCorrection.kind) == CorrectionKind.UNDO
-        )
-    ).scalars()
-    try:
-        step = step_to_undo(steps, [u for u in undos if u is not None], CaseState(case.state))
-    except CorrectionRefused as exc:
-        raise CorrectionRefused(f"case {case.id}: {exc}") from None
-    assert step.from_state is not None
-    _revert_side_effects(session, case, step)
-    text = f"undo of #{step.id} {step.from_state.value} -> {step.to_state.value}"
-    tid = append_move(session, case, step.from_state, actor=actor, reason=text, event=DomainEvent.CASE_CORRECTED)
-    cid = audit(session, case.id or 0, CorrectionKind.UNDO, text, actor=actor, reason=reason, transition_id=tid,
-                undone_id=step.id)  # fmt: skip
-    session.refresh(case)
-    return outcome(case, text, cid)
-
-
-def _revert_side_effects(session: Session, case: Case, step: Step) -> None:
-    """What the undone step wrote besides the move, put back on the current-state columns."""
-    if step.to_state == CaseState.CONFIRMED:
-        session.execute(
-            update(Condition)
-            .where(col(Condition.id) == case.condition_id)
-            .values(status=ConditionStatus.SUSPECTED, confirmed_on=None, updated_at=utcnow())
-        )
-    elif step.to_state == CaseState.TRIAGED and step.from_state == CaseState.CONFIRMED:
-        case.disease_code = case.category = case.catalogue_version = None
-        case.triaged_at = None
-    elif step.to_state == CaseState.REFERRED:
-        latest = session.execute(
-            select(Referral).where(col(Referral.case_id) == case.id).order_by(col(Referral.id).desc())
-        ).scalars().first()
-        case.hospital_id = latest.from_hospital_id if latest is not None else None
-        _cancel_pending_referrals(session, case.id or 0)

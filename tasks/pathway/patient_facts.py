@@ -57,6 +57,15 @@ def status_and_groups_on(
     return out
 
 
+def lock_patient(session: Session, patient_id: int) -> Patient:
+    """The patient row, locked (FOR UPDATE on PostgreSQL): one writer of a patient's history at a time."""
+    patient = session.execute(select(Patient).where(col(Patient.id) == patient_id).with_for_update()).scalars().first()
+    if patient is None:
+        raise PatientNotFound(patient_id)
+    assert isinstance(patient, Patient)
+    return patient
+
+
 def append_facts(
     session: Session,
     patient_id: int,
@@ -69,20 +78,34 @@ def append_facts(
     """Append the rows (the patient row locked first: one writer of a patient's history at a time), refresh the
     cached status and return what is in force today. The first status row of a patient is preceded by one
     keeping the status they were registered with, from ``BEGINNING``, so earlier stays keep it."""
-    patient = session.execute(select(Patient).where(col(Patient.id) == patient_id).with_for_update()).scalars().first()
-    if patient is None:
-        raise PatientNotFound(patient_id)
+    patient = lock_patient(session, patient_id)
     rows = history_of(session, [patient_id]).get(patient_id, [])
     now = utcnow()
     new: list[PatientFact] = []
     if any(k == FactKind.STATUS for k, _ in changes) and not any(r.kind == FactKind.STATUS for r in rows):
-        new.append(PatientFact(patient_id=patient_id, kind=FactKind.STATUS, value=patient.poverty_status,
-                               effective_from=BEGINNING, actor=actor, reason="status at registration", recorded_at=now))  # fmt: skip
+        new.append(
+            PatientFact(
+                patient_id=patient_id,
+                kind=FactKind.STATUS,
+                value=patient.poverty_status,
+                effective_from=BEGINNING,
+                actor=actor,
+                reason="status at registration",
+                recorded_at=now,
+            )
+        )
     new += [
-        PatientFact(patient_id=patient_id, kind=k, value=v, effective_from=effective_from, actor=actor,
-                    reason=reason, recorded_at=now)
+        PatientFact(
+            patient_id=patient_id,
+            kind=k,
+            value=v,
+            effective_from=effective_from,
+            actor=actor,
+            reason=reason,
+            recorded_at=now,
+        )
         for k, v in changes
-    ]  # fmt: skip
+    ]
     session.add_all(new)
     session.flush()
     rows += [FactRow(r.kind, r.value, r.effective_from, r.id or 0) for r in new]
@@ -98,4 +121,3 @@ def append_facts(
     }
     record(session, Change(DomainEvent.PATIENT_CORRECTED, "patient", (patient_id,), payload))
     return status, groups
-

@@ -85,9 +85,7 @@ def _bill_of(row: Row[Any], facts: Facts) -> Bill:
         setting=row.setting,
         hospital_level=row.hospital_level,
         hospital_location=location_of(row.region, row.hospital_region),
-        patient=PatientFacts.model_construct(
-            poverty_status=facts[0], age=age_on(row.birth_date, on), groups=facts[1]
-        ),
+        patient=PatientFacts.model_construct(poverty_status=facts[0], age=age_on(row.birth_date, on), groups=facts[1]),
         total=row.total,
         out_of_scope=row.out_of_scope,
         sessions=row.sessions,

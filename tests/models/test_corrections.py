@@ -41,15 +41,35 @@ HISTORY = [
         pytest.param([], date(2017, 1, 1), P.DESTITUTE, (P.DESTITUTE, frozenset()), id="no history: registered status"),
         pytest.param([], date(2017, 1, 1), None, (None, frozenset()), id="no history, no fallback: unknown"),
         pytest.param(HISTORY, date(2017, 2, 28), None, (P.REGISTERED_POOR, frozenset()), id="before any change"),
-        pytest.param(HISTORY, date(2017, 3, 1), None, (P.REGISTERED_POOR, {"severe_illness", "disaster_struck"}),
-                     id="a row counts from its own date"),  # fmt: skip
-        pytest.param(HISTORY, date(2017, 6, 1), None, (P.EDGE, {"severe_illness", "disaster_struck"}),
-                     id="same date: the later-recorded row corrects the earlier"),  # fmt: skip
+        pytest.param(
+            HISTORY,
+            date(2017, 3, 1),
+            None,
+            (P.REGISTERED_POOR, {"severe_illness", "disaster_struck"}),
+            id="a row counts from its own date",
+        ),
+        pytest.param(
+            HISTORY,
+            date(2017, 6, 1),
+            None,
+            (P.EDGE, {"severe_illness", "disaster_struck"}),
+            id="same date: the later-recorded row corrects the earlier",
+        ),
         pytest.param(HISTORY, date(2017, 8, 1), None, (P.EDGE, {"severe_illness"}), id="a group left from a date"),
-        pytest.param(HISTORY, date(2017, 10, 1), None, (P.EDGE, {"severe_illness", "disaster_struck"}),
-                     id="and joined again later"),  # fmt: skip
-        pytest.param(HISTORY[1:2], date(2017, 1, 1), P.GENERAL, (P.GENERAL, frozenset()),
-                     id="a future-dated row is not in force yet"),  # fmt: skip
+        pytest.param(
+            HISTORY,
+            date(2017, 10, 1),
+            None,
+            (P.EDGE, {"severe_illness", "disaster_struck"}),
+            id="and joined again later",
+        ),
+        pytest.param(
+            HISTORY[1:2],
+            date(2017, 1, 1),
+            P.GENERAL,
+            (P.GENERAL, frozenset()),
+            id="a future-dated row is not in force yet",
+        ),
     ],
 )
 def test_facts_on(rows: list[FactRow], on: date, fallback: P | None, expected: tuple[P | None, object]) -> None:
@@ -64,8 +84,13 @@ PATH = [OPENED, Step(2, S.SCREENED, S.CONFIRMED), Step(3, S.CONFIRMED, S.TRIAGED
     ("steps", "undos", "state", "expected"),
     [
         pytest.param(PATH, [], S.REFERRED, 4, id="the last step"),
-        pytest.param([*PATH, Step(5, S.REFERRED, S.TRIAGED)], [5], S.TRIAGED, 3,
-                     id="undoing twice goes two steps back (an undo row pops the step it reverted)"),  # fmt: skip
+        pytest.param(
+            [*PATH, Step(5, S.REFERRED, S.TRIAGED)],
+            [5],
+            S.TRIAGED,
+            3,
+            id="undoing twice goes two steps back (an undo row pops the step it reverted)",
+        ),
         pytest.param([*PATH[:3], Step(9, S.TRIAGED, S.CLOSED)], [], S.CLOSED, 9, id="a close can be undone"),
     ],
 )
@@ -77,11 +102,23 @@ def test_step_to_undo(steps: list[Step], undos: list[int], state: S, expected: i
     ("steps", "state", "message"),
     [
         pytest.param([OPENED], S.SCREENED, "first step", id="nothing before the case was opened"),
-        pytest.param([*PATH, Step(5, S.REFERRED, S.IN_TREATMENT)], S.IN_TREATMENT, "opened a stay",
-                     id="an admission opened a stay"),  # fmt: skip
-        pytest.param([*PATH, Step(5, S.REFERRED, S.IN_TREATMENT), Step(6, S.IN_TREATMENT, S.DISCHARGED),
-                      Step(7, S.DISCHARGED, S.SETTLED)], S.SETTLED, "reversed",
-                     id="a settled stay must be reversed first"),  # fmt: skip
+        pytest.param(
+            [*PATH, Step(5, S.REFERRED, S.IN_TREATMENT)],
+            S.IN_TREATMENT,
+            "opened a stay",
+            id="an admission opened a stay",
+        ),
+        pytest.param(
+            [
+                *PATH,
+                Step(5, S.REFERRED, S.IN_TREATMENT),
+                Step(6, S.IN_TREATMENT, S.DISCHARGED),
+                Step(7, S.DISCHARGED, S.SETTLED),
+            ],
+            S.SETTLED,
+            "reversed",
+            id="a settled stay must be reversed first",
+        ),
         pytest.param(PATH, S.TRIAGED, "now triaged", id="the case is no longer where the step left it"),
     ],
 )
@@ -96,14 +133,30 @@ def test_step_to_undo_refuses(steps: list[Step], state: S, message: str) -> None
         pytest.param(S.SCREENED, None, "hypertension", DiagnosisMove.RECODE, id="not confirmed yet: only the code"),
         pytest.param(S.CONFIRMED, None, "hypertension", DiagnosisMove.TRIAGE, id="confirmed: triage now"),
         pytest.param(S.REFERRED, "hypertension", "hypertension", DiagnosisMove.RECODE, id="same disease"),
-        pytest.param(S.REFERRED, "hypertension", "diabetes", DiagnosisMove.RETRIAGE,
-                     id="another disease before treatment: triaged again, referred again"),  # fmt: skip
-        pytest.param(S.UNDER_MANAGEMENT, "hypertension", "esrd_dialysis", DiagnosisMove.RECATEGORISE,
-                     id="another disease after treatment: new category"),  # fmt: skip
-        pytest.param(S.TRIAGED, "hypertension", None, DiagnosisMove.CLOSE,
-                     id="not a special disease before treatment: closed"),  # fmt: skip
-        pytest.param(S.IN_TREATMENT, "hypertension", None, DiagnosisMove.HOLD,
-                     id="not a special disease in treatment: a coordinator decides"),  # fmt: skip
+        pytest.param(
+            S.REFERRED,
+            "hypertension",
+            "diabetes",
+            DiagnosisMove.RETRIAGE,
+            id="another disease before treatment: triaged again, referred again",
+        ),
+        pytest.param(
+            S.UNDER_MANAGEMENT,
+            "hypertension",
+            "esrd_dialysis",
+            DiagnosisMove.RECATEGORISE,
+            id="another disease after treatment: new category",
+        ),
+        pytest.param(
+            S.TRIAGED, "hypertension", None, DiagnosisMove.CLOSE, id="not a special disease before treatment: closed"
+        ),
+        pytest.param(
+            S.IN_TREATMENT,
+            "hypertension",
+            None,
+            DiagnosisMove.HOLD,
+            id="not a special disease in treatment: a coordinator decides",
+        ),
     ],
 )
 def test_diagnosis_move(state: S, old: str | None, new: str | None, expected: DiagnosisMove) -> None:
@@ -127,7 +180,7 @@ def test_a_closed_case_is_not_re_diagnosed() -> None:
 )
 def test_reason_text(text: str, ok: str | None) -> None:
     if ok is None:
-        with pytest.raises(BadInput, match="^reason:"):
+        with pytest.raises(BadInput, match=r"^reason:"):
             reason_text(text)
     else:
         assert reason_text(text) == ok

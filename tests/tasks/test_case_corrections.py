@@ -33,7 +33,9 @@ ON = date(2017, 4, 1)
 def two_cases(tmp_path: Path, url: str, *, refer: bool = True) -> list[int]:
     """One patient of 赫章 with hypertension and tuberculosis, confirmed, triaged (and referred)."""
     nid = national_id.make("520527", date(1960, 5, 5), 31)
-    body = f"H1,{nid},王某,520527,registered_poor,2017-03-01,I10\nH1,{nid},王某,520527,registered_poor,2017-03-01,A15.0\n"
+    body = (
+        f"H1,{nid},王某,520527,registered_poor,2017-03-01,I10\nH1,{nid},王某,520527,registered_poor,2017-03-01,A15.0\n"
+    )
     (tmp_path / "s.csv").write_text(HEADER + body, encoding="utf-8")
     import_screenings_file.fn(str(tmp_path / "s.csv"), "coordinator")
     with session_scope(url) as s:
@@ -54,7 +56,9 @@ def case_row(url: str, case_id: int) -> Case:
         return row
 
 
-def test_diagnosis_correction_before_treatment_re_triages_and_withdraws_the_referral(tmp_path: Path, db_url: str) -> None:
+def test_diagnosis_correction_before_treatment_re_triages_and_withdraws_the_referral(
+    tmp_path: Path, db_url: str
+) -> None:
     first, _ = two_cases(tmp_path, db_url)
     done = correct_diagnosis_case.fn(first, "E11.9", ON, "coordinator", "出院诊断为糖尿病")
     assert (done.state, done.changed) == (CaseState.TRIAGED, True)
@@ -103,11 +107,15 @@ def test_undo_is_a_new_move_and_twice_goes_two_steps_back(tmp_path: Path, db_url
     case = case_row(db_url, first)
     assert (done.state, case.disease_code, case.category) == (CaseState.CONFIRMED, None, None)
     with session_scope(db_url) as s:
-        moves = s.execute(
-            select(col(CaseTransition.from_state), col(CaseTransition.to_state))
-            .where(col(CaseTransition.case_id) == first)
-            .order_by(col(CaseTransition.id))
-        ).tuples().all()
+        moves = (
+            s.execute(
+                select(col(CaseTransition.from_state), col(CaseTransition.to_state))
+                .where(col(CaseTransition.case_id) == first)
+                .order_by(col(CaseTransition.id))
+            )
+            .tuples()
+            .all()
+        )
     assert moves[-2:] == [("referred", "triaged"), ("triaged", "confirmed")]
     assert len(moves) == 6  # screened, confirmed, triaged, referred + two undo rows: nothing rewritten
 
@@ -125,7 +133,9 @@ def test_undo_past_a_settled_stay_is_refused(tmp_path: Path, db_url: str) -> Non
     with pytest.raises(CorrectionRefused, match=f"case {case_id}: .*reversed"):
         undo_case.fn(case_id, "coordinator", "结算错了")
     with pytest.raises(CorrectionRefused, match="discharged and settled"):
-        close_case_step.fn(discharged_cases(tmp_path, db_url, [("1.00", "0")], seq=78)[0], CloseReason.DIED, "coordinator", "x")
+        close_case_step.fn(
+            discharged_cases(tmp_path, db_url, [("1.00", "0")], seq=78)[0], CloseReason.DIED, "coordinator", "x"
+        )
 
 
 def test_corrections_cannot_be_updated_or_deleted(tmp_path: Path, db_url: str) -> None:

@@ -48,13 +48,14 @@ def test_sign_renew_end_are_appended_and_the_ledger_counts_them(tmp_path: Path, 
         assert events.tuples().all() == [("signed", "入户签约"), ("renewed", "到期续约"), ("ended", "迁出本县")]
         terms = s.execute(select(FamilyDoctorContract).order_by(col(FamilyDoctorContract.id))).scalars().all()
         assert [(t.signed_on, t.expires_on) for t in terms] == [
-            (date(2017, 4, 1), date(2018, 3, 31)), (date(2018, 4, 1), date(2019, 3, 31))
-        ]  # fmt: skip
+            (date(2017, 4, 1), date(2018, 3, 31)),
+            (date(2018, 4, 1), date(2019, 3, 31)),
+        ]
 
 
 def test_an_institution_outside_the_county_is_refused(tmp_path: Path, db_url: str) -> None:
     two_cases(tmp_path, db_url)
-    with pytest.raises(BadInput, match="^institution: 530427-PH is not in the patient's region"):
+    with pytest.raises(BadInput, match=r"^institution: 530427-PH is not in the patient's region"):
         sign_contract.fn(_patient(db_url), "t", "530427-PH", date(2017, 4, 1), 1, "coordinator", "x")
     with session_scope(db_url) as s:
         assert s.execute(select(FamilyDoctorContract)).first() is None

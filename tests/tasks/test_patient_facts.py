@@ -78,9 +78,8 @@ def test_status_history_answers_each_date_and_now(tmp_path: Path, db_url: str) -
         assert [got[a][0] for a in asked] == ["registered_poor", "edge", "destitute"]
         assert s.get(Patient, pid).poverty_status == "destitute"  # type: ignore[union-attr]
         rows = s.execute(select(PatientFact).order_by(col(PatientFact.id))).scalars().all()
-        assert [(r.value, r.effective_from.isoformat(), r.actor) for r in rows][0] == (
-            "registered_poor", "1900-01-01", "coordinator",
-        )  # fmt: skip
+        first = rows[0]
+        assert (first.value, first.effective_from, first.actor) == ("registered_poor", date(1900, 1, 1), "coordinator")
         assert len(rows) == 4 and rows[-1].reason == "6月的属性录错了，应为边缘户"
 
 
@@ -107,7 +106,7 @@ def test_groups_leave_from_a_date(tmp_path: Path, db_url: str) -> None:
 def test_bad_corrections_write_nothing(tmp_path: Path, db_url: str, reason: str, day: date, field: str) -> None:
     ids = discharged_cases(tmp_path, db_url, BILLS[:1], poverty="registered_poor")
     pid = _patient(db_url, ids[0])
-    with pytest.raises(BadInput, match=f"^{field}:"):
+    with pytest.raises(BadInput, match=rf"^{field}:"):
         correct_status.fn(pid, PovertyStatus.GENERAL, day, "coordinator", reason)
     with session_scope(db_url) as s:
         assert s.execute(select(PatientFact)).first() is None

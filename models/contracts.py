@@ -79,6 +79,17 @@ def current_term(terms: Iterable[Term], on: date) -> Term | None:
     return max(live, key=lambda t: (t.signed_on, t.id)) if live else None
 
 
+def last_day(term: Term) -> date:
+    """The last day a term is in force: its expiry, or the day before its end."""
+    return min(term.expires_on, term.ended_on - timedelta(days=1)) if term.ended_on else term.expires_on
+
+
+def overlapping(terms: Iterable[Term], start: date, until: date) -> Term | None:
+    """A term in force on some day of [start, until] (a new contract may not overlap one: renew or end it)."""
+    clash = [t for t in terms if t.signed_on <= until and start <= last_day(t) and t.signed_on <= last_day(t)]
+    return min(clash, key=lambda t: (t.signed_on, t.id)) if clash else None
+
+
 def contract_rate(contracted: int, population: int) -> str:
     """签约率 as the ledger prints it, one decimal (``87.6%``); no population → ``0.0%``."""
     rate = (Decimal(contracted) * 100 / population).quantize(Decimal("0.1")) if population else Decimal("0.0")

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, Hospital
 from models.clinical import Case
-from models.contracts import ContractEvent, ContractEventKind, Term, current_term, term_until
+from models.contracts import ContractEvent, ContractEventKind, Term, current_term, last_day, overlapping, term_until
 from models.corrections import CorrectionRefused, reason_text
 from models.enums import CaseState
 from models.errors import BadInput
@@ -159,11 +159,11 @@ def sign_contract(
     not_future("from", start)
     with session_scope() as s:
         patient = _lock_patient(s, patient_id, actor)
-        live = current_term(terms_of(s, [patient_id]).get(patient_id, []), start)
+        live = overlapping(terms_of(s, [patient_id]).get(patient_id, []), start, term_until(start, years))
         if live is not None:
             raise CorrectionRefused(
-                f"patient {patient_id} has contract {live.id} in force until "
-                f"{live.expires_on.isoformat()}: renew or end it"
+                f"patient {patient_id} has contract {live.id} in force from {live.signed_on.isoformat()} to "
+                f"{last_day(live).isoformat()}: renew or end it"
             )
         term = _new_term(s, patient, team, _institution(s, institution, patient), start, years)
         return _append(s, patient, ContractEventKind.SIGNED, term, start, actor, text)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from models.contracts import Term, contract_rate, current_term, in_force, term_until
+from models.contracts import Term, contract_rate, current_term, in_force, overlapping, term_until
 from models.corrections import (
     CorrectionRefused,
     DiagnosisMove,
@@ -220,3 +220,21 @@ def test_current_term_and_rate() -> None:
     assert current_term([TERM, renewed], date(2018, 5, 1)) == renewed
     assert current_term([TERM, renewed], date(2019, 5, 1)) is None
     assert (contract_rate(2586, 2949), contract_rate(719, 719), contract_rate(0, 0)) == ("87.7%", "100.0%", "0.0%")
+
+
+ENDED = TERM._replace(ended_on=date(2017, 9, 1))
+
+
+@pytest.mark.parametrize(
+    ("term", "start", "until", "expected"),
+    [
+        pytest.param(TERM, date(2017, 1, 1), date(2017, 3, 31), None, id="ends the day before the term starts"),
+        pytest.param(TERM, date(2017, 1, 1), date(2017, 12, 31), 1, id="runs into it (not in force on its start)"),
+        pytest.param(TERM, date(2018, 4, 1), date(2019, 3, 31), None, id="starts the day after it expires"),
+        pytest.param(ENDED, date(2017, 9, 1), date(2018, 8, 31), None, id="starts on the day it ended"),
+        pytest.param(ENDED, date(2017, 8, 31), date(2018, 8, 30), 1, id="starts on its last day"),
+    ],
+)
+def test_overlapping(term: Term, start: date, until: date, expected: int | None) -> None:
+    found = overlapping([term], start, until)
+    assert (found.id if found else None) == expected

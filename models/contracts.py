@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import select
+from sqlmodel import Field, SQLModel, col
 
+from models.care import FamilyDoctorContract
 from models.common import enum_field, utcnow
 from models.corrections import REASON_MAX
 
@@ -47,6 +49,20 @@ class ContractEvent(SQLModel, table=True):
     actor: str = Field(max_length=60)
     reason: str = Field(max_length=REASON_MAX)
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+def ended_by(day: Any) -> Any:
+    """SQL: the ``family_doctor_contract`` row of the enclosing query has an end recorded on or before ``day``
+    (a date or a date expression): such a term no longer counts as in force."""
+    return (
+        select(ContractEvent.id)  # type: ignore[call-overload]
+        .where(
+            col(ContractEvent.contract_id) == col(FamilyDoctorContract.id),
+            col(ContractEvent.kind) == ContractEventKind.ENDED,
+            col(ContractEvent.on) <= day,
+        )
+        .exists()
+    )
 
 
 class Term(NamedTuple):

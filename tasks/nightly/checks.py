@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, FollowUp
 from models.clinical import Case
+from models.contracts import ended_by
 from models.enums import CaseState, Category
 from models.findings import Finding, FindingKind
 from models.nightly import FOLLOWED_STATES, Cutoffs
@@ -128,7 +129,7 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
     )
     latest = (
         select(col(FamilyDoctorContract.patient_id), func.max(col(FamilyDoctorContract.expires_on)).label("exp"))
-        .where(col(FamilyDoctorContract.patient_id).in_(select(managed.c.patient_id)))
+        .where(col(FamilyDoctorContract.patient_id).in_(select(managed.c.patient_id)), ~ended_by(_on(sc.cut.night)))
         .group_by(col(FamilyDoctorContract.patient_id))
         .subquery()
     )

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from models.care import FamilyDoctorContract
 from models.clinical import Case
-from models.contracts import ContractEvent
+from models.contracts import ContractEvent, ended_by
 from models.corrections import CorrectionRefused
 from models.errors import BadInput
 from tasks.infra.db import session_scope
@@ -46,6 +46,12 @@ def test_sign_renew_end_are_appended_and_the_ledger_counts_them(tmp_path: Path, 
         assert ledger_summary(s, "520527", date(2018, 5, 31)).contract_rate == "100.0%"
         events = s.execute(select(col(ContractEvent.kind), col(ContractEvent.reason)).order_by(col(ContractEvent.id)))
         assert events.tuples().all() == [("signed", "入户签约"), ("renewed", "到期续约"), ("ended", "迁出本县")]
+        live = select(col(FamilyDoctorContract.id)).order_by(col(FamilyDoctorContract.id))
+        assert s.execute(live.where(~ended_by(date(2018, 5, 31)))).scalars().all() == [
+            signed.contract_id,
+            ended.contract_id,
+        ]
+        assert s.execute(live.where(~ended_by(date(2018, 6, 1)))).scalars().all() == [signed.contract_id]  # nightly
         terms = s.execute(select(FamilyDoctorContract).order_by(col(FamilyDoctorContract.id))).scalars().all()
         assert [(t.signed_on, t.expires_on) for t in terms] == [
             (date(2017, 4, 1), date(2018, 3, 31)),

@@ -154,10 +154,13 @@ STAY_STEPS = {
 }
 
 
-def step_to_undo(steps: Sequence[Step], undo_ids: Iterable[int], state: CaseState) -> Step:
+def step_to_undo(
+    steps: Sequence[Step], undo_ids: Iterable[int], state: CaseState, corrected: Iterable[int] = ()
+) -> Step:
     """The step an undo reverts: the last move not already undone (undo rows pop the move they reverted, so
     undoing twice goes two steps back). Raises ``CorrectionRefused`` when there is none, when the case is no
-    longer where that step left it, or when the step has rows depending on it (a stay, a settlement)."""
+    longer where that step left it, when the step has rows depending on it (a stay, a settlement), or when it
+    was a diagnosis correction's move (``corrected``: undone by correcting the diagnosis again)."""
     undos = set(undo_ids)
     stack: list[Step] = []
     for step in sorted(steps, key=lambda s: s.id):
@@ -173,6 +176,8 @@ def step_to_undo(steps: Sequence[Step], undo_ids: Iterable[int], state: CaseStat
         raise CorrectionRefused(
             f"the last step (#{last.id}) left the case {last.to_state.value}, it is now {state.value}"
         )
+    if last.id in set(corrected):
+        raise CorrectionRefused(f"#{last.id} was a diagnosis correction: correct the diagnosis again instead")
     if last.to_state in STAY_STEPS:
         raise CorrectionRefused(f"cannot undo #{last.id} -> {last.to_state.value}: {STAY_STEPS[last.to_state]}")
     if last.to_state not in UNDOABLE:

@@ -26,13 +26,21 @@ def undo_last(session: Session, case: Case, actor: str, reason: str) -> Correcti
             )
         ).tuples()
     ]
-    undos = session.execute(
-        select(col(CaseCorrection.transition_id)).where(
-            col(CaseCorrection.case_id) == case.id, col(CaseCorrection.kind) == CorrectionKind.UNDO
+    marked = session.execute(
+        select(col(CaseCorrection.kind), col(CaseCorrection.transition_id)).where(
+            col(CaseCorrection.case_id) == case.id, col(CaseCorrection.transition_id).is_not(None)
         )
-    ).scalars()
+    ).tuples()
+    by_kind: dict[str, list[int]] = {}
+    for kind, tid in marked:
+        by_kind.setdefault(kind, []).append(tid)
     try:
-        step = step_to_undo(steps, [u for u in undos if u is not None], CaseState(case.state))
+        step = step_to_undo(
+            steps,
+            by_kind.get(CorrectionKind.UNDO, []),
+            CaseState(case.state),
+            by_kind.get(CorrectionKind.DIAGNOSIS, []),
+        )
     except CorrectionRefused as exc:
         raise CorrectionRefused(f"case {case.id}: {exc}") from None
     assert step.from_state is not None

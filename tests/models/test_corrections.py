@@ -127,6 +127,12 @@ def test_step_to_undo_refuses(steps: list[Step], state: S, message: str) -> None
         step_to_undo(steps, [], state)
 
 
+def test_a_diagnosis_corrections_move_is_not_undone() -> None:
+    """Undoing it would leave the corrected code with the old state: the diagnosis is corrected again."""
+    with pytest.raises(CorrectionRefused, match="correct the diagnosis again"):
+        step_to_undo([*PATH, Step(5, S.REFERRED, S.TRIAGED)], [], S.TRIAGED, corrected=[5])
+
+
 @pytest.mark.parametrize(
     ("state", "old", "new", "expected"),
     [

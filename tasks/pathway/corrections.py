@@ -141,6 +141,7 @@ def correct_diagnosis(session: Session, case: Case, icd10: str, on: date, actor:
         triaged, outside = triage_many(session, [case.id or 0], on, actor)
         held = next(iter(outside), None)
         moved = _latest_transition(session, case.id or 0) if triaged else None
+        text += ": triaged by the catalogue" if triaged else f": held ({held})"
     elif move in (DiagnosisMove.RETRIAGE, DiagnosisMove.RECATEGORISE):
         assert result.category is not None
         case.disease_code, case.category = result.disease_code, result.category.value

@@ -240,14 +240,15 @@ def settle_preview(bill_json: InputFile) -> None:
 
 
 @app.command()
-def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
-    """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default)."""
+def ledger(region_code: OptRegion = None, on: OptDay = None, actor: Actor = "coordinator") -> None:
+    """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default);
+    --on: the day the contract rate (签约率) counts contracts in force."""
     from cli.render import print_ledger
     from tasks.infra.db import session_scope
     from tasks.reports.ledger import ledger_for
 
     with session_scope() as s:
-        print_ledger(ledger_for(s, actor, region_code))
+        print_ledger(ledger_for(s, actor, region_code, date.fromisoformat(on) if on else None))
 
 
 @app.command()

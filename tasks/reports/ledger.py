@@ -27,7 +27,7 @@ def ledger_summary(session: Session, region_code: str | None = None, on: date | 
     return summary.model_copy(update=rate)
 
 
-def ledger_for(session: Session, actor: str, region_code: str | None = None) -> LedgerSummary:
+def ledger_for(session: Session, actor: str, region_code: str | None = None, on: date | None = None) -> LedgerSummary:
     """The ledger an actor may read: the region asked for if within their scope, their own county by default,
     every region only for a system actor (AccessDenied otherwise)."""
-    return ledger_summary(session, report_region(session, actor, region_code))
+    return ledger_summary(session, report_region(session, actor, region_code), on)

@@ -14,6 +14,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import typer
 
 from cli.alarms import alarms_app
+from cli.contracts import contract_app
+from cli.corrections import close, correct_app, groups_app, undo
 from cli.deployments import deployments_app
 from cli.errors import DebugFlag, Typer
 from cli.events import events_app
@@ -57,6 +59,11 @@ app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")
 app.add_typer(policy_app, name="policy")
+app.add_typer(correct_app, name="correct")  # cli/corrections.py
+app.add_typer(groups_app, name="groups")
+app.add_typer(contract_app, name="contract")  # cli/contracts.py
+app.command()(close)
+app.command()(undo)
 
 
 def _use_database(url: str | None) -> None:
@@ -203,14 +210,15 @@ def settle_preview(bill_json: InputFile) -> None:
 
 
 @app.command()
-def ledger(region_code: OptRegion = None, actor: Actor = "coordinator") -> None:
-    """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default)."""
+def ledger(region_code: OptRegion = None, on: OptDay = None, actor: Actor = "coordinator") -> None:
+    """Print the treatment ledger summary (a region within the actor's scope; a county actor's by default);
+    --on: the day the contract rate (签约率) counts contracts in force."""
     from cli.render import print_ledger
     from tasks.infra.db import session_scope
     from tasks.reports.ledger import ledger_for
 
     with session_scope() as s:
-        print_ledger(ledger_for(s, actor, region_code))
+        print_ledger(ledger_for(s, actor, region_code, date.fromisoformat(on) if on else None))
 
 
 @app.command()

@@ -27,6 +27,7 @@ from typer.models import CommandFunctionType
 
 from config.logging import quiet_console
 from models.access import AccessDenied
+from models.corrections import CorrectionRefused
 from models.errors import BadInput, NotFound
 from models.identity import IdentityKeyError, mask_text
 from models.intake import ImportRejected
@@ -40,6 +41,7 @@ DEBUG = "dabing.debug"  # key in click's ctx.meta, shared by every context of on
 #: error type → (what the line starts with, exit status); the first matching row wins
 DOMAIN_ERRORS: tuple[tuple[type[Exception], str, int], ...] = (
     (IllegalTransition, "refused", REFUSED),
+    (CorrectionRefused, "refused", REFUSED),
     (AccessDenied, "", REFUSED),  # its message starts with "access denied: actor … may not act on …"
     (NotFound, "not found", REFUSED),
     (IdentityKeyError, "refused", REFUSED),  # names the patient's internal id, never a value

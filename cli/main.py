@@ -48,6 +48,7 @@ class Commands(TyperGroup):
 FLOW_COMMANDS = frozenset({"import", "screen", "confirm", "refer", "admit", "discharge", "follow-up", "settle"})
 FLOW_COMMANDS |= {"nightly", "reports"}
 FLOW_COMMANDS |= {"settle-stay", "relapse"}  # cli/stays.py
+FLOW_COMMANDS |= {"correct", "groups", "close", "undo", "contract"}  # cli/corrections.py, cli/contracts.py
 #: Commands that hash, seal or serve identity: refused under the development key on a non-demo database.
 IDENTITY_COMMANDS = frozenset({"import", "register", "serve", "up"})
 

@@ -25,3 +25,7 @@ def print_ledger(summary: LedgerSummary) -> None:
         f"\nspecial-disease cases {summary.special_cases}: treated {summary.treated}, in treatment "
         f"{summary.in_treatment}, not yet treated {summary.not_yet_treated} — treatment rate {summary.treatment_rate}"
     )
+    typer.echo(
+        f"签约率 family-doctor contracts: {summary.contracted} of {summary.contract_patients} patients — "
+        f"contract rate {summary.contract_rate} (target 100%)"
+    )

@@ -48,6 +48,11 @@ class DomainEvent(StrEnum):
     ALARM_RAISED = "alarm.raised"  # nightly findings written for a chunk
     ALARM_ESCALATED = "alarm.escalated"  # alarms unhandled past the limit raised to the prefecture
     NIGHTLY_COMPLETED = "nightly.completed"
+    PATIENT_CORRECTED = "patient.corrected"  # poverty status or groups changed from a date (patient_fact)
+    CASE_CORRECTED = "case.corrected"  # diagnosis corrected, or a step undone (case_correction)
+    CONTRACT_SIGNED = "contract.signed"  # 家庭医生签约
+    CONTRACT_RENEWED = "contract.renewed"  # 续约
+    CONTRACT_ENDED = "contract.ended"  # 解约
 
 
 STATE_EVENTS: dict[CaseState, DomainEvent] = {

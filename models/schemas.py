@@ -47,6 +47,11 @@ class LedgerSummary(BaseModel):
     not_yet_treated: int
     treatment_rate: str
     alarms: dict[str, int] = {}
+    #: 签约率: the ledger's patients (a live special-disease case) with a family-doctor contract in force on the
+    #: ledger's day, of all of them (target 100%)
+    contracted: int = 0
+    contract_patients: int = 0
+    contract_rate: str = "0.0%"
 
 
 class NightlySummary(BaseModel):

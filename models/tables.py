@@ -4,6 +4,8 @@ from models.access import Actor
 from models.alarms import AlarmEvent
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
+from models.contracts import ContractEvent
+from models.corrections import CaseCorrection, PatientFact
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
 from models.meta import AppMeta
 from models.outbox import EventOutbox
@@ -16,8 +18,10 @@ __all__ = [
     "AlarmEvent",
     "AppMeta",
     "Case",
+    "CaseCorrection",
     "CaseTransition",
     "Condition",
+    "ContractEvent",
     "EventOutbox",
     "ExternalStatus",
     "FamilyDoctorContract",
@@ -29,6 +33,7 @@ __all__ = [
     "NightlyChunk",
     "NightlyRun",
     "Patient",
+    "PatientFact",
     "PayerLedger",
     "Referral",
     "RegionSnapshot",

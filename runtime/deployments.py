@@ -13,6 +13,10 @@ from prefect.schedules import Cron
 from config.settings import Settings, get_settings
 from flows.alarms import alarm_step_flow
 from flows.backup import backup_database
+from flows.contracts import end as end_contract
+from flows.contracts import renew as renew_contract
+from flows.contracts import sign as sign_contract
+from flows.corrections import change_patient_groups, close_case, correct_diagnosis, correct_poverty_status, undo_step
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
@@ -42,6 +46,14 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("discharge-stay", discharge_and_settle),
     ("settle-stay", settle_one_stay),
     ("relapse", relapse),
+    ("status", correct_poverty_status),
+    ("groups", change_patient_groups),
+    ("diagnosis", correct_diagnosis),
+    ("close", close_case),
+    ("undo", undo_step),
+    ("sign", sign_contract),
+    ("renew", renew_contract),
+    ("end", end_contract),
 )
 REPORTS: tuple[tuple[str, Any], ...] = (("ledger", export_ledger), ("summary", summary_report))
 

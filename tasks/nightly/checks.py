@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
 from models.clinical import Case, Condition, Screening
+from models.contracts import ended_by
 from models.enums import CaseState, Category
 from models.findings import FindingKind
 from models.nightly import FOLLOWED_STATES, OUTCOME_STATES, Cutoffs
@@ -162,6 +163,7 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
         .where(
             col(FamilyDoctorContract.patient_id).in_(select(managed.c.patient_id)),
             col(FamilyDoctorContract.signed_on) <= _on(sc.cut.night),
+            ~ended_by(_on(sc.cut.night)),
         )
         .group_by(col(FamilyDoctorContract.patient_id))
         .subquery()

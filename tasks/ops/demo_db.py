@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from config.settings import get_settings
 from models.meta import DEMO, ROLE, AppMeta, DatabaseContent, DemoRefused, check_demo_target
 from tasks.infra.db import get_engine, session_scope
+from tasks.infra.schema import APPEND_ONLY
 from tasks.infra.setup import init_db
 from tasks.pathway.hospitals import sync_hospitals
 
@@ -95,7 +96,8 @@ def prepare_demo_database(url: str | None = None) -> None:
             check_demo_target(shown(url), _schema_content(conn))
             for table in inspect(conn).get_table_names():
                 conn.execute(text(f"DROP TABLE IF EXISTS {_quoted(table)} CASCADE"))
-            conn.execute(text("DROP FUNCTION IF EXISTS case_transition_append_only() CASCADE"))
+            for table in APPEND_ONLY:
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {table}_append_only() CASCADE"))
     _stamp(url)  # first: a demo interrupted from here on leaves a database the next demo may rebuild
     init_db(url)
     with session_scope(url) as s:

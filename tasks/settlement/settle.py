@@ -36,6 +36,7 @@ from tasks.infra.bulkwrite import gc_paused, id_in
 from tasks.infra.db import session_scope
 from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
+from tasks.pathway.patient_facts import Facts, status_and_groups_on
 from tasks.pathway.transitions import advance_many, lock_case
 from tasks.settlement.store import Priced, lock_ledgers, price, unsettled, write
 
@@ -80,8 +81,9 @@ def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
     return list(session.execute(stmt).all())
 
 
-def _bill_of(row: Row[Any]) -> Bill:
-    """The stored discharge as a bill: typed values, so ``Bill.from_record`` checks without re-parsing."""
+def _bill_of(row: Row[Any], facts: Facts) -> Bill:
+    """The stored discharge as a bill: typed values, so ``Bill.from_record`` checks without re-parsing; the
+    patient's status and groups are those in force on the service date (``status_and_groups_on``)."""
     on = row.discharged_on
     kind = TreatmentKind(row.treatment_kind)
     return Bill.from_record(
@@ -90,9 +92,7 @@ def _bill_of(row: Row[Any]) -> Bill:
         setting=row.setting,
         hospital_level=row.hospital_level,
         hospital_location=location_of(row.region, row.hospital_region),
-        patient=PatientFacts.model_construct(
-            poverty_status=row.poverty_status, age=age_on(row.birth_date, on), groups=frozenset()
-        ),
+        patient=PatientFacts.model_construct(poverty_status=facts[0], age=age_on(row.birth_date, on), groups=facts[1]),
         total=row.total,
         out_of_scope=row.out_of_scope,
         sessions=row.sessions,
@@ -122,9 +122,13 @@ def _settle(session: Session, pending: list[Row[Any]], actor: str) -> tuple[list
     policies = load_policies()
     held: dict[str, int] = {}
     bills: list[tuple[Row[Any], Bill, Policy]] = []
+    facts = status_and_groups_on(
+        session, [(r.patient_id, r.discharged_on) for r in pending], {r.patient_id: r.poverty_status for r in pending}
+    )
     for row in pending:
         try:
-            bills.append((row, _bill_of(row), policies.in_force(row.region, row.discharged_on)))
+            bill = _bill_of(row, facts[(row.patient_id, row.discharged_on)])
+            bills.append((row, bill, policies.in_force(row.region, row.discharged_on)))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
     now = utcnow()

@@ -64,7 +64,7 @@ def test_the_policy_in_force_reproduces_every_stored_settlement() -> None:
 
 
 def _without(layer: PayerLayer) -> Policy:
-    data = yaml.safe_load((POLICIES.in_force("530427", date(2017, 1, 1)).model_dump_json()))
+    data = yaml.safe_load(POLICIES.in_force("530427", date(2017, 1, 1)).model_dump_json())
     data["layers"] = [lp for lp in data["layers"] if lp["layer"] != layer.value]
     return Policy.model_validate(data)
 

@@ -2,6 +2,7 @@
 
 from models.access import Actor
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
+from models.console import ConsoleAudit, ConsoleLogin, ConsoleUser
 from models.clinical import Case, CaseTransition, Condition, Screening
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
 from models.meta import AppMeta
@@ -15,6 +16,9 @@ __all__ = [
     "Case",
     "CaseTransition",
     "Condition",
+    "ConsoleAudit",
+    "ConsoleLogin",
+    "ConsoleUser",
     "EventOutbox",
     "ExternalStatus",
     "FamilyDoctorContract",

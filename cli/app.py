@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
 
+from cli.console import console
 from cli.deployments import deployments_app
 from cli.errors import DebugFlag, Typer
 from cli.events import events_app
@@ -42,7 +43,6 @@ from cli.params import (
 from cli.recorded import check_recorded_cmd
 from cli.reports import reports_app
 from cli.server import server_app
-from cli.console import console
 from cli.users import users_app
 from config.settings import get_settings
 from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection

@@ -58,6 +58,7 @@ def set_password(
 def list_users() -> None:
     """Every person actor and whether they can sign in."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from models.access import Actor
     from models.console import ConsoleUser
@@ -65,6 +66,6 @@ def list_users() -> None:
     from tasks.infra.db import session_scope
 
     with session_scope() as s:
-        have = set(s.execute(select(ConsoleUser.actor_id)).scalars())
-        for a in s.execute(select(Actor).where(Actor.role != ActorRole.SYSTEM).order_by(Actor.id)).scalars():
+        have = set(s.execute(select(col(ConsoleUser.actor_id))).scalars())
+        for a in s.execute(select(Actor).where(col(Actor.role) != ActorRole.SYSTEM).order_by(col(Actor.id))).scalars():
             typer.echo(f"{a.id}\t{a.role}\t{a.region_prefix}\t{'password set' if a.id in have else 'no password'}")

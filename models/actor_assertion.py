@@ -57,9 +57,7 @@ def sign(key: bytes, actor: str, deployment: str, parameters: Mapping[str, Any],
     return f"{TAG_PREFIX}{VERSION}.{expires}.{_mac(key, actor, deployment, params_digest(parameters), expires)}"
 
 
-def verify(
-    key: bytes, tags: list[str], actor: str, deployment: str, parameters: Mapping[str, Any], now: float
-) -> None:
+def verify(key: bytes, tags: list[str], actor: str, deployment: str, parameters: Mapping[str, Any], now: float) -> None:
     """Raise AssertionRefused unless one of ``tags`` is a valid, unexpired assertion for exactly this run."""
     tokens = [t.removeprefix(TAG_PREFIX) for t in tags if t.startswith(TAG_PREFIX)]
     if not tokens:

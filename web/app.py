@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -51,6 +51,11 @@ async def checked_form(request: Request, user: User = Depends(current_user)) -> 
     return fields
 
 
+UserDep = Annotated[User, Depends(current_user)]
+DbDep = Annotated[Session, Depends(db)]
+FormDep = Annotated[dict[str, str], Depends(checked_form)]
+
+
 def render(request: Request, name: str, user: User | None = None, status: int = 200, **context: Any) -> Response:
     return templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status)
 
@@ -91,7 +96,7 @@ def create_app(runner: Runner | None = None, secure_cookie: bool = False) -> Fas
         return response
 
     @app.post("/logout")
-    async def logout(request: Request, form: dict[str, str] = Depends(checked_form)) -> Response:  # noqa: B008
+    async def logout(request: Request, form: FormDep) -> Response:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -16,7 +16,7 @@ from config.settings import get_settings
 from models.common import local_today
 from models.summary import BINS, TARGET, SummaryData
 from tasks.reports.summary import collect_summary
-from web.app import current_user, db, render
+from web.app import DbDep, UserDep, render
 from web.security import User
 
 
@@ -31,7 +31,9 @@ def _view(data: SummaryData) -> dict[str, Any]:
          "over": i * 100 // BINS >= int(TARGET * 100)}
         for i, n in enumerate(data.self_pay_bins)
     ]  # fmt: skip
-    rates = {cat: [(end, r) for end, r in zip(data.rate_ends, series, strict=True)] for cat, series in data.rates.items()}
+    rates = {
+        cat: [(end, r) for end, r in zip(data.rate_ends, series, strict=True)] for cat, series in data.rates.items()
+    }
     alarms: dict[str, int] = {}
     for by_kind in data.alarms.values():
         for kind, n in by_kind.items():
@@ -45,7 +47,7 @@ def summaries(s: Session, user: User, on: date) -> list[tuple[str, dict[str, Any
 
 def register(app: FastAPI) -> None:
     @app.get("/dashboard", response_class=HTMLResponse)
-    async def dashboard(request: Request, user: User = Depends(current_user), s: Session = Depends(db)) -> Response:  # noqa: B008
+    async def dashboard(request: Request, user: UserDep, s: DbDep) -> Response:
         on_text = request.query_params.get("on", "")
         try:
             on = date.fromisoformat(on_text) if on_text else local_today(get_settings().timezone)

@@ -3,6 +3,7 @@ Registered as Jinja filters (``web.app``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -41,6 +42,7 @@ FINDING = {
     FindingKind.POVERTY_ALARM: "防返贫预警",
     FindingKind.STATUS_MISMATCH: "四个一致不符",
 }
+METHODS = {"health_check": "健康体检", "five_step": "五步筛查法"}
 POVERTY = {
     "registered_poor": "建档立卡",
     "minimum_living": "低保",
@@ -124,7 +126,23 @@ def percent(value: Decimal | float | str | None, places: int = 1) -> str:
     return f"{Decimal(str(value)) * 100:.{places}f}%"
 
 
-FILTERS = {
+def referral_status(value: Any) -> str:
+    return _label(REFERRAL_STATUS, value)
+
+
+def direction(value: Any) -> str:
+    return _label(DIRECTION, value)
+
+
+def finding(value: Any) -> str:
+    return _label(FINDING, value)
+
+
+def poverty(value: Any) -> str:
+    return _label(POVERTY, value)
+
+
+FILTERS: dict[str, Callable[..., str]] = {
     "region": region_name,
     "hospital": hospital_name,
     "state": state,
@@ -133,10 +151,10 @@ FILTERS = {
     "ymd": ymd,
     "yuan": yuan,
     "percent": percent,
-    "referral_status": lambda v: _label(REFERRAL_STATUS, v),
-    "direction": lambda v: _label(DIRECTION, v),
-    "finding": lambda v: _label(FINDING, v),
-    "poverty": lambda v: _label(POVERTY, v),
+    "referral_status": referral_status,
+    "direction": direction,
+    "finding": finding,
+    "poverty": poverty,
 }
 CHOICES = {
     "state": [(s.value, STATE_LABELS[s]) for s in CaseState],

@@ -99,7 +99,7 @@ def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
         where.append(col(Case.id).in_(select(col(Finding.case_id)).where(col(Finding.case_id).is_not(None))))
     total = int(s.execute(select(func.count()).select_from(Case).where(*where)).scalar_one())
     stmt = (
-        select(Case, Hospital.code)
+        select(Case, col(Hospital.code))
         .outerjoin(Hospital, col(Hospital.id) == col(Case.hospital_id))
         .where(*where)
         .order_by(col(Case.id).desc())

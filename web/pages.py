@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -10,9 +10,10 @@ from config.logging import get_logger
 from models.care import Hospital
 from models.clinical import Case
 from models.console import ConsoleAudit
+from models.people import Patient
 from tasks.infra.db import session_scope
 from web import actions, lookup, timeline
-from web.app import checked_form, current_user, db, render
+from web.app import DbDep, FormDep, UserDep, render
 from web.security import User
 
 log = get_logger(__name__)
@@ -22,7 +23,7 @@ def _int(value: str, default: int) -> int:
     return int(value) if value.isdigit() and len(value) < 10 else default
 
 
-def _patient(s: Session, user: User, patient_id: int) -> timeline.Patient:
+def _patient(s: Session, user: User, patient_id: int) -> Patient:
     try:
         return lookup.patient_in_scope(s, user, patient_id)
     except lookup.OutsideScope:
@@ -41,7 +42,7 @@ def _case(s: Session, user: User, case_id: int) -> Case:
 
 def register(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse)
-    async def home(request: Request, user: User = Depends(current_user), s: Session = Depends(db)) -> Response:  # noqa: B008
+    async def home(request: Request, user: UserDep, s: DbDep) -> Response:
         q = request.query_params
         f = lookup.CaseFilter(
             state=q.get("state", ""), category=q.get("category", ""),
@@ -56,7 +57,7 @@ def register(app: FastAPI) -> None:
         )  # fmt: skip
 
     @app.post("/find", response_class=HTMLResponse)
-    async def find(request: Request, form: dict[str, str] = Depends(checked_form), user: User = Depends(current_user)) -> Response:  # noqa: B008, E501
+    async def find(request: Request, form: FormDep, user: UserDep) -> Response:
         kind = form.get("kind", "")
         with session_scope() as s:
             found = lookup.find(s, user, kind, form.get("q", ""))
@@ -66,14 +67,16 @@ def register(app: FastAPI) -> None:
             return render(request, "found.html", user, status=status, found=found, kinds=lookup.KINDS, kind=kind)
 
     @app.get("/patients/{patient_id}", response_class=HTMLResponse)
-    async def patient(request: Request, patient_id: int, user: User = Depends(current_user), s: Session = Depends(db)) -> Response:  # noqa: B008, E501
+    async def patient(request: Request, patient_id: int, user: UserDep, s: DbDep) -> Response:
         page = timeline.patient_page(s, _patient(s, user, patient_id))
         return render(request, "patient.html", user, page=page, actions=actions.ACTIONS, today=actions.today())
 
     @app.post("/patients/{patient_id}/reveal", response_class=HTMLResponse)
     async def reveal(
-        request: Request, patient_id: int, form: dict[str, str] = Depends(checked_form),  # noqa: B008
-        user: User = Depends(current_user),  # noqa: B008
+        request: Request,
+        patient_id: int,
+        form: FormDep,
+        user: UserDep,
     ) -> Response:
         with session_scope() as s:
             page = timeline.patient_page(s, _patient(s, user, patient_id))
@@ -86,8 +89,11 @@ def register(app: FastAPI) -> None:
 
     @app.post("/cases/{case_id}/actions/{key}", response_class=HTMLResponse)
     async def act(
-        request: Request, case_id: int, key: str, form: dict[str, str] = Depends(checked_form),  # noqa: B008
-        user: User = Depends(current_user),  # noqa: B008
+        request: Request,
+        case_id: int,
+        key: str,
+        form: FormDep,
+        user: UserDep,
     ) -> Response:
         action = actions.BY_KEY.get(key)
         if action is None:
@@ -109,7 +115,7 @@ def register(app: FastAPI) -> None:
         return RedirectResponse(f"/runs/{run_id}?patient={case.patient_id}", status_code=303)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
-    async def run(request: Request, run_id: str, user: User = Depends(current_user)) -> Response:  # noqa: B008
+    async def run(request: Request, run_id: str, user: UserDep) -> Response:
         state, params = await request.app.state.runner.state(run_id)
         if params.get("actor") != user.actor:
             raise HTTPException(403, "这不是您启动的运行")

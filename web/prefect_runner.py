@@ -22,7 +22,7 @@ class PrefectRunner:
     async def start(self, deployment: str, parameters: dict[str, Any], name: str, tags: list[str]) -> str:
         from prefect.deployments import run_deployment
 
-        run = await run_deployment(
+        run = await run_deployment(  # type: ignore[misc]
             name=deployment, parameters=parameters, timeout=0, flow_run_name=name, tags=tags, as_subflow=False
         )
         return str(run.id)

@@ -62,7 +62,13 @@ def _hospitals(s: Session) -> dict[int, str]:
 def _transitions(s: Session, case_ids: list[int]) -> list[Entry]:
     rows = s.execute(select(CaseTransition).where(col(CaseTransition.case_id).in_(case_ids))).scalars()
     return [
-        Entry(t.at, t.case_id, "状态变更", f"{labels.state(t.from_state)} → {labels.state(t.to_state)}（{t.reason}）", t.actor)
+        Entry(
+            t.at,
+            t.case_id,
+            "状态变更",
+            f"{labels.state(t.from_state)} → {labels.state(t.to_state)}（{t.reason}）",
+            t.actor,
+        )
         for t in rows
     ]
 
@@ -71,8 +77,8 @@ def _care(s: Session, case_ids: list[int], names: dict[int, str]) -> list[Entry]
     out: list[Entry] = []
     for r in s.execute(select(Referral).where(col(Referral.case_id).in_(case_ids))).scalars():
         urgent = "，绿色通道" if r.green_channel else ""
-        detail = f"{labels.FILTERS['direction'](r.direction)} → {names.get(r.hospital_id, '—')}{urgent}"
-        out.append(Entry(r.referred_on, r.case_id, "转诊", f"{detail}（{labels.FILTERS['referral_status'](r.status)}）", r.actor))
+        detail = f"{labels.direction(r.direction)} → {names.get(r.hospital_id, '—')}{urgent}"
+        out.append(Entry(r.referred_on, r.case_id, "转诊", f"{detail}（{labels.referral_status(r.status)}）", r.actor))
     for e in s.execute(select(TreatmentEpisode).where(col(TreatmentEpisode.case_id).in_(case_ids))).scalars():
         out.append(Entry(e.admitted_on, e.case_id, "入院", names.get(e.hospital_id, "—")))
         if e.discharged_on:
@@ -86,7 +92,8 @@ def _care(s: Session, case_ids: list[int], names: dict[int, str]) -> list[Entry]
 def _settlements(s: Session, patient_id: int, page: Page) -> list[Entry]:
     out: list[Entry] = []
     for st in s.execute(select(Settlement).where(col(Settlement.patient_id) == patient_id)).scalars():
-        text = f"总费用 {labels.yuan(st.total)}，个人自付 {labels.yuan(st.patient_pays)}（{labels.percent(st.self_pay_ratio)}）"
+        pays = f"{labels.yuan(st.patient_pays)}（{labels.percent(st.self_pay_ratio)}）"
+        text = f"总费用 {labels.yuan(st.total)}，个人自付 {pays}"
         out.append(Entry(st.service_date, st.case_id, "一站式结算", text, st.actor))
         lines = s.execute(select(SettlementLine).where(col(SettlementLine.settlement_id) == st.id)).scalars()
         page.statements[st.case_id] = [
@@ -98,13 +105,15 @@ def _settlements(s: Session, patient_id: int, page: Page) -> list[Entry]:
 def _patient_rows(s: Session, patient_id: int, names: dict[int, str]) -> list[Entry]:
     out: list[Entry] = []
     for sc in s.execute(select(Screening).where(col(Screening.patient_id) == patient_id)).scalars():
-        out.append(Entry(sc.screened_on, None, "筛查", f"方式：{sc.method}", sc.actor))
-    for c in s.execute(select(FamilyDoctorContract).where(col(FamilyDoctorContract.patient_id) == patient_id)).scalars():
+        out.append(Entry(sc.screened_on, None, "筛查", f"方式：{labels.METHODS.get(sc.method, sc.method)}", sc.actor))
+    for c in s.execute(
+        select(FamilyDoctorContract).where(col(FamilyDoctorContract.patient_id) == patient_id)
+    ).scalars():
         where = names.get(c.institution_id, "") if c.institution_id else ""
         out.append(Entry(c.signed_on, None, "家庭医生签约", f"{where} 有效至 {labels.ymd(c.expires_on)}".strip()))
     for f in s.execute(select(Finding).where(col(Finding.patient_id) == patient_id)).scalars():
         amount = f"，金额 {labels.yuan(f.amount)}" if f.amount is not None else ""
-        out.append(Entry(f.night, f.case_id, "预警/发现", f"{labels.FILTERS['finding'](f.kind)}：{f.reason}{amount}"))
+        out.append(Entry(f.night, f.case_id, "预警/发现", f"{labels.finding(f.kind)}：{f.reason}{amount}"))
     return out
 
 

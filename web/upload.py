@@ -8,13 +8,13 @@ import re
 import secrets
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from config.settings import get_settings
 from models.intake import ImportRejected, RowError
 from web import actions
-from web.app import checked_form, current_user, render
+from web.app import FormDep, UserDep, render
 from web.security import User
 
 DEPLOYMENT = "import-screenings/import"
@@ -42,12 +42,14 @@ def validate(path: Path, user: User) -> tuple[int, list[RowError]]:
 
 def register(app: FastAPI) -> None:
     @app.get("/upload", response_class=HTMLResponse)
-    async def upload_page(request: Request, user: User = Depends(current_user)) -> Response:  # noqa: B008
+    async def upload_page(request: Request, user: UserDep) -> Response:
         return render(request, "upload.html", user)
 
     @app.post("/upload", response_class=HTMLResponse)
     async def check(
-        request: Request, form: dict[str, str] = Depends(checked_form), user: User = Depends(current_user)  # noqa: B008
+        request: Request,
+        form: FormDep,
+        user: UserDep,
     ) -> Response:
         upload = request.state.upload
         if upload is None or not upload.data:
@@ -65,7 +67,9 @@ def register(app: FastAPI) -> None:
 
     @app.post("/upload/import")
     async def run_import(
-        request: Request, form: dict[str, str] = Depends(checked_form), user: User = Depends(current_user)  # noqa: B008
+        request: Request,
+        form: FormDep,
+        user: UserDep,
     ) -> Response:
         if not user.coordinator:
             raise HTTPException(403, "督导员只能查看，不能导入")

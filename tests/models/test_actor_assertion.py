@@ -11,25 +11,26 @@ import pytest
 
 from models.actor_assertion import LIFETIME_SECONDS, AssertionRefused, derive_key, params_digest, sign, verify
 
+DEP = "confirm-diagnosis/confirm"
 KEY = derive_key("server-secret-for-the-tests", b"actor-assertion")
 PARAMS: dict[str, Any] = {"case_id": 31, "confirmed_on": "2026-11-30", "icd10": "", "actor": "coordinator"}
 NOW = 1_800_000_000.0
-GOOD = sign(KEY, "coordinator", "confirm-diagnosis/confirm", PARAMS, NOW)
+GOOD = sign(KEY, "coordinator", DEP, PARAMS, NOW)
 
 
 @pytest.mark.parametrize(
     ("reason", "tags", "actor", "deployment", "params", "now"),
     [
-        ("no tag at all: a run started from the Prefect UI or API", [], "coordinator", "confirm-diagnosis/confirm", PARAMS, NOW),
-        ("another actor typed into the run's parameters", [GOOD], "xinping-coordinator", "confirm-diagnosis/confirm",
+        ("no tag at all: a run started from the Prefect UI or API", [], "coordinator", DEP, PARAMS, NOW),
+        ("another actor typed into the run's parameters", [GOOD], "xinping-coordinator", DEP,
          {**PARAMS, "actor": "xinping-coordinator"}, NOW),
-        ("the tag copied onto another deployment", [GOOD], "coordinator", "discharge-case/discharge", PARAMS, NOW),
-        ("the tag copied onto another case", [GOOD], "coordinator", "confirm-diagnosis/confirm", {**PARAMS, "case_id": 32}, NOW),
-        ("expired (a replay later)", [GOOD], "coordinator", "confirm-diagnosis/confirm", PARAMS, NOW + LIFETIME_SECONDS + 1),
+        ("the tag copied onto another deployment", [GOOD], "coordinator", "discharge-case/x", PARAMS, NOW),
+        ("the tag copied onto another case", [GOOD], "coordinator", DEP, {**PARAMS, "case_id": 32}, NOW),
+        ("expired (a replay later)", [GOOD], "coordinator", DEP, PARAMS, NOW + LIFETIME_SECONDS + 1),
         ("signed under another key", [sign(derive_key("another-secret-xxxxxx", b"actor-assertion"), "coordinator",
-          "confirm-diagnosis/confirm", PARAMS, NOW)], "coordinator", "confirm-diagnosis/confirm", PARAMS, NOW),
+          DEP, PARAMS, NOW)], "coordinator", DEP, PARAMS, NOW),
         ("a forged expiry", [GOOD.replace(f".{int(NOW) + LIFETIME_SECONDS}.", f".{int(NOW) + 99999}.")], "coordinator",
-         "confirm-diagnosis/confirm", PARAMS, NOW + LIFETIME_SECONDS + 1),
+         DEP, PARAMS, NOW + LIFETIME_SECONDS + 1),
     ],
 )  # fmt: skip
 def test_refused(reason: str, tags: list[str], actor: str, deployment: str, params: dict[str, Any], now: float) -> None:
@@ -38,7 +39,7 @@ def test_refused(reason: str, tags: list[str], actor: str, deployment: str, para
 
 
 def test_the_signed_run_verifies_among_other_tags() -> None:
-    verify(KEY, ["console", GOOD], "coordinator", "confirm-diagnosis/confirm", dict(PARAMS), NOW + 10)
+    verify(KEY, ["console", GOOD], "coordinator", DEP, dict(PARAMS), NOW + 10)
 
 
 @pytest.mark.parametrize(

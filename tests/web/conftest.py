@@ -30,7 +30,7 @@ USERS = ("coordinator", "xinping-coordinator", "bijie-supervisor")
 @dataclass
 class FakeRunner:
     started: list[tuple[str, dict[str, Any], str, list[str]]] = field(default_factory=list)
-    outcome: RunState = RunState(True, True, "已完成")
+    outcome: RunState = field(default_factory=lambda: RunState(True, True, "已完成"))
 
     async def start(self, deployment: str, parameters: dict[str, Any], name: str, tags: list[str]) -> str:
         self.started.append((deployment, parameters, name, tags))

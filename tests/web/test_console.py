@@ -76,7 +76,9 @@ def test_a_coordinator_of_another_county_is_refused_the_patient(world: World) ->
     found = world.client.post("/find", data={"csrf": token, "kind": "national_id", "q": world.nid})
     assert found.status_code == 403 and "不在您的地区范围内" in found.text and "王五" not in found.text
     assert world.client.get(f"/patients/{world.patient_id}").status_code == 403
-    acted = world.client.post(f"/cases/{world.case_id}/actions/confirm", data={"csrf": token, "confirmed_on": "2026-11-30"})
+    acted = world.client.post(
+        f"/cases/{world.case_id}/actions/confirm", data={"csrf": token, "confirmed_on": "2026-11-30"}
+    )
     assert acted.status_code == 403 and world.runner.started == []
 
 
@@ -84,7 +86,9 @@ def test_a_supervisor_reads_across_the_prefecture_but_does_not_act(world: World)
     login(world.client, "bijie-supervisor")
     assert world.client.get(f"/patients/{world.patient_id}").status_code == 200
     token = csrf(world.client.get("/").text)
-    acted = world.client.post(f"/cases/{world.case_id}/actions/confirm", data={"csrf": token, "confirmed_on": "2026-11-30"})
+    acted = world.client.post(
+        f"/cases/{world.case_id}/actions/confirm", data={"csrf": token, "confirmed_on": "2026-11-30"}
+    )
     assert acted.status_code == 403 and world.runner.started == []
 
 

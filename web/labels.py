@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from config.catalogue import load_hospitals, load_regions
+from config.catalogue import load_catalogue, load_hospitals, load_regions
 from config.settings import get_settings
 from models.common import FEN
 from models.enums import (
@@ -81,6 +81,12 @@ def hospital_name(code: str | None) -> str:
     return "—" if not code else _hospitals().get(code, code)
 
 
+def disease(code: str | None) -> str:
+    """病种 name of a catalogue disease code (``hypertension`` → 高血压)."""
+    found = load_catalogue().get(code) if code else None
+    return found.name_zh if found else (code or "—")
+
+
 def _label(table: dict[Any, str], value: Any) -> str:
     if value is None or value == "":
         return "—"
@@ -144,6 +150,7 @@ def poverty(value: Any) -> str:
 
 FILTERS: dict[str, Callable[..., str]] = {
     "region": region_name,
+    "disease": disease,
     "hospital": hospital_name,
     "state": state,
     "category": category,

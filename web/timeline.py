@@ -17,9 +17,9 @@ from models.clinical import Case, CaseTransition, Condition, Screening
 from models.findings import Finding
 from models.identity import open_name, open_national_id
 from models.people import Household, Patient
-from models.settlement.label import LAYER_ZH
 from models.settlement.tables import Settlement, SettlementLine
 from web import labels
+from web.statement import line_zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +29,13 @@ class Entry:
     what: str
     detail: str
     actor: str = ""
+    at: datetime | None = None  # when the row was written (orders the entries of one day)
 
     @property
-    def sort_key(self) -> tuple[str, int]:
-        day = self.on.date() if isinstance(self.on, datetime) else self.on
-        return day.isoformat(), 0 if isinstance(self.on, date) and not isinstance(self.on, datetime) else 1
+    def sort_key(self) -> tuple[str, str]:
+        """The business day, then the time the row was written (rows without one last in their day)."""
+        stamp = self.at or (self.on if isinstance(self.on, datetime) else None)
+        return labels.ymd(self.on)[:10], labels.ymd(stamp) if stamp else "~"
 
 
 @dataclass
@@ -78,14 +80,23 @@ def _care(s: Session, case_ids: list[int], names: dict[int, str]) -> list[Entry]
     for r in s.execute(select(Referral).where(col(Referral.case_id).in_(case_ids))).scalars():
         urgent = "，绿色通道" if r.green_channel else ""
         detail = f"{labels.direction(r.direction)} → {names.get(r.hospital_id, '—')}{urgent}"
-        out.append(Entry(r.referred_on, r.case_id, "转诊", f"{detail}（{labels.referral_status(r.status)}）", r.actor))
+        out.append(
+            Entry(
+                r.referred_on,
+                r.case_id,
+                "转诊",
+                f"{detail}（{labels.referral_status(r.status)}）",
+                r.actor,
+                r.created_at,
+            )
+        )
     for e in s.execute(select(TreatmentEpisode).where(col(TreatmentEpisode.case_id).in_(case_ids))).scalars():
         out.append(Entry(e.admitted_on, e.case_id, "入院", names.get(e.hospital_id, "—")))
         if e.discharged_on:
             text = f"医疗总费用 {labels.yuan(e.total_cost)}，目录外 {labels.yuan(e.out_of_scope)}，治疗 {e.sessions} 次"
             out.append(Entry(e.discharged_on, e.case_id, "出院", text))
     for f in s.execute(select(FollowUp).where(col(FollowUp.case_id).in_(case_ids))).scalars():
-        out.append(Entry(f.followed_on, f.case_id, "随访", f"结果：{labels.outcome(f.outcome)}", f.actor))
+        out.append(Entry(f.followed_on, f.case_id, "随访", f"结果：{labels.outcome(f.outcome)}", f.actor, f.created_at))
     return out
 
 
@@ -94,18 +105,25 @@ def _settlements(s: Session, patient_id: int, page: Page) -> list[Entry]:
     for st in s.execute(select(Settlement).where(col(Settlement.patient_id) == patient_id)).scalars():
         pays = f"{labels.yuan(st.patient_pays)}（{labels.percent(st.self_pay_ratio)}）"
         text = f"总费用 {labels.yuan(st.total)}，个人自付 {pays}"
-        out.append(Entry(st.service_date, st.case_id, "一站式结算", text, st.actor))
+        out.append(Entry(st.service_date, st.case_id, "一站式结算", text, st.actor, st.settled_at))
         lines = s.execute(select(SettlementLine).where(col(SettlementLine.settlement_id) == st.id)).scalars()
-        page.statements[st.case_id] = [
-            (LAYER_ZH.get(ln.layer, str(ln.layer)), ln.rule, labels.yuan(ln.paid)) for ln in lines
-        ]
+        page.statements[st.case_id] = [line_zh(st.policy_id, ln) for ln in lines]
     return out
 
 
 def _patient_rows(s: Session, patient_id: int, names: dict[int, str]) -> list[Entry]:
     out: list[Entry] = []
     for sc in s.execute(select(Screening).where(col(Screening.patient_id) == patient_id)).scalars():
-        out.append(Entry(sc.screened_on, None, "筛查", f"方式：{labels.METHODS.get(sc.method, sc.method)}", sc.actor))
+        out.append(
+            Entry(
+                sc.screened_on,
+                None,
+                "筛查",
+                f"方式：{labels.METHODS.get(sc.method, sc.method)}",
+                sc.actor,
+                sc.created_at,
+            )
+        )
     for c in s.execute(
         select(FamilyDoctorContract).where(col(FamilyDoctorContract.patient_id) == patient_id)
     ).scalars():

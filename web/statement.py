@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from config.policies import load_policies
-from models.settlement.label import LAYER_ZH, pct
+from models.enums import HospitalLevel
+from models.settlement.label import LAYER_ZH, LEVEL_ZH, pct
 from models.settlement.tables import SettlementLine
 from web.labels import yuan
 
@@ -28,7 +29,9 @@ def _rule_texts(policy_id: str) -> dict[str, str]:
 def line_zh(policy_id: str, line: SettlementLine) -> tuple[str, str, str]:
     """(layer, the rule in Chinese with its ratio and deductible, paid)."""
     rule = _rule_texts(policy_id).get(line.rule) or _rule_texts(policy_id).get(line.rule.partition(".")[2])
-    parts = [rule or line.rule]
+    level = line.rule.rpartition(".")[2]
+    fallback = f"{LEVEL_ZH[HospitalLevel(level)]}报销" if level in set(HospitalLevel) else line.rule
+    parts = [rule or fallback]
     if line.ratio:
         parts.append(f"比例 {pct(line.ratio)}")
     if line.deductible:

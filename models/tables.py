@@ -2,8 +2,8 @@
 
 from models.access import Actor
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
-from models.console import ConsoleAudit, ConsoleLogin, ConsoleUser
 from models.clinical import Case, CaseTransition, Condition, Screening
+from models.console import ConsoleAudit, ConsoleLogin, ConsoleUser
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
 from models.meta import AppMeta
 from models.outbox import EventOutbox

@@ -8,6 +8,17 @@ from uuid import UUID
 from web.actions import RunState
 
 FAILED = {"FAILED", "CRASHED", "CANCELLED", "CANCELLING"}
+#: What a coordinator reads first for a step's known errors (the detail follows, with internal ids only).
+KNOWN = {
+    "AccessDenied": "无权操作",
+    "AssertionRefused": "无权操作（未经控制台签名）",
+    "IllegalTransition": "当前状态不允许此操作",
+    "CaseNotFound": "没有这个病例",
+    "PatientNotFound": "没有这个患者",
+    "BadInput": "输入有误",
+    "BillError": "金额有误",
+    "StorageError": "数据库暂时不可用，请稍后重试",
+}
 
 
 def one_line(message: str | None) -> str:
@@ -15,6 +26,9 @@ def one_line(message: str | None) -> str:
     text = (message or "").strip().splitlines()
     line = text[-1] if text else "未知错误"
     line = line.removeprefix("Flow run encountered an exception: ")
+    kind, _, detail = line.partition(": ")
+    if kind in KNOWN:
+        line = f"{KNOWN[kind]}：{detail}"
     return line[:300]
 
 

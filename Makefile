@@ -22,7 +22,7 @@ test: setup
 	DABING_TEST_BACKEND=postgresql $(VENV)/bin/pytest -q -p no:cacheprovider
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy cli runtime flows tasks models config migrations bench
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy cli runtime flows tasks models config migrations bench web
 
 bench: setup
 	$(VENV)/bin/python bench/bench_settlement.py

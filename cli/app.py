@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import typer
 
 from cli.alarms import alarms_app
+from cli.console import console
 from cli.contracts import contract_app
 from cli.corrections import close, correct_app, groups_app, undo
 from cli.deployments import deployments_app
@@ -44,6 +45,7 @@ from cli.recorded import check_recorded_cmd
 from cli.reports import reports_app
 from cli.server import server_app
 from cli.stays import admit, discharge, relapse, settle_stay, stays
+from cli.users import users_app
 from config.settings import get_settings
 from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection
 
@@ -64,6 +66,8 @@ app.add_typer(groups_app, name="groups")
 app.add_typer(contract_app, name="contract")  # cli/contracts.py
 app.command()(close)
 app.command()(undo)
+app.add_typer(users_app, name="users")  # cli/users.py: console passwords
+app.command()(console)  # cli/console.py
 
 
 def _use_database(url: str | None) -> None:

@@ -4,6 +4,7 @@ from models.access import Actor
 from models.alarms import AlarmEvent
 from models.care import FamilyDoctorContract, FollowUp, Hospital, HospitalDisease, Referral, TreatmentEpisode
 from models.clinical import Case, CaseTransition, Condition, Screening
+from models.console import ConsoleAudit, ConsoleLogin, ConsoleUser
 from models.contracts import ContractEvent
 from models.corrections import CaseCorrection, PatientFact
 from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
@@ -21,6 +22,9 @@ __all__ = [
     "CaseCorrection",
     "CaseTransition",
     "Condition",
+    "ConsoleAudit",
+    "ConsoleLogin",
+    "ConsoleUser",
     "ContractEvent",
     "EventOutbox",
     "ExternalStatus",

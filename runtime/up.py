@@ -155,6 +155,9 @@ def up(with_demo: bool = False) -> None:
     _, server = ensure_local_server(detach=False)
     ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
     print(f"Prefect UI: {ui}  (deployments: {ui}/deployments)", flush=True)
+    from web.serve import start_console_thread
+
+    start_console_thread(get_settings().prefect_host)  # the coordinators' console (web/), port DABING_CONSOLE_PORT
     try:
         from runtime.serve import serve_all
 

@@ -1,0 +1,1 @@
+"""The coordinators' console (Chinese, server-rendered): ``dabing console`` or beside ``dabing up``."""

@@ -1,0 +1,171 @@
+"""What a coordinator reads: region and hospital names, Chinese state/category labels, dates, 元, percentages.
+Registered as Jinja filters (``web.app``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from config.catalogue import load_catalogue, load_hospitals, load_regions
+from config.settings import get_settings
+from models.common import FEN
+from models.enums import (
+    CATEGORY_LABELS,
+    FOLLOW_UP_LABELS,
+    STATE_LABELS,
+    CaseState,
+    Category,
+    FollowUpOutcome,
+    ReferralDirection,
+    ReferralStatus,
+)
+from models.findings import FindingKind
+
+REFERRAL_STATUS = {
+    ReferralStatus.PENDING: "待接收",
+    ReferralStatus.ACCEPTED: "已接收",
+    ReferralStatus.DECLINED: "已拒收",
+    ReferralStatus.ADMITTED: "已入院",
+    ReferralStatus.CANCELLED: "已撤销",
+}
+DIRECTION = {ReferralDirection.INITIAL: "首次转诊", ReferralDirection.UP: "上转", ReferralDirection.DOWN: "下转"}
+FINDING = {
+    FindingKind.OVERDUE_FOLLOW_UP: "随访逾期",
+    FindingKind.EXPIRING_CONTRACT: "签约即将到期",
+    FindingKind.UNTREATED: "确诊未救治",
+    FindingKind.STUCK: "环节停滞",
+    FindingKind.RETRIAGE: "需重新分类",
+    FindingKind.POVERTY_ALARM: "防返贫预警",
+    FindingKind.STATUS_MISMATCH: "四个一致不符",
+}
+METHODS = {"health_check": "健康体检", "five_step": "五步筛查法"}
+POVERTY = {
+    "registered_poor": "建档立卡",
+    "minimum_living": "低保",
+    "destitute": "特困",
+    "edge": "边缘户",
+    "monitored": "监测户",
+    "general": "普通居民",
+}
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    return {r.code: r.name for r in load_regions().regions}
+
+
+def region_name(code: str | None) -> str:
+    if not code:
+        return "全部地区"
+    return _regions().get(code, code)
+
+
+def scope_name(prefix: str) -> str:
+    """A 2/4/6-digit scope prefix as a name (贵州省 scope 52 shows its counties' common province)."""
+    if len(prefix) == 6:
+        return region_name(prefix)
+    names = [n for c, n in _regions().items() if c.startswith(prefix)]
+    return f"{prefix} 下 {len(names)} 个县区" if names else prefix
+
+
+@lru_cache(maxsize=1)
+def _hospitals() -> dict[str, str]:
+    return {h.code: h.name for h in load_hospitals()}
+
+
+def hospital_name(code: str | None) -> str:
+    return "—" if not code else _hospitals().get(code, code)
+
+
+def disease(code: str | None) -> str:
+    """病种 name of a catalogue disease code (``hypertension`` → 高血压)."""
+    found = load_catalogue().get(code) if code else None
+    return found.name_zh if found else (code or "—")
+
+
+def _label(table: dict[Any, str], value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    for key, text in table.items():
+        if str(key) == str(value):
+            return text
+    return str(value)
+
+
+def state(value: Any) -> str:
+    return _label(STATE_LABELS, value)
+
+
+def category(value: Any) -> str:
+    return _label(CATEGORY_LABELS, value)
+
+
+def outcome(value: Any) -> str:
+    return _label(FOLLOW_UP_LABELS, value)
+
+
+def ymd(value: date | datetime | None) -> str:
+    """YYYY-MM-DD; a timestamp in the county's time zone with its minutes."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        zone = ZoneInfo(get_settings().timezone)
+        aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+        return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def yuan(value: Decimal | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value).quantize(FEN):,.2f} 元"
+
+
+def percent(value: Decimal | float | str | None, places: int = 1) -> str:
+    """A ratio (0..1) as a percentage."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)) * 100:.{places}f}%"
+
+
+def referral_status(value: Any) -> str:
+    return _label(REFERRAL_STATUS, value)
+
+
+def direction(value: Any) -> str:
+    return _label(DIRECTION, value)
+
+
+def finding(value: Any) -> str:
+    return _label(FINDING, value)
+
+
+def poverty(value: Any) -> str:
+    return _label(POVERTY, value)
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "region": region_name,
+    "disease": disease,
+    "hospital": hospital_name,
+    "state": state,
+    "category": category,
+    "outcome": outcome,
+    "ymd": ymd,
+    "yuan": yuan,
+    "percent": percent,
+    "referral_status": referral_status,
+    "direction": direction,
+    "finding": finding,
+    "poverty": poverty,
+}
+CHOICES = {
+    "state": [(s.value, STATE_LABELS[s]) for s in CaseState],
+    "category": [(c.value, CATEGORY_LABELS[c]) for c in Category],
+    "outcome": [(o.value, FOLLOW_UP_LABELS[o]) for o in FollowUpOutcome],
+    "direction": [(d.value, DIRECTION[d]) for d in ReferralDirection],
+}

@@ -1,0 +1,45 @@
+"""Running the console: in the foreground (``dabing console``) or in a thread beside ``dabing up``."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from config.logging import get_logger
+
+log = get_logger(__name__)
+DEFAULT_PORT = 4300
+
+
+def console_port(port: int | None = None) -> int:
+    return port or int(os.environ.get("DABING_CONSOLE_PORT", DEFAULT_PORT))
+
+
+def _server(host: str, port: int) -> object:
+    import uvicorn
+
+    from runtime.up import prepare_app
+    from tasks.infra.identity_guard import require_real_key
+    from web.app import create_app
+
+    require_real_key()
+    prepare_app()
+    config = uvicorn.Config(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    return uvicorn.Server(config)
+
+
+def run_console(host: str = "127.0.0.1", port: int | None = None) -> None:
+    port = console_port(port)
+    server = _server(host, port)
+    print(f"Console: http://{host}:{port}/", flush=True)
+    server.run()  # type: ignore[attr-defined]
+
+
+def start_console_thread(host: str = "127.0.0.1", port: int | None = None) -> threading.Thread:
+    """The console in a daemon thread (``dabing up``): it stops with the process."""
+    port = console_port(port)
+    server = _server(host, port)
+    thread = threading.Thread(target=server.run, name="console", daemon=True)  # type: ignore[attr-defined]
+    thread.start()
+    print(f"Console: http://{host}:{port}/", flush=True)
+    return thread

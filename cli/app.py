@@ -14,9 +14,12 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
 
+from cli.bulletin import register as register_bulletin
+from cli.catalogue import catalogue_app
 from cli.deployments import deployments_app
 from cli.errors import DebugFlag, Typer
 from cli.events import events_app
+from cli.lists import lists_app
 from cli.main import Commands, prepare
 from cli.ops import backup, demo
 from cli.params import (
@@ -52,9 +55,12 @@ app = Typer(
     "illegal move, not found; 2: bad input); --debug shows its traceback.",
 )
 app.add_typer(reports_app, name="reports")
+register_bulletin(reports_app)  # reports quarterly | annual (季通报 / 年考核)
 app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(lists_app, name="lists")
 
 
 def _use_database(url: str | None) -> None:

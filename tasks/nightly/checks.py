@@ -194,7 +194,7 @@ def status_mismatches(session: Session, sc: Scope, lo: int, hi: int) -> int:
     """四个一致: the patient's poverty status disagrees with the latest imported external list."""
     latest = (
         select(col(ExternalStatus.patient_id), func.max(col(ExternalStatus.list_date)).label("d"))
-        .where(col(ExternalStatus.patient_id).between(lo, hi))
+        .where(col(ExternalStatus.patient_id).between(lo, hi), col(ExternalStatus.poverty_status).is_not(None))
         .group_by(col(ExternalStatus.patient_id))
         .subquery()
     )

@@ -111,8 +111,8 @@ def write_list(
     ]  # fmt: skip
     written = 0
     for start in range(0, len(values), _INSERT):
-        result: Any = session.execute(insert(table).values(values[start : start + _INSERT]).on_conflict_do_nothing())
-        written += int(result.rowcount or 0)
+        stmt = insert(table).values(values[start : start + _INSERT]).on_conflict_do_nothing()
+        written += len(session.execute(stmt.returning(table.c.id)).all())  # rowcount is -1 on psycopg
     return ListImportReport(
         source=source,
         list_date=list_date,

@@ -183,17 +183,24 @@ def gather_bulletin(kind: BulletinKind, period: str, lo: date, hi: date, prefix:
         return collect_bulletin(s, kind, period, lo, hi, prefix)
 
 
-@task(cache_policy=NO_CACHE)
-def publish_bulletin(data: BulletinData, out_dir: str) -> BulletinData:
-    """The XLSX (one ranked sheet) and the markdown beside it, and the Prefect markdown artifact."""
+def write_bulletin_files(data: BulletinData, out_dir: str) -> BulletinData:
+    """The XLSX (one ranked sheet) and the Chinese markdown beside it; returns the data naming the files."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{data.kind}-{data.period}-{data.scope or 'all'}"
-    text = bulletin_markdown(data)
-    stem.with_suffix(".md").write_text(text, encoding="utf-8")
-    write_xlsx(stem.with_suffix(".xlsx"), [(data.period, [t for t, _ in COLUMNS], {}, iter(table_rows(data)))])
-    create_markdown_artifact(markdown=text, key=f"{data.kind}-{data.scope or 'all'}", description=data.period)
-    return data.model_copy(update={"files": [str(stem.with_suffix(".md")), str(stem.with_suffix(".xlsx"))]})
+    md, xlsx = stem.with_suffix(".md"), stem.with_suffix(".xlsx")
+    md.write_text(bulletin_markdown(data), encoding="utf-8")
+    write_xlsx(xlsx, [(data.period, [t for t, _ in COLUMNS], {}, iter(table_rows(data)))])
+    return data.model_copy(update={"files": [str(md), str(xlsx)]})
+
+
+@task(cache_policy=NO_CACHE)
+def publish_bulletin(data: BulletinData, out_dir: str) -> BulletinData:
+    """The files, and the same markdown as a Prefect artifact (a supervisor reads it in the UI)."""
+    data = write_bulletin_files(data, out_dir)
+    key = f"{data.kind}-{data.scope or 'all'}"
+    create_markdown_artifact(markdown=bulletin_markdown(data), key=key, description=f"{data.kind} {data.period}")
+    return data
 
 
 def bulletin_scope(actor: str, region_code: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,12 @@ def load_catalogue_history(data_dir: Path | None = None) -> CatalogueHistory:
         return CatalogueHistory(tuple(build_versions(spec)))
     except ValueError as exc:
         raise ConfigFileError(f"{path.name}: {exc}") from None
+
+
+def catalogue_on(day: date, data_dir: Path | None = None) -> Catalogue:
+    """The version in force on ``day`` (the first version before any: a synthetic county starting earlier)."""
+    history = load_catalogue_history(data_dir)
+    return history.on(day) or history.versions[0]
 
 
 def load_catalogue(data_dir: Path | None = None) -> Catalogue:

@@ -93,7 +93,7 @@ def _window(session: Session, cond: Any, lo: int, actor: str, out: RetriageResul
     tag = f"catalogue_{version}"
     rows = session.execute(
         select(col(Case.id), col(Case.patient_id), col(Case.state), col(Case.disease_code), col(Case.category))
-        .add_columns(col(Condition.icd10), col(Patient.birth_date))
+        .add_columns(col(Condition.icd10), col(Patient.birth_date), col(Condition.confirmed_on))
         .join(Condition, col(Condition.id) == col(Case.condition_id))
         .join(Patient, col(Patient.id) == col(Case.patient_id))
         .where(cond, col(Case.id) > lo)
@@ -105,8 +105,9 @@ def _window(session: Session, cond: Any, lo: int, actor: str, out: RetriageResul
     now, audit, updates = utcnow(), [], []
     moves: dict[tuple[CaseState, CaseState, str], list[int]] = defaultdict(list)
     taken = _taken(session, sorted({r.patient_id for r in rows}))
-    for case_id, patient_id, state, old_code, old_cat, icd10, born in rows:
-        r = retriage_case(CaseState(state), old_code, old_cat, triage_on(icd10, history, night, age_on(born, night)))
+    for case_id, patient_id, state, old_code, old_cat, icd10, born, confirmed in rows:
+        age = age_on(born, confirmed or night)  # age limits apply at diagnosis: a child treated stays listed
+        r = retriage_case(CaseState(state), old_code, old_cat, triage_on(icd10, history, night, age))
         if r.left:
             out.left += 1
             audit.append((case_id, state, state, actor, f"{tag}: {old_code} left the catalogue; a coordinator decides"))

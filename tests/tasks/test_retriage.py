@@ -29,21 +29,22 @@ from tasks.pathway.transitions import advance_many
 from tasks.pathway.triage import triage_many
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
-PEOPLE = {  # name → ICD-10 (one person each, born 1957)
-    "lung": "C34.9",  # 2018: 肺癌
-    "stroke_treated": "I63.9",  # 2019: 脑卒中, maintenance (was stroke sequelae, long-term)
-    "stroke_waiting": "I63.9",
-    "hypertension": "I10",  # unchanged throughout
-    "emphysema": "J43.9",  # 2019: 慢性阻塞性肺气肿
-    "fracture": "S72.0",  # never listed
+PEOPLE = {  # name → (ICD-10, year of birth), one person each
+    "lung": ("C34.9", 1957),  # 2018: 肺癌
+    "stroke_treated": ("I63.9", 1957),  # 2019: 脑卒中, maintenance (was stroke sequelae, long-term)
+    "stroke_waiting": ("I63.9", 1957),
+    "hypertension": ("I10", 1957),  # unchanged throughout
+    "emphysema": ("J43.9", 1957),  # 2019: 慢性阻塞性肺气肿
+    "fracture": ("S72.0", 1957),  # never listed
+    "child_heart": ("Q21.0", 2003),  # 13 when confirmed, 15 in 2019: the age limit is judged at diagnosis
 }
 S = CaseState
 
 
 def _load(tmp_path: Path) -> dict[str, int]:
     lines = [
-        f"H{i},{national_id.make('520527', date(1957, 5, 1), 100 + i)},患者{i},520527,registered_poor,2017-03-01,{icd}"
-        for i, icd in enumerate(PEOPLE.values())
+        f"H{i},{national_id.make('520527', date(born, 5, 1), 100 + i)},患者{i},520527,registered_poor,2017-03-01,{icd}"
+        for i, (icd, born) in enumerate(PEOPLE.values())
     ]
     path = tmp_path / "screening.csv"
     path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
@@ -52,7 +53,7 @@ def _load(tmp_path: Path) -> dict[str, int]:
         ids = list(s.execute(select(Case.id).order_by(Case.id)).scalars())
         confirm_many(s, ids, date(2017, 4, 1), "coordinator")
         moved, held = triage_many(s, ids, date(2017, 4, 1), "coordinator")
-        assert len(moved) == 3 and held == {"catalogue_inactive": 2, "not_in_catalogue": 1}
+        assert len(moved) == 4 and held == {"catalogue_inactive": 2, "not_in_catalogue": 1}
         case = dict(zip(PEOPLE, ids, strict=True))
         path_to = [S.TRIAGED, S.REFERRED, S.IN_TREATMENT, S.DISCHARGED, S.SETTLED, S.UNDER_MANAGEMENT]
         for a, b in pairwise(path_to):
@@ -90,7 +91,7 @@ def _check(tmp_path: Path) -> None:
     assert _nothing(_run(date(2017, 12, 31))), "the version in force has not changed"
 
     first = _run(date(2018, 1, 1))
-    assert (first.version, first.triaged, first.recategorised, first.restamped) == ("2018", 1, 0, 3)
+    assert (first.version, first.triaged, first.recategorised, first.restamped) == ("2018", 1, 0, 4)
     assert first.held == {"catalogue_inactive": 1, "not_in_catalogue": 1}
     after = _cases()
     assert after[case["lung"]] == ("triaged", "lung_cancer", "one_time_cure", "2018")
@@ -98,13 +99,14 @@ def _check(tmp_path: Path) -> None:
     assert after[case["fracture"]][0] == "confirmed"
 
     second = _run(date(2019, 1, 1))
-    assert (second.triaged, second.recategorised, second.moved) == (1, 2, 1)
+    assert (second.triaged, second.recategorised, second.moved, second.left) == (1, 2, 1, 0)
     assert second.changes == {"stroke_sequelae>stroke (maintenance)": 2}
     after = _cases()
     assert after[case["emphysema"]] == ("triaged", "copd", "long_term", "2019")
     assert after[case["stroke_treated"]] == ("under_maintenance", "stroke", "maintenance", "2019")
     assert after[case["stroke_waiting"]] == ("triaged", "stroke", "maintenance", "2019")
     assert after[case["hypertension"]] == ("triaged", "hypertension", "long_term", "2019")
+    assert after[case["child_heart"]] == ("triaged", "chd_child", "one_time_cure", "2019")
     reason = "catalogue_2019: re-triaged stroke_sequelae>stroke (maintenance)"
     assert _audit(case["stroke_treated"])[-1] == ("under_management", "under_maintenance", reason)
     assert _audit(case["stroke_waiting"])[-1] == ("triaged", "triaged", reason), "re-stamped, audited"

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.params import _region
-from models.bulletin import BadPeriod, BulletinKind, bulletin_markdown
+from models.bulletin import BadPeriod, BulletinKind, bulletin_markdown, period_bounds
 
 RegionOpt = Annotated[
     str | None, typer.Option("--region", callback=_region, help="One county (default: the actor's whole scope).")
@@ -21,10 +21,13 @@ ActorOpt = Annotated[str, typer.Option(help="Internal id of the actor reading (t
 def _run(kind: BulletinKind, period: str | None, region: str | None, out_dir: Path, actor: str) -> None:
     from flows.bulletin import bulletin_report
 
-    try:
-        data = bulletin_report(kind=kind, period=period, region_code=region, out_dir=str(out_dir), actor=actor)
+    try:  # checked here first for a one-line answer before any run starts; the flow checks it again
+        if period is not None:
+            period_bounds(kind, period)
     except BadPeriod as exc:
-        raise typer.BadParameter(str(exc)) from None
+        typer.echo(f"bad input: {'--quarter' if kind == 'quarterly' else '--year'}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    data = bulletin_report(kind=kind, period=period, region_code=region, out_dir=str(out_dir), actor=actor)
     typer.echo(bulletin_markdown(data))
     typer.echo("files: " + ", ".join(data.files))
 

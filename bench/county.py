@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from config.catalogue import load_catalogue
+from config.catalogue import catalogue_on
 from config.settings import get_settings
 from models.care import TreatmentEpisode
 from models.clinical import Case
@@ -41,7 +41,7 @@ def screening_rows(patients: int, seed: int = 7, region: str = "520527") -> list
             screened_on=r.screened_on,
             icd10=r.icd10,
         )
-        for i, r in enumerate(county_rows(patients, seed, region, START, load_catalogue().demo_choices()), 2)
+        for i, r in enumerate(county_rows(patients, seed, region, START, catalogue_on(START).demo_choices()), 2)
     ]
 
 

@@ -14,6 +14,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import typer
 
 from cli.alarms import alarms_app
+from cli.bulletin import register as register_bulletin
+from cli.catalogue import catalogue_app
 from cli.console import console
 from cli.contracts import contract_app
 from cli.corrections import close, correct_app, groups_app, undo
@@ -21,6 +23,7 @@ from cli.deployments import deployments_app
 from cli.errors import DebugFlag, Typer
 from cli.events import events_app
 from cli.intake import import_file
+from cli.lists import lists_app
 from cli.main import Commands, prepare
 from cli.ops import backup, demo
 from cli.params import (
@@ -68,6 +71,9 @@ app.command()(close)
 app.command()(undo)
 app.add_typer(users_app, name="users")  # cli/users.py: console passwords
 app.command()(console)  # cli/console.py
+register_bulletin(reports_app)  # reports quarterly | annual (季通报 / 年考核)
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(lists_app, name="lists")
 
 
 def _use_database(url: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from config.settings import get_settings
 from models.catalogue import Catalogue
+from models.catalogue_history import CatalogueFile, CatalogueHistory, build_versions
 from models.referral import DesignatedHospital
 
 
@@ -57,9 +59,26 @@ def data_directory(data_dir: Path | None) -> Path:
 
 
 @lru_cache(maxsize=4)
+def load_catalogue_history(data_dir: Path | None = None) -> CatalogueHistory:
+    """Every version of the special-disease catalogue (diseases.yaml), validated; a bad file is one line."""
+    path = data_directory(data_dir) / "diseases.yaml"
+    spec: CatalogueFile = load_config_file(path, CatalogueFile)
+    try:
+        return CatalogueHistory(tuple(build_versions(spec)))
+    except ValueError as exc:
+        raise ConfigFileError(f"{path.name}: {exc}") from None
+
+
+def catalogue_on(day: date, data_dir: Path | None = None) -> Catalogue:
+    """The version in force on ``day`` (the first version before any: a synthetic county starting earlier)."""
+    history = load_catalogue_history(data_dir)
+    return history.on(day) or history.versions[0]
+
+
 def load_catalogue(data_dir: Path | None = None) -> Catalogue:
-    cat: Catalogue = load_config_file(data_directory(data_dir) / "diseases.yaml", Catalogue)
-    return cat
+    """The latest version: every disease with the date it was first catalogued (names, hospitals, follow-up
+    intervals). Triage on a date uses the version in force then (``load_catalogue_history().on(day)``)."""
+    return load_catalogue_history(data_dir).latest
 
 
 @lru_cache(maxsize=4)
@@ -78,7 +97,7 @@ class _Hospitals(BaseModel):
 def load_hospitals(data_dir: Path | None = None) -> tuple[DesignatedHospital, ...]:
     directory = data_directory(data_dir)
     parsed: _Hospitals = load_config_file(directory / "hospitals.yaml", _Hospitals)
-    known = {d.code for d in load_catalogue(data_dir).diseases}
+    known = {d.code for v in load_catalogue_history(data_dir).versions for d in v.diseases}
     for i, h in enumerate(parsed.hospitals):
         unknown = sorted(set(h.diseases) - known)
         if unknown:

@@ -48,7 +48,10 @@ class Disease(BaseModel):
     max_age: int = Field(default=120, ge=0)
     follow_up_days: int | None = Field(default=None, ge=1)
     example_icd: str
-    effective_from: date
+    effective_from: date | None = None  # set by the catalogue version that first lists or manages it
+    listed_as: tuple[str, ...] = ()  # names on the national list it carries (empty: a managed chronic disease)
+    source: str = ""
+    assumption: str = ""
 
     @field_validator("icd")
     @classmethod
@@ -66,21 +69,33 @@ class TriageResult:
     reason: TriageReason
 
 
+def expand_icd(item: str) -> list[str]:
+    """The codes an ICD entry names: a 3-character range expanded ("Q20-Q22" → Q20, Q21, Q22), else itself."""
+    m = _RANGE.match(item)
+    if not m:
+        return [item]
+    letter, lo, hi = m.group(1)[0], int(m.group(1)[1:]), int(m.group(2)[1:])
+    return [f"{letter}{n:02d}" for n in range(lo, hi + 1)]
+
+
 class Catalogue(BaseModel):
+    """One catalogue version: the diseases in force from ``effective_from`` (``models.catalogue_history``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: str
+    version: str = Field(min_length=1, max_length=20)
     diseases: list[Disease]
+    effective_from: date | None = None
+    source: str = ""
+    aliases: tuple[str, ...] = ()  # earlier ids of this version found in case stamps ("2017.1")
 
     def model_post_init(self, _ctx: object) -> None:
         exact: dict[str, Disease] = {}
         for d in self.diseases:
             for item in d.icd:
-                m = _RANGE.match(item)
-                if m:
-                    letter, lo, hi = m.group(1)[0], int(m.group(1)[1:]), int(m.group(2)[1:])
-                    for n in range(lo, hi + 1):
-                        exact.setdefault(f"{letter}{n:02d}", d)
+                if _RANGE.match(item):
+                    for code in expand_icd(item):
+                        exact.setdefault(code, d)
                 else:
                     exact[item] = d  # explicit codes override ranges
         object.__setattr__(self, "_by_icd", exact)
@@ -96,6 +111,11 @@ class Catalogue(BaseModel):
         c = normalise_icd10(icd10)
         return by_icd.get(c) or by_icd.get(c[:3])
 
+    @property
+    def listed_names(self) -> list[str]:
+        """The names on the national list (大病专项救治病种) this version carries, in catalogue order."""
+        return [name for d in self.diseases for name in d.listed_as]
+
     def demo_choices(self) -> list[DiseaseChoice]:
         return [DiseaseChoice(d.category, d.example_icd, d.min_age, min(d.max_age, 90)) for d in self.diseases]
 
@@ -105,7 +125,7 @@ def triage(icd10: str, catalogue: Catalogue, on_date: date, age: int | None = No
     disease = catalogue.match(icd10)
     if disease is None:
         return TriageResult(None, None, TriageReason.NOT_IN_CATALOGUE)
-    if on_date < disease.effective_from:
+    if disease.effective_from is not None and on_date < disease.effective_from:
         return TriageResult(None, None, TriageReason.CATALOGUE_INACTIVE)
     if age is not None and not disease.min_age <= age <= disease.max_age:
         return TriageResult(None, None, TriageReason.OUTSIDE_AGE_LIMIT)

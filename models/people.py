@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import ConfigDict, field_validator
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models import national_id
@@ -66,14 +66,19 @@ class Patient(PatientBase, table=True):
 
 
 class ExternalStatus(SQLModel, table=True):
-    """A person's poverty status on an imported external list (扶贫办 / 民政 / 人社) for the 四个一致 check;
-    the latest list date per patient is the one compared."""
+    """A person on an imported external list (扶贫办 / 民政 / 医保) for the 四个一致 check: the poverty status
+    (poverty office, civil affairs) or whether insured (insurance fund). One row per person, source and list
+    date (``dabing lists import``: a re-import writes nothing new); the latest list date is the one compared."""
 
     __tablename__ = "external_status"
-    __table_args__ = (Index("ix_external_status_patient_date", "patient_id", "list_date"),)
+    __table_args__ = (
+        Index("ix_external_status_patient_date", "patient_id", "list_date"),
+        UniqueConstraint("patient_id", "source", "list_date", name="uq_external_status_patient_source_date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id")
     source: str = Field(max_length=40)
     list_date: date
-    poverty_status: PovertyStatus = enum_field(PovertyStatus)
+    poverty_status: PovertyStatus | None = enum_field(PovertyStatus, default=None, nullable=True)
+    insured: bool | None = None

@@ -13,12 +13,14 @@ from prefect.schedules import Cron
 from config.settings import Settings, get_settings
 from flows.alarms import alarm_step_flow
 from flows.backup import backup_database
+from flows.bulletin import bulletin_report
 from flows.contracts import end as end_contract
 from flows.contracts import renew as renew_contract
 from flows.contracts import sign as sign_contract
 from flows.corrections import change_patient_groups, close_case, correct_diagnosis, correct_poverty_status, undo_step
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
+from flows.lists import import_list
 from flows.nightly import nightly_adjustment
 from flows.outbox import flush_events
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer, relapse
@@ -55,7 +57,13 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("renew", renew_contract),
     ("end", end_contract),
 )
-REPORTS: tuple[tuple[str, Any], ...] = (("ledger", export_ledger), ("summary", summary_report))
+REPORTS: tuple[tuple[str, Any], ...] = (
+    ("ledger", export_ledger),
+    ("summary", summary_report),
+    ("bulletin", bulletin_report),
+)
+#: 外部名单 (扶贫办 / 民政 / 医保) imported by a supervisor or coordinator for the 四个一致 check.
+LISTS: Spec = (import_list, {"name": "import-list", "tags": [*SUPERVISOR, "lists"]})
 
 
 def on_case_event(event: DomainEvent, **parameters: str) -> DeploymentEventTrigger:
@@ -97,6 +105,21 @@ def scheduled_summaries(timezone: str) -> list[Spec]:
     ]  # fmt: skip
 
 
+#: 季通报 on the 1st of January/April/July/October 09:00, 年考核 on 2 January 09:00: the period just ended.
+BULLETIN_CRONS = {"quarterly": "0 9 1 1,4,7,10 *", "annual": "0 9 2 1 *"}
+
+
+def scheduled_bulletins(timezone: str) -> list[Spec]:
+    return [
+        (bulletin_report, {
+            "name": kind, "tags": [*SUPERVISOR, "reports", "scheduled"],
+            "parameters": {"kind": kind, "actor": "system"},  # every region, ranked per county
+            "schedules": [Cron(cron, timezone=timezone)],
+        })
+        for kind, cron in BULLETIN_CRONS.items()
+    ]  # fmt: skip
+
+
 def operations(settings: Settings) -> list[Spec]:
     """The scheduled backup (tag ``operations``: not a coordinator's step); a late one is not doubled."""
     once = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
@@ -124,7 +147,7 @@ def specs(with_demo: bool = False, settings: Settings | None = None) -> list[Spe
             "concurrency_limit": ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
         },
     )
-    summaries = scheduled_summaries(settings.timezone)
+    summaries = [*scheduled_summaries(settings.timezone), *scheduled_bulletins(settings.timezone)]
     outbox: Spec = (
         flush_events,
         {
@@ -140,7 +163,7 @@ def specs(with_demo: bool = False, settings: Settings | None = None) -> list[Spe
     reports = [(f, {"name": name, "tags": [*SUPERVISOR, "reports"]}) for name, f in REPORTS]
     demo = [DEMO] if with_demo else []
     alarms: Spec = (alarm_step_flow, {"name": "alarm", "tags": [*COORDINATOR, "alarms"]})
-    return [*steps, alarms, *triggered(), *reports, *summaries, nightly, outbox, *operations(settings), *demo]
+    return [*steps, alarms, *triggered(), *reports, LISTS, *summaries, nightly, outbox, *operations(settings), *demo]
 
 
 def deployments(which: list[Spec] | None = None) -> list[Any]:

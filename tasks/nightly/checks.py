@@ -218,7 +218,11 @@ def status_mismatches(session: Session, sc: Scope, lo: int, hi: int) -> int:
     """四个一致: the patient's poverty status disagrees with the latest external list dated by the night."""
     latest = (
         select(col(ExternalStatus.patient_id), func.max(col(ExternalStatus.list_date)).label("d"))
-        .where(col(ExternalStatus.patient_id).between(lo, hi), col(ExternalStatus.list_date) <= _on(sc.cut.night))
+        .where(
+            col(ExternalStatus.patient_id).between(lo, hi),
+            col(ExternalStatus.list_date) <= _on(sc.cut.night),
+            col(ExternalStatus.poverty_status).is_not(None),
+        )
         .group_by(col(ExternalStatus.patient_id))
         .subquery()
     )

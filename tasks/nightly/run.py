@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from config.catalogue import load_catalogue
+from config.catalogue import load_catalogue, load_catalogue_history
 from config.nightly import load_nightly_rules
 from models.alarms import escalate_before
 from models.catalogue import triage
@@ -97,7 +97,8 @@ def _scope(session: Session, run_id: int, actor: str = "nightly") -> Scope:
 def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple[int, list[int]]:
     """Cases triaged under an older catalogue, or whose diagnosis changed since triage, are triaged again
     (pure rule); a changed category is a finding, and a treated case moves to its new outcome state."""
-    catalogue = load_catalogue()
+    history = load_catalogue_history()  # the version in force that night; never re-triaged backwards
+    catalogue = history.on(sc.cut.night) or history.latest
     rows = session.execute(
         select(col(Case.id), col(Case.state), col(Case.disease_code), col(Condition.icd10), col(Patient.birth_date))
         .join(Condition, col(Condition.id) == col(Case.condition_id))
@@ -106,7 +107,7 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
             *sc.cases(lo, hi),
             col(Case.category).is_not(None),
             col(Case.state) != CaseState.CLOSED.value,
-            (func.coalesce(col(Case.catalogue_version), "") != catalogue.version)
+            func.coalesce(col(Case.catalogue_version), "").not_in(history.not_older(catalogue.version))
             | (col(Condition.updated_at) > col(Case.triaged_at)),
         )
     ).all()

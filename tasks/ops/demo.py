@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prefect import task
 
-from config.catalogue import load_catalogue
+from config.catalogue import catalogue_on
 from models.schemas import LedgerSummary
 from models.synthetic import CSV_HEADER, county_rows, to_csv_line
 from tasks.infra.db import session_scope
@@ -27,7 +27,7 @@ def write_county_csv(patients: int, seed: int, region_code: str, start: date, pa
     """The synthetic county as a screening CSV (the same file a coordinator would import)."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    choices = load_catalogue().demo_choices()
+    choices = catalogue_on(start).demo_choices()  # diseases listed when the county starts
     with out.open("w", encoding="utf-8") as fh:
         fh.write(CSV_HEADER + "\n")
         for row in county_rows(patients, seed, region_code, start, choices):

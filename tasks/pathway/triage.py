@@ -1,6 +1,8 @@
 """Triage (分类救治) of confirmed cases against the disease catalogue, set-based per chunk.
 
-A confirmed condition outside the catalogue stays CONFIRMED with ``state_reason=not_in_catalogue``;
+Triage uses the catalogue version in force on the day (``config/data/diseases.yaml``). A confirmed condition
+outside it stays CONFIRMED with ``state_reason`` not_in_catalogue (or catalogue_inactive: a later version lists
+it) and the version stamped, so the night that version takes effect triages it (``tasks.pathway.retriage``);
 a second case of the same special disease for the same patient is closed as a duplicate.
 """
 
@@ -13,8 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from config.catalogue import load_catalogue
-from models.catalogue import triage
+from config.catalogue import load_catalogue_history
+from models.catalogue_history import triage_on
 from models.clinical import Case, Condition
 from models.common import age_on, utcnow
 from models.enums import CaseState
@@ -25,10 +27,13 @@ _PART = 900
 
 
 def triage_many(
-    session: Session, case_ids: Sequence[int], on_date: date, actor: str
+    session: Session, case_ids: Sequence[int], on_date: date, actor: str, *, reason: str = "triaged by catalogue"
 ) -> tuple[list[int], dict[str, int]]:
-    """CONFIRMED → TRIAGED with disease and category. Returns (moved ids, held counts by reason)."""
-    catalogue = load_catalogue()
+    """CONFIRMED → TRIAGED with disease and category by the version in force on ``on_date`` (``reason`` is the
+    audit's, e.g. catalogue_2018 when a new version triages held cases). Returns (moved ids, held counts)."""
+    history = load_catalogue_history()
+    in_force = history.on(on_date)
+    version = in_force.version if in_force is not None else None
     rows: list[Any] = []
     for start in range(0, len(case_ids), _PART):
         rows.extend(
@@ -56,7 +61,7 @@ def triage_many(
     duplicates: list[int] = []
     now = utcnow()
     for case_id, patient_id, icd10, born in rows:
-        result = triage(icd10, catalogue, on_date, age_on(born, on_date))
+        result = triage_on(icd10, history, on_date, age_on(born, on_date))
         if result.disease_code is None or result.category is None:
             outside.setdefault(result.reason.value, []).append(case_id)
         elif (patient_id, result.disease_code) in taken:
@@ -68,7 +73,7 @@ def triage_many(
                     "id": case_id,
                     "disease_code": result.disease_code,
                     "category": result.category.value,
-                    "catalogue_version": catalogue.version,
+                    "catalogue_version": version,
                     "triaged_at": now,
                 }
             )
@@ -80,14 +85,16 @@ def triage_many(
         CaseState.CONFIRMED,
         CaseState.TRIAGED,
         actor=actor,
-        reason="triaged by catalogue",
+        reason=reason,
         now=now,
         on=on_date,
     )
-    for reason, ids in outside.items():
+    for why, ids in outside.items():
         for start in range(0, len(ids), _PART):
             session.execute(
-                update(Case).where(col(Case.id).in_(ids[start : start + _PART])).values(state_reason=reason)
+                update(Case)
+                .where(col(Case.id).in_(ids[start : start + _PART]))
+                .values(state_reason=why, catalogue_version=version)
             )
     closed = advance_many(
         session,
@@ -98,7 +105,7 @@ def triage_many(
         reason="duplicate of an open case of the same disease",
         state_reason="duplicate",
     )
-    held = {reason: len(ids) for reason, ids in outside.items()}
+    held = {why: len(ids) for why, ids in outside.items()}
     if closed:
         held["duplicate"] = len(closed)
     return moved, held

@@ -46,7 +46,8 @@ def _cap(data: dict[str, Any]) -> None:
         (
             "hezhang-2016b",
             _raise_basic,
-            ["修改 【基本医保】规则 普通人群住院 [ratio]:比例 乡镇卫生院 85%、一级医院 85%、二级医院 75%、三级医院 65% → "
+            ["修改 【基本医保】规则 普通人群住院 [ratio]:比例 "
+             "乡镇卫生院 85%、一级医院 85%、二级医院 75%、三级医院 65% → "
              "乡镇卫生院 90%、一级医院 90%、二级医院 80%、三级医院 70%"],
         ),  # +5 points on the general rule: one rule changed, named by its clause
         ("hezhang-2016b", _cap, ["修改 【大病保险】:年度封顶 300000元 → 400000元"]),  # a layer's cap

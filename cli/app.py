@@ -47,6 +47,7 @@ from cli.policy import policy_app
 from cli.recorded import check_recorded_cmd
 from cli.reports import reports_app
 from cli.server import server_app
+from cli.simulate import simulate
 from cli.stays import admit, discharge, relapse, settle_stay, stays
 from cli.users import users_app
 from config.settings import get_settings
@@ -64,6 +65,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")
 app.add_typer(policy_app, name="policy")
+app.command()(simulate)  # cli/simulate.py
 app.add_typer(correct_app, name="correct")  # cli/corrections.py
 app.add_typer(groups_app, name="groups")
 app.add_typer(contract_app, name="contract")  # cli/contracts.py

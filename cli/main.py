@@ -46,7 +46,7 @@ class Commands(TyperGroup):
 #: Commands that run flows: without PREFECT_API_URL they share the one local Prefect server (started if none
 #: runs, then left running: `dabing server stop`), instead of each starting Prefect's temporary one.
 FLOW_COMMANDS = frozenset({"import", "screen", "confirm", "refer", "admit", "discharge", "follow-up", "settle"})
-FLOW_COMMANDS |= {"nightly", "reports", "lists"}
+FLOW_COMMANDS |= {"nightly", "reports", "lists", "simulate"}
 FLOW_COMMANDS |= {"settle-stay", "relapse"}  # cli/stays.py
 FLOW_COMMANDS |= {"correct", "groups", "close", "undo", "contract"}  # cli/corrections.py, cli/contracts.py
 #: Commands that hash, seal or serve identity: refused under the development key on a non-demo database.

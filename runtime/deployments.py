@@ -27,6 +27,7 @@ from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up,
 from flows.reactions import refer_triaged
 from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge, settle_discharged
+from flows.simulation import simulate_policy
 from flows.stays import admit_patient, discharge_and_settle, settle_one_stay
 from models.events import DomainEvent
 
@@ -58,6 +59,7 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("end", end_contract),
 )
 REPORTS: tuple[tuple[str, Any], ...] = (
+    ("simulate", simulate_policy),
     ("ledger", export_ledger),
     ("summary", summary_report),
     ("bulletin", bulletin_report),

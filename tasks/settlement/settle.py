@@ -11,6 +11,7 @@ priced twice. UNIQUE(episode_id) in the database is the last line of defence.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from prefect import task
@@ -80,6 +81,12 @@ def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
     return list(session.execute(stmt).all())
 
 
+@lru_cache(maxsize=4096)
+def _facts(poverty_status: str, age: int) -> PatientFacts:
+    """A patient's facts on the service date (frozen: one per status and age, shared by their bills)."""
+    return PatientFacts.model_construct(poverty_status=poverty_status, age=age, groups=frozenset())
+
+
 def _bill_of(row: Row[Any]) -> Bill:
     """The stored discharge as a bill: typed values, so ``Bill.from_record`` checks without re-parsing."""
     on = row.discharged_on
@@ -90,9 +97,7 @@ def _bill_of(row: Row[Any]) -> Bill:
         setting=row.setting,
         hospital_level=row.hospital_level,
         hospital_location=location_of(row.region, row.hospital_region),
-        patient=PatientFacts.model_construct(
-            poverty_status=row.poverty_status, age=age_on(row.birth_date, on), groups=frozenset()
-        ),
+        patient=_facts(row.poverty_status, age_on(row.birth_date, on)),
         total=row.total,
         out_of_scope=row.out_of_scope,
         sessions=row.sessions,

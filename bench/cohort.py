@@ -144,8 +144,8 @@ def build_cohort(patients: int, seed: int = 11, night: date = NIGHT) -> dict[str
                     pays = (total * Decimal(rng.choice([0, 5, 8, 10, 15, 30, 60])) / 100).quantize(FEN)
                     served = changed - timedelta(days=rng.randint(0, 30))
                     admitted = served - timedelta(days=7)
-                    add("treatment_episode", (eid, cid_, pid, rng.choice(hospitals), disease.example_icd, "inpatient", admitted,
-                                              served, 0, total, Decimal("0.00")))  # fmt: skip
+                    add("treatment_episode", (eid, cid_, pid, rng.choice(hospitals), disease.example_icd, "inpatient",
+                                              admitted, served, 0, total, Decimal("0.00")))  # fmt: skip
                     if state != CaseState.DISCHARGED:
                         ratio = (pays / total).quantize(RATIO_PLACES)
                         add("settlement", (eid, cid_, pid, "bench", served, total, total, pays,

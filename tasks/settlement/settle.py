@@ -24,7 +24,7 @@ from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
 from models.common import age_on, utcnow
-from models.enums import CaseState, TreatmentKind
+from models.enums import CaseState, PovertyStatus, TreatmentKind
 from models.events import Change, DomainEvent, only_date
 from models.people import Patient
 from models.referral import location_of
@@ -82,7 +82,7 @@ def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
 
 
 @lru_cache(maxsize=4096)
-def _facts(poverty_status: str, age: int) -> PatientFacts:
+def _facts(poverty_status: PovertyStatus, age: int) -> PatientFacts:
     """A patient's facts on the service date (frozen: one per status and age, shared by their bills)."""
     return PatientFacts.model_construct(poverty_status=poverty_status, age=age, groups=frozenset())
 

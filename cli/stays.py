@@ -18,7 +18,15 @@ from models.errors import BadInput
 
 OptId = Annotated[int | None, typer.Argument(min=1, max=MAX_INT, help="Internal case id.", show_default=False)]
 OptDayArg = Annotated[str | None, typer.Argument(callback=_date, help="Date, YYYY-MM-DD.", show_default=False)]
-OptAmountArg = Annotated[str | None, typer.Argument(help="Yuan, at most 2 decimals.", show_default=False)]
+
+
+def _opt_amount(value: str | None) -> str | None:
+    return None if value is None else _amount(value)
+
+
+OptAmountArg = Annotated[
+    str | None, typer.Argument(callback=_opt_amount, help="Yuan, at most 2 decimals.", show_default=False)
+]
 Patient = Annotated[
     int | None, typer.Option("--patient", min=1, max=MAX_INT, help="Patient id: a stay without a case.")
 ]
@@ -26,7 +34,7 @@ Stay = Annotated[int | None, typer.Option("--stay", min=1, max=MAX_INT, help="St
 Hospital = Annotated[str, typer.Option("--hospital", help="Hospital code (config/data/hospitals.yaml).")]
 IcdOpt = Annotated[str, typer.Option("--icd", "--icd10", callback=_icd10, help="Diagnosis of the stay (ICD-10).")]
 OnOpt = Annotated[str | None, typer.Option("--on", callback=_date, help="Date, YYYY-MM-DD.")]
-Total = Annotated[str | None, typer.Option("--total", help="Total bill in yuan (--stay form).")]
+Total = Annotated[str | None, typer.Option("--total", callback=_opt_amount, help="Total bill in yuan (--stay form).")]
 Kind = Annotated[
     TreatmentKind,
     typer.Option("--kind", help="general, dialysis, chemotherapy, radiotherapy, delivery, rehabilitation."),
@@ -103,7 +111,7 @@ def discharge(
         from flows.stays import discharge_and_settle
 
         assert stay is not None and on is not None and total is not None
-        amount = Decimal(_amount(total))
+        amount = Decimal(total)
         _echo(
             asyncio.run(
                 discharge_and_settle(stay, date.fromisoformat(on), amount, Decimal(out_of_scope), sessions, actor)
@@ -113,7 +121,7 @@ def discharge(
     from flows.pathway import discharge as discharge_flow
 
     assert case_id is not None and discharged_on is not None and total_cost is not None
-    amount = Decimal(_amount(total_cost))
+    amount = Decimal(total_cost)
     when = date.fromisoformat(discharged_on)
     _echo(asyncio.run(discharge_flow(case_id, when, amount, Decimal(out_of_scope), sessions, actor)))
 

@@ -11,6 +11,7 @@ priced twice. UNIQUE(episode_id) in the database is the last line of defence.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from prefect import task
@@ -23,7 +24,7 @@ from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
 from models.common import age_on, utcnow
-from models.enums import CaseState, TreatmentKind
+from models.enums import CaseState, PovertyStatus, TreatmentKind
 from models.events import Change, DomainEvent, only_date
 from models.people import Patient
 from models.referral import location_of
@@ -81,6 +82,12 @@ def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
     return list(session.execute(stmt).all())
 
 
+@lru_cache(maxsize=4096)
+def _facts(poverty_status: PovertyStatus, age: int, groups: frozenset[str]) -> PatientFacts:
+    """A patient's facts on the service date (frozen: one per status, age and groups, shared by their bills)."""
+    return PatientFacts.model_construct(poverty_status=poverty_status, age=age, groups=groups)
+
+
 def _bill_of(row: Row[Any], facts: Facts) -> Bill:
     """The stored discharge as a bill: typed values, so ``Bill.from_record`` checks without re-parsing; the
     patient's status and groups are those in force on the service date (``status_and_groups_on``)."""
@@ -92,7 +99,7 @@ def _bill_of(row: Row[Any], facts: Facts) -> Bill:
         setting=row.setting,
         hospital_level=row.hospital_level,
         hospital_location=location_of(row.region, row.hospital_region),
-        patient=PatientFacts.model_construct(poverty_status=facts[0], age=age_on(row.birth_date, on), groups=facts[1]),
+        patient=_facts(facts[0], age_on(row.birth_date, on), facts[1]),
         total=row.total,
         out_of_scope=row.out_of_scope,
         sessions=row.sessions,

@@ -12,21 +12,18 @@ from sqlalchemy import Row, bindparam, select, text, update
 from sqlmodel import Session, col
 
 from models.people import Patient
-from models.settlement.bill import Bill, LayerLine, PriorUse, Statement, trusted
+from models.settlement.bill import Bill, PriorUse, Statement, trusted
 from models.settlement.engine import settle
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
 from models.settlement.tables import PayerLedger, Settlement
 from tasks.infra.bulkwrite import append_rows, id_in
+from tasks.settlement.rows import LINE_COLUMNS, SETTLEMENT_COLUMNS, Encoder, insert_encoded
 
 #: (patient id, year, layer) → (ledger row id, paid, deductible used) as stored before this call.
 Stored = dict[tuple[int, int, PayerLayer], tuple[int, Decimal, Decimal]]
 #: (patient id, year): that patient's annual ledger, layer by layer.
 YearKey = tuple[int, int]
-
-SETTLEMENT_COLUMNS = ("id", "episode_id", "case_id", "patient_id", "policy_id", "service_date", "total",
-                      "in_scope", "patient_pays", "self_pay_ratio", "flags", "settled_at", "actor")  # fmt: skip
-LINE_COLUMNS = ("settlement_id", "layer", "base", "deductible", "ratio", "paid", "rule")
 
 
 class Priced(NamedTuple):
@@ -102,15 +99,14 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
     """Append the settlements with their lines, update the ledger rows that changed, add the new ones."""
     if not priced:
         return
+    enc = Encoder(session.connection().dialect.name, now)
     settlements: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     for sid, (row, st) in zip(_reserve_ids(session, len(priced)), priced, strict=True):
-        settlements.append((sid, row.episode_id, row.case_id, row.patient_id, st.policy_id, row.discharged_on,
-                            st.total, st.in_scope, st.patient_pays, st.self_pay_ratio, ",".join(st.flags), now,
-                            actor))  # fmt: skip
-        lines.extend(_line(sid, ln) for ln in st.layers)
-    append_rows(session, "settlement", SETTLEMENT_COLUMNS, settlements)
-    append_rows(session, "settlement_line", LINE_COLUMNS, lines)
+        settlements.append(enc.settlement(sid, row, st, actor))
+        lines.extend([enc.line(sid, ln) for ln in st.layers])
+    insert_encoded(session, "settlement", SETTLEMENT_COLUMNS, settlements)
+    insert_encoded(session, "settlement_line", LINE_COLUMNS, lines)
     changed, fresh = _carry(stored, years)
     if changed:
         ledger: Any = PayerLedger.__table__  # type: ignore[attr-defined]  # Core: one executemany
@@ -122,10 +118,6 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
         )
     if fresh:
         append_rows(session, "payer_ledger", ("patient_id", "year", "layer", "paid", "deductible_used"), fresh)
-
-
-def _line(sid: int, ln: LayerLine) -> tuple[Any, ...]:
-    return (sid, ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule)
 
 
 def _carry(stored: Stored, years: Years) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:

@@ -42,6 +42,7 @@ from cli.params import (
 from cli.recorded import check_recorded_cmd
 from cli.reports import reports_app
 from cli.server import server_app
+from cli.settlement import settlement_app
 from config.settings import get_settings
 from models.enums import FollowUpOutcome, PovertyStatus, ReferralDirection
 
@@ -55,6 +56,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")
+app.add_typer(settlement_app, name="settlement")
 
 
 def _use_database(url: str | None) -> None:

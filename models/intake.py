@@ -114,6 +114,7 @@ def parse_screenings(
     *,
     known_region: Callable[[str], bool],
     known_icd10: Callable[[str], bool],
+    settled_region: Callable[[str], str | None] = lambda _: None,
 ) -> list[ScreeningRow]:
     """Validate every row; raise ImportRejected listing all bad rows (header is line 1)."""
     # newline="": CR, LF and CRLF all end a line (files saved on any system), quoted line breaks stay
@@ -138,6 +139,8 @@ def parse_screenings(
         region, icd = ascii_digits(data.get("region_code", "")), data.get("icd10", "").upper()
         if region and not known_region(region):
             row_errors.append(RowError(line, "region_code", f"unknown region {_echo(region, _REGION_SHAPE)}"))
+        elif region and (refused := settled_region(region)):  # no settlement policy: refused (config/policies)
+            row_errors.append(RowError(line, "region_code", f"region {region} {refused}"))
         if icd and not known_icd10(icd):
             row_errors.append(RowError(line, "icd10", f"unknown ICD-10 code {_echo(icd, _ICD_SHAPE)}"))
         try:

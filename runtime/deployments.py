@@ -12,12 +12,14 @@ from prefect.schedules import Cron
 
 from config.settings import Settings, get_settings
 from flows.backup import backup_database
+from flows.correction import resettle, reverse
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
 from flows.outbox import flush_events
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
 from flows.reactions import refer_triaged
+from flows.recorded import check_recorded
 from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge, settle_discharged
 from models.events import DomainEvent
@@ -36,8 +38,14 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("discharge", discharge),
     ("follow-up", record_follow_up),
     ("settle", settle_discharge),
+    ("reverse", reverse),
+    ("resettle", resettle),
 )
-REPORTS: tuple[tuple[str, Any], ...] = (("ledger", export_ledger), ("summary", summary_report))
+REPORTS: tuple[tuple[str, Any], ...] = (
+    ("ledger", export_ledger),
+    ("summary", summary_report),
+    ("check", check_recorded),
+)
 
 
 def on_case_event(event: DomainEvent, **parameters: str) -> DeploymentEventTrigger:

@@ -39,7 +39,7 @@ def matches(when: Match, bill: Bill) -> bool:
         and (when.poverty_status is None or p.poverty_status in when.poverty_status)
         and (when.groups_any is None or not p.groups.isdisjoint(when.groups_any))
         and (when.min_age is None or p.age >= when.min_age)
-        and (when.treatment is None or bill.treatment in when.treatment)
+        and (when.treatment is None or bill.treatment_kind in when.treatment)
     )
 
 

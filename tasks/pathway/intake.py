@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from config.catalogue import load_regions
 from config.logging import get_logger
+from config.policies import settlement_refusal
 from models import national_id
 from models.access import Scope
 from models.catalogue import is_known_icd10
@@ -210,7 +211,9 @@ def parse_file(path: str) -> list[ScreeningRow]:
     """Read and validate a whole screening CSV against the regions and the ICD-10 rule."""
     text = decode_csv(Path(path).read_bytes())
     regions = load_regions()
-    return parse_screenings(text, known_region=regions.is_known, known_icd10=is_known_icd10)
+    return parse_screenings(
+        text, known_region=regions.is_known, known_icd10=is_known_icd10, settled_region=settlement_refusal
+    )
 
 
 @task(task_run_name="import-screenings", **RETRY)
@@ -249,6 +252,8 @@ def register_patient(person: PatientCreate, actor: str) -> int:
     region outside it, or the household ref belongs to another region: nothing says which, nor an id."""
     if not load_regions().is_known(person.region_code):
         raise BadInput("region_code", f"unknown region {person.region_code}")
+    if refused := settlement_refusal(person.region_code):
+        raise BadInput("region_code", f"region {person.region_code} {refused}")
     keys, region = guarded_keys(), person.region_code
     digest = lookup_hash(keys, person.national_id)
     with session_scope() as s:

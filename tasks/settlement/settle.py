@@ -24,18 +24,20 @@ from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
 from models.common import age_on, utcnow
 from models.enums import CaseState
-from models.events import only_date
+from models.events import Change, DomainEvent, only_date
 from models.people import Patient
 from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
-from models.settlement.bill import Bill, BillError, LayerLine, PatientFacts, PriorUse
+from models.settlement.bill import Bill, BillError, PatientFacts, PriorUse
 from models.settlement.engine import settle
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
+from models.settlement.stored import LINE_COLUMNS, LineRow, line_rows
 from models.settlement.tables import PayerLedger, Settlement
 from tasks.infra.access import authorize_case
 from tasks.infra.bulkwrite import append_rows, gc_paused, id_in
 from tasks.infra.db import session_scope
+from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.transitions import advance_many, lock_case
 
@@ -132,6 +134,7 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
             bills[row.case_id] = (row, _bill_of(row), policies.in_force(row.region, row.discharged_on))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
+            record(session, Change(DomainEvent.SETTLEMENT_HELD, "case", (row.case_id,), {"reason": str(exc)}))
     now = utcnow()
     moved = advance_many(
         session,
@@ -152,7 +155,7 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
             paid=lg.paid, deductible=lg.deductible_used
         )
     settlements: list[SettlementRow] = []
-    lines_by_episode: dict[int, list[LayerLine]] = {}
+    lines_by_episode: dict[int, list[LineRow]] = {}
     for row, unpriced, policy in todo:
         key = (row.patient_id, row.discharged_on.year)
         prior = years.get(key, {})
@@ -174,7 +177,7 @@ def _settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple
                 actor,
             )
         )
-        lines_by_episode[row.episode_id] = statement.layers
+        lines_by_episode[row.episode_id] = line_rows(statement, deltas)
     _write(session, settlements, lines_by_episode, _carry(stored, years))
     return moved, held
 
@@ -228,7 +231,7 @@ def _lock_ledgers(session: Session, patients: list[int]) -> dict[LedgerKey, Paye
 def _write(
     session: Session,
     settlements: list[SettlementRow],
-    lines_by_episode: dict[int, list[LayerLine]],
+    lines_by_episode: dict[int, list[LineRow]],
     new_ledgers: list[tuple[Any, ...]],
 ) -> None:
     """Append settlements, their lines and new ledger rows (updated ledgers are flushed by the session)."""
@@ -236,28 +239,26 @@ def _write(
         append_rows(session, "settlement", SettlementRow._fields, settlements)
         ids = session.execute(
             select(col(Settlement.id), col(Settlement.episode_id)).where(
-                id_in(session, col(Settlement.episode_id), list(lines_by_episode))
+                id_in(session, col(Settlement.episode_id), list(lines_by_episode)), col(Settlement.generation) == 0
             )
         ).tuples()
         append_rows(
             session,
             "settlement_line",
-            ("settlement_id", "layer", "base", "deductible", "ratio", "paid", "rule"),
-            (
-                (sid, ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule)
-                for sid, eid in ids
-                for ln in lines_by_episode[eid]
-            ),
+            LINE_COLUMNS,
+            ((sid, *ln) for sid, eid in ids for ln in lines_by_episode[eid]),
         )
     if new_ledgers:
         append_rows(session, "payer_ledger", ("patient_id", "year", "layer", "paid", "deductible_used"), new_ledgers)
 
 
 def settlement_of_case(session: Session, case_id: int) -> Settlement | None:
-    """The case's latest settlement (the first and only one for its episode)."""
+    """The case's latest settlement (not a reversal row: a re-settlement after a reversal is the latest)."""
     return (
         session.execute(
-            select(Settlement).where(col(Settlement.case_id) == case_id).order_by(col(Settlement.id).desc())
+            select(Settlement)
+            .where(col(Settlement.case_id) == case_id, col(Settlement.reverses_id).is_(None))
+            .order_by(col(Settlement.id).desc())
         )
         .scalars()
         .first()

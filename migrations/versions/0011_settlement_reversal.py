@@ -13,6 +13,8 @@ Create Date: 2026-11-30
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
@@ -26,7 +28,7 @@ depends_on = None
 _NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
-def _money() -> sa.types.TypeEngine[object]:
+def _money() -> sa.types.TypeEngine[Any]:
     """What ``models.common.Money`` is at this revision: whole fen on SQLite (0006), NUMERIC(18,2) elsewhere."""
     return sa.BigInteger() if op.get_bind().dialect.name == "sqlite" else sa.Numeric(18, 2)
 

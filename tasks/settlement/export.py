@@ -60,7 +60,7 @@ def _lines(session: Session, ids: list[int]) -> dict[int, list[LineRow]]:
 
 def _heads(session: Session, year: int, region: str | None) -> list[Any]:
     reversal = aliased(Settlement)
-    stmt = (
+    stmt: Any = (
         select(
             Settlement,
             col(reversal.id).label("reversed_by"),

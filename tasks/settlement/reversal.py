@@ -12,6 +12,7 @@ one reversal of a settlement commit, UNIQUE(episode_id, generation) one settleme
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from sqlmodel import Session, col
 from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.common import age_on, utcnow
+from models.enums import TreatmentKind
 from models.errors import BadInput, NotFound
 from models.events import Change, DomainEvent
 from models.people import Patient
@@ -92,7 +94,7 @@ def _reversal_of(session: Session, settlement_id: int) -> int | None:
 
 def _effective(session: Session, episode_id: int) -> Settlement | None:
     """The stay's settlement in effect: its latest generation, unless that one is reversed."""
-    latest = (
+    latest: Settlement | None = (
         session.execute(
             select(Settlement)
             .where(col(Settlement.episode_id) == episode_id, col(Settlement.generation).is_not(None))
@@ -136,7 +138,7 @@ def _post_ledger(session: Session, patient_id: int, year: int, after: dict[Payer
     session.flush()
 
 
-def _append(session: Session, head: dict[str, object], lines: list[LineRow]) -> int:
+def _append(session: Session, head: Mapping[str, object], lines: list[LineRow]) -> int:
     new_id = int(session.execute(insert(Settlement).values(head).returning(col(Settlement.id))).scalar_one())
     append_rows(session, "settlement_line", LINE_COLUMNS, [(new_id, *ln) for ln in lines])
     return new_id
@@ -214,7 +216,7 @@ def _bill(session: Session, ep: TreatmentEpisode, amounts: BillAmounts) -> Bill:
         total=amounts.total_cost,
         out_of_scope=amounts.out_of_scope,
         sessions=amounts.sessions,
-        treatment_kind=getattr(ep, "treatment_kind", None) or "general",
+        treatment_kind=TreatmentKind(getattr(ep, "treatment_kind", None) or TreatmentKind.GENERAL),
         prior_paid={},
     )
 

@@ -145,3 +145,28 @@ def test_one_household_ref_cannot_span_two_regions() -> None:
             f"H1,{OTHER_ID},李四,530427,destitute,2017-03-03,Q21.0",
         )
     assert err.value.errors == [RowError(3, "household_ref", "same household as line 2 with another region")]
+
+
+def test_a_region_without_a_settlement_policy_is_refused_by_line() -> None:
+    """乌兰察布 (150902…): its seed text (003 篇2: "基本+补充" … "先垫付、后结算") gives no reimbursement figure, so
+    no policy settles it and intake refuses its rows, naming the line, the field and the reason."""
+    from config.policies import settlement_refusal
+
+    text = "\n".join(
+        (
+            HEADER,
+            f"H1,{GOOD_ID},张三,150902,general,2017-03-02,I10",
+            f"H2,{OTHER_ID},李四,520527,general,2017-03-02,I10",
+        )
+    )
+    with pytest.raises(ImportRejected) as err:
+        parse_screenings(
+            text, known_region=lambda c: True, known_icd10=lambda c: True, settled_region=settlement_refusal
+        )
+    assert err.value.errors == [
+        RowError(
+            2,
+            "region_code",
+            "region 150902 has no settlement policy (its seed text gives no reimbursement figures): not taken in",
+        )  # fmt: skip
+    ]

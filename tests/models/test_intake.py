@@ -168,5 +168,5 @@ def test_a_region_without_a_settlement_policy_is_refused_by_line() -> None:
             2,
             "region_code",
             "region 150902 has no settlement policy (its seed text gives no reimbursement figures): not taken in",
-        )  # fmt: skip
+        )
     ]

@@ -134,7 +134,7 @@ def _reverse_and_resettle(tmp_path: Path, url: str, retry: bool) -> None:
     first = settle_case.fn(case_id, "coordinator")
     assert first.settlement_id is not None
     episode = bill_json(url, case_id)  # the same stay, read back
-    (episode_id,) = {e for (e,) in _episodes(url, case_id)}
+    (episode_id,) = _episodes(url, case_id)
     corrected = BillAmounts.parse("9000.00", "100.00")
     calls: list[Callable[[], Any]] = [
         (lambda: reverse_settlement.fn(first.settlement_id, "coordinator", "冲销"))
@@ -165,14 +165,14 @@ def _reverse_and_resettle(tmp_path: Path, url: str, retry: bool) -> None:
     FIGURES["reversal: concurrent attempts"] += len(calls)
 
 
-def _episodes(url: str, case_id: int) -> list[tuple[int]]:
+def _episodes(url: str, case_id: int) -> list[int]:
     from sqlalchemy import select
 
     from models.care import TreatmentEpisode
     from tasks.infra.db import session_scope
 
     with session_scope(url) as s:
-        return [tuple(r) for r in s.execute(select(TreatmentEpisode.id).where(TreatmentEpisode.case_id == case_id))]
+        return list(s.execute(select(TreatmentEpisode.id).where(TreatmentEpisode.case_id == case_id)).scalars())
 
 
 def _settlements(url: str, episode_id: int) -> list[tuple[int, int | None, int | None]]:

@@ -47,6 +47,7 @@ from cli.policy import policy_app
 from cli.recorded import check_recorded_cmd
 from cli.reports import reports_app
 from cli.server import server_app
+from cli.settlement import settlement_app
 from cli.simulate import simulate
 from cli.stays import admit, discharge, relapse, settle_stay, stays
 from cli.users import users_app
@@ -76,6 +77,7 @@ app.command()(console)  # cli/console.py
 register_bulletin(reports_app)  # reports quarterly | annual (季通报 / 年考核)
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(lists_app, name="lists")
+app.add_typer(settlement_app, name="settlement")
 
 
 def _use_database(url: str | None) -> None:

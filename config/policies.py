@@ -29,6 +29,10 @@ class PolicyRegistry:
         """The population groups any policy refers to: a bill naming another one has a typo."""
         return frozenset().union(*(p.groups for p in self.policies))
 
+    def covers(self, region: str) -> bool:
+        """Whether any policy settles this region (a region without one is refused at intake)."""
+        return any(policy.region == region for policy in self.policies)
+
     def in_force(self, region: str, on: date) -> Policy:
         for policy in self.policies:
             if policy.region == region and policy.in_force(on):
@@ -36,6 +40,10 @@ class PolicyRegistry:
         if not any(policy.region == region for policy in self.policies):
             raise BillError("region", f"no settlement policy for region {region}")
         raise BillError("service_date", f"no policy in force for region {region} on {on.isoformat()}")
+
+
+#: Why intake refuses a region that has no settlement policy (乌兰察布 150902…: its seed text gives no figures).
+NO_POLICY = "has no settlement policy (its seed text gives no reimbursement figures): not taken in"
 
 
 def load_policy_file(path: Path) -> Policy:
@@ -55,3 +63,8 @@ def load_policy_file(path: Path) -> Policy:
 def load_policies(directory: Path | None = None) -> PolicyRegistry:
     folder = directory or get_settings().data_dir / "policies"
     return PolicyRegistry([load_policy_file(p) for p in sorted(folder.glob("*.yaml"))])
+
+
+def settlement_refusal(region: str) -> str | None:
+    """Why intake refuses ``region`` (no policy settles it), or None when a policy does."""
+    return None if load_policies().covers(region) else NO_POLICY

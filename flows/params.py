@@ -106,6 +106,17 @@ Outcome = Annotated[
         "，".join(f"{o.value}={label}" for o, label in FOLLOW_UP_LABELS.items()) + "。Follow-up outcome.",
     ),
 ]
+SettlementId = Annotated[
+    int,
+    Field(ge=1, le=MAX_INT),
+    form("结算编号 Settlement id", "要冲销的结算的内部编号（结算单上的编号）。Internal settlement id."),
+]
+Reason = Annotated[
+    str,
+    Field(min_length=1, max_length=200),
+    AfterValidator(no_id_number),
+    form("更正原因 Reason", "为什么冲销或重新结算（如“出院金额录入错误”），不要写姓名或身份证号。Why it is corrected."),
+]
 #: An actor id as a form field takes: short, never an ID-shaped number (each deployment adds its title and list).
 ActorId = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(no_id_number)]
 Actor = Annotated[

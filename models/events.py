@@ -40,6 +40,9 @@ class DomainEvent(StrEnum):
     TREATMENT_ADMITTED = "treatment.admitted"
     TREATMENT_DISCHARGED = "treatment.discharged"
     SETTLEMENT_COMPLETED = "settlement.completed"
+    SETTLEMENT_REVERSED = "settlement.reversed"  # 冲销: a negative settlement cancels one
+    SETTLEMENT_RESETTLED = "settlement.resettled"  # 重新结算 with corrected amounts
+    SETTLEMENT_HELD = "settlement.held"  # a discharge that cannot be settled (reason: field and why)
     CASE_CURED = "case.cured"
     CASE_UNDER_MAINTENANCE = "case.under_maintenance"
     CASE_UNDER_MANAGEMENT = "case.under_management"

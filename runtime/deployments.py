@@ -17,6 +17,7 @@ from flows.bulletin import bulletin_report
 from flows.contracts import end as end_contract
 from flows.contracts import renew as renew_contract
 from flows.contracts import sign as sign_contract
+from flows.correction import resettle, reverse
 from flows.corrections import change_patient_groups, close_case, correct_diagnosis, correct_poverty_status, undo_step
 from flows.demo import county_demo
 from flows.intake import import_screenings, screen_patient
@@ -25,6 +26,7 @@ from flows.nightly import nightly_adjustment
 from flows.outbox import flush_events
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer, relapse
 from flows.reactions import refer_triaged
+from flows.recorded import check_recorded
 from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge, settle_discharged
 from flows.simulation import simulate_policy
@@ -57,12 +59,15 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("sign", sign_contract),
     ("renew", renew_contract),
     ("end", end_contract),
+    ("reverse", reverse),
+    ("resettle", resettle),
 )
 REPORTS: tuple[tuple[str, Any], ...] = (
     ("simulate", simulate_policy),
     ("ledger", export_ledger),
     ("summary", summary_report),
     ("bulletin", bulletin_report),
+    ("check", check_recorded),
 )
 #: 外部名单 (扶贫办 / 民政 / 医保) imported by a supervisor or coordinator for the 四个一致 check.
 LISTS: Spec = (import_list, {"name": "import-list", "tags": [*SUPERVISOR, "lists"]})

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from models.common import FEN, MAX_AMOUNT, ZERO, iso_date_text
 from models.digits import ascii_digits
 from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus, TreatmentKind
-from models.settlement.policy import LayerPolicy, PayerLayer, Rule, Treatment
+from models.settlement.policy import LayerPolicy, PayerLayer, Rule
 
 
 def shown(field: str) -> str:
@@ -115,8 +115,7 @@ class Bill(BaseModel):
     total: Decimal
     out_of_scope: Decimal = ZERO
     sessions: int = Field(default=0, ge=0)
-    #: The kind of stay where a clause names one (住院分娩, 血液透析); most bills have none.
-    treatment: Treatment | None = None
+    #: What the stay is for (血液透析, 住院分娩 …): a clause may pay per session or a lump sum by kind.
     treatment_kind: TreatmentKind = TreatmentKind.GENERAL
     prior_paid: dict[PayerLayer, PriorUse] = {}
 
@@ -156,7 +155,6 @@ class Bill(BaseModel):
         out_of_scope: Decimal,
         sessions: int,
         prior_paid: dict[PayerLayer, PriorUse],
-        treatment: Treatment | None = None,
         treatment_kind: TreatmentKind = TreatmentKind.GENERAL,
     ) -> Bill:
         """A bill from already-typed database values: the same money and scope checks as validation
@@ -174,8 +172,7 @@ class Bill(BaseModel):
             total=total.quantize(FEN),
             out_of_scope=out_of_scope.quantize(FEN),
             sessions=sessions,
-            treatment=treatment,
-            treatment_kind=treatment_kind,
+            treatment_kind=TreatmentKind(treatment_kind),
             prior_paid=prior_paid,
         )
 

@@ -31,10 +31,10 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from models.common import iso_date_text
-from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
+from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus, TreatmentKind
 from models.errors import BadInput
 from models.settlement.bill import Bill, BillError, PatientFacts, PriorUse, parse_money, trusted
-from models.settlement.policy import PayerLayer, Treatment
+from models.settlement.policy import PayerLayer
 
 ZERO = Decimal("0.00")
 _FEN = Decimal("0.01")
@@ -89,7 +89,7 @@ _ENUMS: dict[str, dict[str, Any]] = {
     )
 }
 _STATUSES = {m.value: m for m in PovertyStatus}
-_TREATMENTS = {m.value: m for m in Treatment}
+_TREATMENTS = {m.value: m for m in TreatmentKind}
 _PRIOR_KEYS = frozenset(PRIOR_FIELDS)
 
 
@@ -239,7 +239,7 @@ class Parser:
         service_date = self.day(raw, line)
         treatment = raw.get("treatment") or None
         if treatment is not None and treatment not in _TREATMENTS:
-            raise _bad(line, "treatment", "unknown treatment")
+            raise _bad(line, "treatment", "unknown treatment kind")
         prior = {}
         for layer in PayerLayer if not _PRIOR_KEYS.isdisjoint(raw) else ():
             paid = _money(raw, f"prior_{layer.value}_paid", line, required=False)
@@ -257,7 +257,7 @@ class Parser:
                 "total": money["medfee_sumamt"],
                 "out_of_scope": money["fulamt_ownpay_amt"],
                 "sessions": _count(raw, "sessions", line, 0),
-                "treatment": _TREATMENTS[treatment] if treatment else None,
+                "treatment_kind": _TREATMENTS[treatment] if treatment else TreatmentKind.GENERAL,
                 "prior_paid": prior,
                 **enums,
             },

@@ -12,8 +12,8 @@ from models.settlement.policy import PayerLayer
 
 
 def render_2207(statement: Statement, bill: Bill, setl_id: str, hospital: str) -> dict[str, Any]:
-    """Our statement in the 2207 layout plus the extra columns: what a record of it would say. Wiring the
-    export of stored settlements (``dabing reports …``) to this function is not done yet."""
+    """Our statement in the 2207 layout plus the extra columns: what a record of it would say (stored
+    settlements: ``dabing settlement export``, tasks/settlement/export.py)."""
     paid = {ln.layer: ln.paid for ln in statement.layers}
     basic = next((ln for ln in statement.layers if ln.layer == PayerLayer.BASIC_INSURANCE), None)
     fund = sum(paid.values(), ZERO)
@@ -42,7 +42,7 @@ def render_2207(statement: Statement, bill: Bill, setl_id: str, hospital: str) -
         "age": bill.patient.age,
         "groups": sorted(bill.patient.groups),
         "sessions": bill.sessions,
-        "treatment": bill.treatment.value if bill.treatment else "",
+        "treatment": bill.treatment_kind.value,
     }
     for layer, use in bill.prior_paid.items():
         record[f"prior_{layer.value}_paid"] = str(use.paid)

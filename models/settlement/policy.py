@@ -13,7 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.common import ZERO
-from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus
+from models.enums import CareSetting, HospitalLevel, HospitalLocation, PovertyStatus, TreatmentKind
 
 
 class PayerLayer(StrEnum):
@@ -34,13 +34,6 @@ class Base(StrEnum):
     REMAINING_TOTAL = "remaining_total"  # everything not yet paid, out-of-scope included (兜底)
 
 
-class Treatment(StrEnum):
-    """What kind of stay a bill is, where a clause names one (a lump sum or per-session subsidy)."""
-
-    HOSPITAL_DELIVERY = "hospital_delivery"  # 住院分娩
-    DIALYSIS = "dialysis"  # 血液透析
-
-
 class Per(StrEnum):
     STAY = "stay"
     YEAR = "year"
@@ -57,7 +50,8 @@ class Match(BaseModel):
     poverty_status: list[PovertyStatus] | None = None
     groups_any: list[str] | None = None
     min_age: int | None = Field(default=None, ge=0)
-    treatment: list[Treatment] | None = None
+    #: The kinds of stay a clause names (血液透析 per session, 住院分娩 lump sum).
+    treatment: list[TreatmentKind] | None = None
 
 
 class Rule(BaseModel):

@@ -9,9 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from models.enums import GROUP_LABELS, CareSetting, HospitalLevel, HospitalLocation, PatientGroup, PovertyStatus
+from models.enums import (
+    GROUP_LABELS,
+    TREATMENT_KIND_LABELS,
+    CareSetting,
+    HospitalLevel,
+    HospitalLocation,
+    PatientGroup,
+    PovertyStatus,
+)
 from models.settlement.label import LAYER_ZH, LEVEL_ZH, LOCATION_ZH, pct, yuan
-from models.settlement.policy import Base, Bonus, LayerPolicy, Match, Per, Policy, Rule, Treatment
+from models.settlement.policy import Base, Bonus, LayerPolicy, Match, Per, Policy, Rule
 
 SETTING_ZH = {CareSetting.INPATIENT: "住院", CareSetting.OUTPATIENT: "门诊"}
 STATUS_ZH = {
@@ -27,7 +35,6 @@ BASE_ZH = {
     Base.REMAINING_IN_SCOPE: "前序报销后剩余的政策范围内费用",
     Base.REMAINING_TOTAL: "剩余全部费用(含保外)",
 }
-TREATMENT_ZH = {Treatment.HOSPITAL_DELIVERY: "住院分娩", Treatment.DIALYSIS: "血液透析"}
 RuleKey = tuple[str, str, str]
 
 
@@ -51,7 +58,7 @@ def when_zh(m: Match) -> str:
     if m.min_age is not None:
         parts.append(f"{m.min_age}岁以上")
     if m.treatment:
-        parts.append("诊疗 " + _join(TREATMENT_ZH[t] for t in m.treatment))
+        parts.append("诊疗 " + _join(TREATMENT_KIND_LABELS[t] for t in m.treatment))
     return " · ".join(parts) or "所有"
 
 

@@ -57,3 +57,26 @@ def summary_lines(summary: Summary, top: int = 10) -> list[str]:
         lines.append("hospitals with the most records in discrepancy (records off / records, Σ|layer difference|):")
         lines += [f"  {h}: {off} / {n}, {amount:,}" for h, n, off, amount in worst]
     return lines
+
+
+#: Columns of the summary table artifact (a supervisor reads it in the Prefect UI).
+TABLE_COLUMNS = ("项目", "说明", "记录金额", "政策应付", "差额", "条数")
+
+
+def summary_table(summary: Summary, top: int = 10) -> list[dict[str, str]]:
+    """The summary as rows with Chinese columns: one per payer layer (recorded / policy / difference), one per
+    kind of discrepancy found, one per hospital among the ``top`` with the most records in discrepancy."""
+
+    def row(item: str, what: str, rec: str = "", pol: str = "", diff: str = "", n: str = "") -> dict[str, str]:
+        return dict(zip(TABLE_COLUMNS, (item, what, rec, pol, diff, n), strict=True))
+
+    out = [row("记录", "结算记录条数（按政策结算的）", n=f"{summary.records} ({summary.settled})")]
+    for layer in PayerLayer:
+        rec, pol = summary.recorded[layer], summary.policy[layer]
+        out.append(row(f"支付层 {layer.value}", LAYER_ZH[layer], f"{rec:,}", f"{pol:,}", f"{rec - pol:,}"))
+    out += [row(f"问题 {k.value}", k.label_zh, n=str(summary.by_kind[k])) for k in Kind if summary.by_kind[k]]
+    out += [
+        row(f"医院 {h}", "不符记录 / 记录", diff=f"{amount:,}", n=f"{off} / {n}")
+        for h, n, off, amount in summary.top_hospitals(top)
+    ]
+    return out

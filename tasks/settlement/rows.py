@@ -13,11 +13,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models.common import fen
-from models.settlement.bill import LayerLine, Statement
+from models.settlement.bill import Statement
+from models.settlement.stored import LineRow
 
 SETTLEMENT_COLUMNS = ("id", "episode_id", "case_id", "patient_id", "policy_id", "service_date", "total",
                       "in_scope", "patient_pays", "self_pay_ratio", "flags", "settled_at", "actor")  # fmt: skip
-LINE_COLUMNS = ("settlement_id", "layer", "base", "deductible", "ratio", "paid", "rule")
+LINE_COLUMNS = (
+    "settlement_id",
+    "layer",
+    "base",
+    "deductible",
+    "ratio",
+    "paid",
+    "rule",
+    "label_zh",
+    "ledger_deductible",
+)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -31,7 +42,7 @@ class Encoder:
         self.now = utc.replace(tzinfo=None).isoformat() if self.pg else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
         self.null: Any = "\\N" if self.pg else None
         self.text: Callable[[str], str] = (lambda s: s.translate(_COPY_ESCAPES)) if self.pg else (lambda s: s)
-        self._lines: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._lines: dict[LineRow, tuple[Any, ...]] = {}
 
     def settlement(self, sid: int, row: Any, st: Statement, actor: str) -> tuple[Any, ...]:
         m, on = self.money, row.discharged_on
@@ -40,14 +51,14 @@ class Encoder:
                 m(st.in_scope), m(st.patient_pays), str(st.self_pay_ratio), self.text(",".join(st.flags)), self.now,
                 self.text(actor))  # fmt: skip
 
-    def line(self, sid: int, ln: LayerLine) -> tuple[Any, ...]:
+    def line(self, sid: int, ln: LineRow) -> tuple[Any, ...]:
         """A line's values but its settlement id, shared by equal lines (most bills repeat a few shapes)."""
-        key = (ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule)
-        tail = self._lines.get(key)
+        tail = self._lines.get(ln)
         if tail is None:
             m = self.money
-            tail = (ln.layer.value, m(ln.base), m(ln.deductible), str(ln.ratio), m(ln.paid), self.text(ln.rule))
-            self._lines[key] = tail
+            tail = (ln.layer.value, m(ln.base), m(ln.deductible), str(ln.ratio), m(ln.paid), self.text(ln.rule),
+                    self.text(ln.label_zh), m(ln.ledger_deductible))  # fmt: skip
+            self._lines[ln] = tail
         return (sid, *tail)
 
 

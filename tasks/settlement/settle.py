@@ -30,7 +30,7 @@ from models.people import Patient
 from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
 from models.settlement.bill import Bill, BillError, PatientFacts
-from models.settlement.policy import Policy, Treatment
+from models.settlement.policy import Policy
 from models.settlement.tables import Settlement
 from tasks.infra.access import authorize_case
 from tasks.infra.bulkwrite import gc_paused, id_in
@@ -40,9 +40,6 @@ from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.patient_facts import Facts, status_and_groups_on
 from tasks.pathway.transitions import advance_many, lock_case
 from tasks.settlement.store import Priced, lock_ledgers, price, unsettled, write
-
-#: The stay's kind as the policies' clauses name it (a per-session subsidy, a lump sum per delivery).
-_TREATMENT = {TreatmentKind.DIALYSIS: Treatment.DIALYSIS, TreatmentKind.DELIVERY: Treatment.HOSPITAL_DELIVERY}
 
 
 def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
@@ -104,7 +101,6 @@ def _bill_of(row: Row[Any], facts: Facts) -> Bill:
         out_of_scope=row.out_of_scope,
         sessions=row.sessions,
         prior_paid={},
-        treatment=_TREATMENT.get(kind),
         treatment_kind=kind,
     )
 
@@ -138,6 +134,8 @@ def _settle(session: Session, pending: list[Row[Any]], actor: str) -> tuple[list
             bills.append((row, bill, policies.in_force(row.region, row.discharged_on)))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1
+            kind, subject = ("case", row.case_id) if row.case_id is not None else ("stay", row.episode_id)
+            record(session, Change(DomainEvent.SETTLEMENT_HELD, kind, (subject,), {"reason": str(exc)}))
     now = utcnow()
     of_cases = [row.case_id for row, _, _ in bills if row.case_id is not None]
     moved = set(
@@ -166,10 +164,12 @@ def _settle(session: Session, pending: list[Row[Any]], actor: str) -> tuple[list
 
 
 def settlement_of_case(session: Session, case_id: int) -> Settlement | None:
-    """The case's latest settlement (of its latest settled stay)."""
+    """The case's latest settlement (not a reversal row: a re-settlement after a reversal is the latest)."""
     return (
         session.execute(
-            select(Settlement).where(col(Settlement.case_id) == case_id).order_by(col(Settlement.id).desc())
+            select(Settlement)
+            .where(col(Settlement.case_id) == case_id, col(Settlement.reverses_id).is_(None))
+            .order_by(col(Settlement.id).desc())
         )
         .scalars()
         .first()

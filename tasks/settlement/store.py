@@ -13,9 +13,10 @@ from sqlmodel import Session, col
 
 from models.people import Patient
 from models.settlement.bill import Bill, PriorUse, Statement, trusted
-from models.settlement.engine import settle
+from models.settlement.engine import LedgerDelta, settle
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
+from models.settlement.stored import line_rows
 from models.settlement.tables import PayerLedger, Settlement
 from tasks.infra.bulkwrite import append_rows, id_in
 from tasks.settlement.rows import LINE_COLUMNS, SETTLEMENT_COLUMNS, Encoder, insert_encoded
@@ -31,6 +32,7 @@ class Priced(NamedTuple):
 
     row: Row[Any]
     statement: Statement
+    deltas: list[LedgerDelta]
 
 
 def lock_ledgers(session: Session, patients: list[int]) -> Stored:
@@ -91,7 +93,7 @@ def price(todo: Sequence[tuple[Row[Any], Bill, Policy]], stored: Stored) -> tupl
         object.__setattr__(unpriced, "prior_paid", prior)  # the bill was built for this call only (from_record)
         statement, deltas = settle(unpriced, policy)
         years[key] = apply_statement(prior, deltas)
-        priced.append(Priced(row, statement))
+        priced.append(Priced(row, statement, deltas))
     return priced, years
 
 
@@ -102,9 +104,9 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
     enc = Encoder(session.connection().dialect.name, now)
     settlements: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
-    for sid, (row, st) in zip(_reserve_ids(session, len(priced)), priced, strict=True):
+    for sid, (row, st, deltas) in zip(_reserve_ids(session, len(priced)), priced, strict=True):
         settlements.append(enc.settlement(sid, row, st, actor))
-        lines.extend([enc.line(sid, ln) for ln in st.layers])
+        lines.extend([enc.line(sid, ln) for ln in line_rows(st, deltas)])
     insert_encoded(session, "settlement", SETTLEMENT_COLUMNS, settlements)
     insert_encoded(session, "settlement_line", LINE_COLUMNS, lines)
     changed, fresh = _carry(stored, years)

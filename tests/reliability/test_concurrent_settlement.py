@@ -5,7 +5,9 @@ Eight threads released together by a barrier, each with its own session through 
   * 8 different bills of one patient settled at once → every statement and the annual ledger equal the
     pure engine applied to the bills one after the other in commit order (annual deductible used once,
     critical-illness cap of 300,000 reached and never exceeded);
-  * 8 overlapping bulk chunks over the same cases → the same, through the chunk path (no case lock).
+  * 8 overlapping bulk chunks over the same cases → the same, through the chunk path (no case lock);
+  * one settlement reversed and re-settled by 8 callers at once (half reverse, half re-settle) → one reversal,
+    at most one new generation, exactly one settlement in effect, and the ledger equal to that one alone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
 from models.clinical import Case, CaseTransition
+from models.errors import BadInput
+from models.settlement.amounts import BillAmounts
 from models.settlement.tables import Settlement
+from tasks.settlement.reversal import resettle_stay, reverse_settlement
 from tasks.settlement.settle import settle_case, settle_chunk
 from tests.reliability.builders import (
     BILLS,
@@ -120,6 +125,75 @@ def _overlapping_chunks(tmp_path: Path, url: str, retry: bool) -> None:
     assert sum(r.moved for r in results) == len(ids), "each case moved by exactly one chunk"
     assert count(url, Case, col(Case.state) == "settled") == len(ids)
     check_against_engine(url, ids)
+
+
+def _reverse_and_resettle(tmp_path: Path, url: str, retry: bool) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    (case_id,) = discharged_cases(tmp_path, url, [BILLS[7]], seq=110)
+    first = settle_case.fn(case_id, "coordinator")
+    assert first.settlement_id is not None
+    episode = bill_json(url, case_id)  # the same stay, read back
+    (episode_id,) = _episodes(url, case_id)
+    corrected = BillAmounts.parse("9000.00", "100.00")
+    calls: list[Callable[[], Any]] = [
+        (lambda: reverse_settlement.fn(first.settlement_id, "coordinator", "冲销"))
+        if i % 2
+        else (lambda: resettle_stay.fn(episode_id, corrected, "coordinator", "金额更正"))
+        for i in range(THREADS)
+    ]
+    results = _race(calls, retry)
+    # a loser sees the winner's rows (a domain refusal) or collides on a unique constraint: never a second row
+    wins = [r for r in results if not isinstance(r, Exception)]
+    losses = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(x, BadInput | IntegrityError) for x in losses), losses
+    assert count(url, Settlement, col(Settlement.reverses_id) == first.settlement_id) == 1, "one reversal"
+    rows = _settlements(url, episode_id)
+    effective = [r for r in rows if r[1] is not None and r[0] not in {x[2] for x in rows}]
+    assert len(effective) <= 1, "at most one settlement in effect"
+    generations = [r[1] for r in rows if r[1] is not None]
+    assert len(generations) == len(set(generations))
+    assert len(wins) >= 1
+    ledger = ledger_of(url, case_id)
+    if effective:  # the ledger holds the corrected bill alone
+        _, one = expected_by_engine([{**episode, "total": "9000.00", "out_of_scope": "100.00"}])
+        assert {k: v for k, v in ledger.items() if v != (Decimal(0), Decimal(0))} == {
+            k: v for k, v in one.items() if v != (Decimal(0), Decimal(0))
+        }
+    else:
+        assert all(paid == 0 and ded == 0 for paid, ded in ledger.values())
+    FIGURES["reversal: concurrent attempts"] += len(calls)
+
+
+def _episodes(url: str, case_id: int) -> list[int]:
+    from sqlalchemy import select
+
+    from models.care import TreatmentEpisode
+    from tasks.infra.db import session_scope
+
+    with session_scope(url) as s:
+        return list(s.execute(select(TreatmentEpisode.id).where(TreatmentEpisode.case_id == case_id)).scalars())
+
+
+def _settlements(url: str, episode_id: int) -> list[tuple[int, int | None, int | None]]:
+    from sqlalchemy import select
+
+    from tasks.infra.db import session_scope
+
+    with session_scope(url) as s:
+        q = select(Settlement.id, Settlement.generation, Settlement.reverses_id).where(
+            Settlement.episode_id == episode_id
+        )
+        return [(a, b, c) for a, b, c in s.execute(q).tuples()]
+
+
+@pytest.mark.postgres
+def test_reverse_and_resettle_at_once_postgres(tmp_path: Path, pg_url: str) -> None:
+    _reverse_and_resettle(tmp_path, pg_url, retry=False)
+
+
+def test_reverse_and_resettle_at_once_sqlite(tmp_path: Path, db_url: str) -> None:
+    _reverse_and_resettle(tmp_path, db_url, retry=True)
 
 
 @pytest.mark.postgres

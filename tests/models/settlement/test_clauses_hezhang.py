@@ -203,16 +203,18 @@ DIALYSIS_COUNTY = Policy.model_validate(
 
 
 @pytest.mark.parametrize(
-    ("total", "sessions", "treatment", "expected"),
+    ("total", "sessions", "kind", "expected"),
     [
         pytest.param("6000", 12, "dialysis", "1200.00", id="县财政为透析患者每次补助100元 — 12 sessions"),
         pytest.param("1000", 12, "dialysis", "1000.00", id="每次补助100元 — never more than what is left to pay"),
-        pytest.param("6000", 12, None, "0.00", id="为透析患者每次补助 — only for dialysis"),
+        pytest.param("6000", 12, "general", "0.00", id="为透析患者每次补助 — only for dialysis"),
+        pytest.param("6000", 12, "chemotherapy", "0.00", id="为透析患者每次补助 — not for chemotherapy sessions"),
+        pytest.param("6000", 0, "dialysis", "0.00", id="每次补助100元 — no session, no subsidy"),
     ],
 )
-def test_dialysis_per_session(total: str, sessions: int, treatment: str | None, expected: str) -> None:
+def test_dialysis_per_session(total: str, sessions: int, kind: str, expected: str) -> None:
     b = parse_bill(
-        bill(service_date="2019-05-01", setting="outpatient", total=total, sessions=sessions, treatment=treatment)
+        bill(service_date="2019-05-01", setting="outpatient", total=total, sessions=sessions, treatment_kind=kind)
     )
     statement, _ = settle(b, DIALYSIS_COUNTY)
     assert statement.layers[0].paid == Decimal(expected)

@@ -80,7 +80,7 @@ def labels(data: dict[str, Any]) -> dict[str, str]:
             bill(
                 **XP,
                 hospital_level="township",
-                treatment="hospital_delivery",
+                treatment_kind="delivery",
                 patient={"poverty_status": "registered_poor"},
                 out_of_scope="3000",
             ),
@@ -95,7 +95,7 @@ def test_label(data: dict[str, Any], layer: str, expected: str) -> None:
 
 
 def test_per_session_label() -> None:
-    b = parse_bill(bill(service_date="2019-05-01", setting="outpatient", sessions=12, treatment="dialysis"))
+    b = parse_bill(bill(service_date="2019-05-01", setting="outpatient", sessions=12, treatment_kind="dialysis"))
     line = settle(b, DIALYSIS_COUNTY)[0].layers[0]
     assert line.label_zh == "补充保障 · 县财政透析补助 · 每次 100元 × 12次"
 

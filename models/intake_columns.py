@@ -38,9 +38,7 @@ POVERTY_LABELS: dict[str, PovertyStatus] = {
     "普通居民": PovertyStatus.GENERAL,
 }
 POVERTY_VALUES: dict[str, PovertyStatus] = {s.value: s for s in PovertyStatus} | POVERTY_LABELS
-POVERTY_CHOICES = ", ".join(
-    f"{s.value}/{next(k for k, v in POVERTY_LABELS.items() if v is s)}" for s in PovertyStatus
-)
+POVERTY_CHOICES = ", ".join(f"{s.value}/{next(k for k, v in POVERTY_LABELS.items() if v is s)}" for s in PovertyStatus)
 
 
 def column_of(header: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from operator import mul
 from datetime import date
+from operator import mul
 
 from models.digits import ascii_digits
 

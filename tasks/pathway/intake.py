@@ -33,8 +33,8 @@ from tasks.infra.errors import storage_errors
 from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
 from tasks.infra.retry import RETRY_ON_CONFLICT
-from tasks.pathway.households import Known, insert_or_get, known, refusal, usable
 from tasks.pathway import stage
+from tasks.pathway.households import Known, insert_or_get, known, refusal, usable
 from tasks.pathway.intake_read import records
 from tasks.pathway.intake_write import ImportReport, stage_rows, write_staged
 

@@ -58,7 +58,9 @@ def chunks(rows: Iterable[Checked], size: int) -> Iterator[list[Checked]]:
         yield batch
 
 
-def staged(keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]) -> list[tuple[Any, ...]]:
+def staged(
+    keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]
+) -> list[tuple[Any, ...]]:
     """Stage tuples (``stage.COLUMNS``): identity as its lookup hash, and sealed only for people not ``stored``
     yet (sealing is the costly part; a re-import seals nothing), once per person a chunk."""
     hashes = {nid: lookup_hash(keys, nid) for nid in {r.national_id for r in rows}}
@@ -95,7 +97,9 @@ def _check_usable(session: Session, actor: str, scope: Scope | None) -> None:
         raise refusal(actor, scope, moved[0], f" (line {moved[1]})")
     if scope is None:
         return
-    outside = sorted((line, region) for region, checked, line in stage.region_lines(session) if not scope.covers(checked))
+    outside = sorted(
+        (line, region) for region, checked, line in stage.region_lines(session) if not scope.covers(checked)
+    )
     if outside:
         raise refusal(actor, scope, outside[0][1], f" (line {outside[0][0]})")
 
@@ -121,7 +125,7 @@ def write_staged(session: Session, rows_seen: int, actor: str, scope: Scope | No
         record(session, Change(DomainEvent.PATIENT_SCREENED, "case", case_ids, {"actor": actor}))
     hint = None
     if differs:
-        hint = (f"{len(differs)} people are recorded with another poverty status; the import does not change it: "
+        hint = (f"{len(differs)} person(s) recorded with another poverty status: the import does not change it; "
                 f"use `{CORRECTION_HINT}` with a --reason")  # fmt: skip
     return ImportReport(
         rows=rows_seen,

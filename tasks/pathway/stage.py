@@ -117,7 +117,9 @@ def index(session: Session) -> None:
         session.execute(text(f"CREATE INDEX ix_{STAGE}_{name} ON {STAGE} ({cols})"))
 
 
-def _first_differs(session: Session, key: str, differs: str, field: str, message: str, skip: set[int]) -> list[RowError]:
+def _first_differs(
+    session: Session, key: str, differs: str, field: str, message: str, skip: set[int]
+) -> list[RowError]:
     """Lines whose ``differs`` columns disagree with the first line of the same ``key`` (up to MAX_ERRORS)."""
     sql = (
         f"SELECT line, first_line FROM (SELECT line, {differs}, first_value(line) OVER w AS first_line, "
@@ -145,7 +147,12 @@ def inconsistencies(session: Session) -> list[RowError]:
         return []
     errors: list[RowError] = []
     for key, differs, field, message in (
-        ("nid_hash", "region_code, household_ref", "national_id", "same person as line {} with another region/household"),
+        (
+            "nid_hash",
+            "region_code, household_ref",
+            "national_id",
+            "same person as line {} with another region/household",
+        ),
         ("nid_hash", "poverty_status", "poverty_status", "same person as line {} with another poverty status"),
         ("household_ref", "region_code", "household_ref", "same household as line {} with another region"),
     ):
@@ -231,7 +238,9 @@ def write_people(session: Session, now: datetime) -> tuple[int, int]:
 def mark_fresh(session: Session) -> tuple[int, int]:
     """Links rows to their patient and flags the findings not yet stored; (fresh, already known)."""
     session.execute(
-        text(f"UPDATE {STAGE} SET patient_id = (SELECT p.id FROM patient p WHERE p.national_id_hash = {STAGE}.nid_hash)")
+        text(
+            f"UPDATE {STAGE} SET patient_id = (SELECT p.id FROM patient p WHERE p.national_id_hash = {STAGE}.nid_hash)"
+        )
     )
     session.execute(
         text(

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from config.catalogue import load_regions
 from models import national_id
 from models.catalogue import is_known_icd10
-from models.icd import who_codes
 from models.digits import ascii_digits
 from models.enums import PovertyStatus
+from models.icd import who_codes
 
 REGIONS = sorted(r.code for r in load_regions().regions)
 STATUSES = sorted(s.value for s in PovertyStatus)
@@ -31,9 +31,11 @@ def longer_than(n: int) -> st.SearchStrategy[str]:
 
 
 icd10 = st.builds(
-    lambda code, national, lower: (code + (".X00" if national and "." not in code else "")).lower()
-    if lower
-    else code + (".X00" if national and "." not in code else ""),
+    lambda code, national, lower: (
+        (code + (".X00" if national and "." not in code else "")).lower()
+        if lower
+        else code + (".X00" if national and "." not in code else "")
+    ),
     st.sampled_from(sorted(c for c in who_codes() if not c.startswith("U"))),  # chapter U is not clinical
     st.booleans(),  # a national extension (I10.x00) of a WHO category
     st.booleans(),

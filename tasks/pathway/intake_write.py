@@ -125,7 +125,7 @@ def write_staged(session: Session, rows_seen: int, actor: str, scope: Scope | No
         record(session, Change(DomainEvent.PATIENT_SCREENED, "case", case_ids, {"actor": actor}))
     hint = None
     if differs:
-        hint = (f"{len(differs)} people are recorded with another poverty status; the import does not change it: "
+        hint = (f"{len(differs)} person(s) recorded with another poverty status: the import does not change it; "
                 f"use `{CORRECTION_HINT}` with a --reason")  # fmt: skip
     return ImportReport(
         rows=rows_seen,

@@ -291,4 +291,4 @@ def write_findings(session: Session, actor: str, now: datetime) -> tuple[int, ..
         f"SELECT case_id, NULL, :screened, :actor, 'screening intake', :at {fresh}",
     ):
         session.execute(text(sql), {**values, "actor": actor, "at": at})
-    return tuple(r[0] for r in _rows(session, f"SELECT case_id {fresh} ORDER BY case_id"))
+    return tuple(session.execute(text(f"SELECT case_id {fresh} ORDER BY case_id")).scalars())  # no Row objects

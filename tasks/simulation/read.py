@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models.care import Hospital, TreatmentEpisode
@@ -79,8 +80,10 @@ def _statement(region: str | None, start: date, end: date) -> Any:
 
 
 def effective_only() -> list[Any]:
-    """Conditions keeping the settlements in effect (no reversal rows, none reversed)."""
-    return []
+    """Conditions keeping the settlements in effect: not a reversal row (冲销), and not reversed since."""
+    reversal = aliased(Settlement)
+    reversed_ = select(col(reversal.id)).where(col(reversal.reverses_id) == col(Settlement.id)).exists()
+    return [col(Settlement.generation).is_not(None), ~reversed_]
 
 
 def _lines(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

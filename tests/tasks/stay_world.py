@@ -68,7 +68,6 @@ def stay_bill(url: str, stay_id: int) -> dict[str, Any]:
             .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
             .where(col(TreatmentEpisode.id) == stay_id)
         ).one()
-        treatment = {"dialysis": "dialysis", "delivery": "hospital_delivery"}.get(str(st.treatment_kind))
         return {
             "region": p_region,
             "service_date": st.discharged_on.isoformat(),
@@ -79,7 +78,7 @@ def stay_bill(url: str, stay_id: int) -> dict[str, Any]:
             "total": str(st.total_cost),
             "out_of_scope": str(st.out_of_scope),
             "sessions": st.sessions,
-            **({"treatment": treatment} if treatment else {}),
+            "treatment_kind": str(st.treatment_kind),
         }
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlmodel import col
 
 from models import national_id
 from models.clinical import Case, CaseTransition, Condition, Screening
@@ -78,7 +80,7 @@ def test_formats_with_chinese_headers(tmp_path: Path, db_url: str, kind: str, re
     report = _run(path)
     assert (report.new_patients, report.cases) == (2, 3), reason
     with session_scope() as s:
-        statuses = sorted(s.execute(select(Patient.poverty_status)).scalars())
+        statuses = sorted(s.execute(select(col(Patient.poverty_status))).scalars())
     assert statuses == ["destitute", "registered_poor"], reason
 
 
@@ -118,7 +120,7 @@ def test_a_changed_poverty_status_is_reported_not_ignored(tmp_path: Path, db_url
     assert (report.status_differs, report.status_differs_lines) == (1, [2])
     assert report.hint is not None and "dabing correct status" in report.hint
     with session_scope() as s:
-        assert s.execute(select(Patient.poverty_status).order_by(Patient.id)).scalars().first() == "destitute"
+        assert s.execute(select(col(Patient.poverty_status)).order_by(col(Patient.id))).scalars().first() == "destitute"
 
 
 def test_same_person_with_two_statuses_in_one_file_is_an_error(tmp_path: Path, db_url: str) -> None:
@@ -160,7 +162,7 @@ def test_rows_are_staged_in_chunks(tmp_path: Path, db_url: str, monkeypatch: pyt
     sizes: list[int] = []
     staged = intake_write.staged
 
-    def spy(keys: object, batch: list[object], stored: object) -> list[object]:
+    def spy(keys: object, batch: list[object], stored: object) -> Any:
         sizes.append(len(batch))
         return staged(keys, batch, stored)  # type: ignore[arg-type]
 

@@ -30,9 +30,9 @@ def _race(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert not leaks, leaks
     assert all(isinstance(r, ImportReport) for r in results), results
     assert count(Patient) == N, "one patient per person"
-    assert sorted(r.new_patients for r in results) == [0, N]  # type: ignore[union-attr]
+    assert sorted(r.new_patients for r in results) == [0, N]
     assert count(Case) == N, "one finding per person, code and date: the second import finds them known"
-    assert sorted(r.already_known for r in results) == [0, N]  # type: ignore[union-attr]
+    assert sorted(r.already_known for r in results) == [0, N]
 
 
 def test_concurrent_imports_share_people_sqlite(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,6 +40,7 @@ from cli.params import (
     read_identity,
 )
 from cli.recorded import check_recorded_cmd
+from cli.referral import HospitalOpt, referral_app, waiting_list
 from cli.reports import reports_app
 from cli.server import server_app
 from config.settings import get_settings
@@ -55,6 +56,8 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(server_app, name="server")
+app.add_typer(referral_app, name="referral")
+app.command("waiting-list")(waiting_list)
 
 
 def _use_database(url: str | None) -> None:
@@ -157,11 +160,12 @@ def refer(
     urgent: bool = False,
     direction: ReferralDirection = ReferralDirection.INITIAL,
     actor: Actor = "coordinator",
+    hospital: HospitalOpt = "",
 ) -> None:
-    """Refer to a designated hospital."""
+    """Refer to a designated hospital (--hospital CODE: the coordinator's pick, designated for the disease)."""
     from flows.pathway import refer as refer_flow
 
-    _echo(_run(refer_flow(case_id, date.fromisoformat(referred_on), urgent, direction, actor)))
+    _echo(_run(refer_flow(case_id, date.fromisoformat(referred_on), urgent, direction, actor, hospital)))
 
 
 @app.command()

@@ -47,6 +47,7 @@ class Commands(TyperGroup):
 #: runs, then left running: `dabing server stop`), instead of each starting Prefect's temporary one.
 FLOW_COMMANDS = frozenset({"import", "screen", "confirm", "refer", "admit", "discharge", "follow-up", "settle"})
 FLOW_COMMANDS |= {"nightly", "reports"}
+FLOW_COMMANDS |= {"referral"}
 #: Commands that hash, seal or serve identity: refused under the development key on a non-demo database.
 IDENTITY_COMMANDS = frozenset({"import", "register", "serve", "up"})
 

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field, WithJsonSchema
 from config.actors import load_actors
 from models.enums import FOLLOW_UP_LABELS, ActorRole, FollowUpOutcome, ReferralDirection
 from models.free_text import NO_ID_PATTERN, no_id_number
+from models.referral_history import DECLINE_LABELS, DeclineReason
 
 MAX_INT = 2_147_483_647  # the database's INTEGER columns (ids, session counts)
 MONEY_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
@@ -133,4 +134,31 @@ RegionCode = Annotated[Region6, form("地区编码 Region code", "6 位行政区
 OptRegion = Annotated[
     Region6 | None,
     form("地区编码 Region code（可选）", "只看这个 6 位行政区划代码的地区；留空为操作人的全部地区。Only this region."),
+]
+HospitalPick = Annotated[
+    str,
+    Field(max_length=40, pattern=r"^([0-9A-Za-z-]{1,40})?$"),
+    form(
+        "指定定点医院编码（可选） Hospital",
+        "协调员指定的定点医院编码（config/data/hospitals.yaml，如 520527-PH），须是该病种的定点医院且有空位；"
+        "留空则自动选择。Designated hospital code (optional).",
+    ),
+]
+ReferralId = Annotated[
+    int,
+    Field(ge=1, le=MAX_INT),
+    form("转诊编号 Referral id", "转诊单的内部编号（转诊后获得；候诊名单与病例记录中可查）。Internal referral id."),
+]
+AcceptedOn = Annotated[date, _day("接收日期", "定点医院接收转诊的日期", "Date the hospital accepted")]
+DeclinedOn = Annotated[date, _day("拒收日期", "定点医院拒收转诊的日期", "Date the hospital declined")]
+Decline = Annotated[
+    DeclineReason,
+    form(
+        "拒收原因 Reason",
+        "，".join(f"{r.value}={label}" for r, label in DECLINE_LABELS.items()) + "。Why the hospital declined.",
+    ),
+]
+DischargedOnEvent = Annotated[
+    date | None,
+    form("出院日期 (YYYY-MM-DD)", "空出床位的出院日期（由事件带来；空则为今天）。Discharge date; default today."),
 ]

@@ -7,6 +7,7 @@ from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
 from models.meta import AppMeta
 from models.outbox import EventOutbox
 from models.people import ExternalStatus, Household, Patient
+from models.referral_history import ReferralEvent
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Patient",
     "PayerLedger",
     "Referral",
+    "ReferralEvent",
     "RegionSnapshot",
     "Screening",
     "Settlement",

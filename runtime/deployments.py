@@ -17,7 +17,8 @@ from flows.intake import import_screenings, screen_patient
 from flows.nightly import nightly_adjustment
 from flows.outbox import flush_events
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer
-from flows.reactions import refer_triaged
+from flows.reactions import refer_triaged, refer_waiting_on_discharge
+from flows.referral import accept, decline
 from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge, settle_discharged
 from models.events import DomainEvent
@@ -36,6 +37,8 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("discharge", discharge),
     ("follow-up", record_follow_up),
     ("settle", settle_discharge),
+    ("accept", accept),
+    ("decline", decline),
 )
 REPORTS: tuple[tuple[str, Any], ...] = (("ledger", export_ledger), ("summary", summary_report))
 
@@ -51,7 +54,7 @@ def on_case_event(event: DomainEvent, **parameters: str) -> DeploymentEventTrigg
 
 
 def triggered() -> list[Spec]:
-    """The event-driven part of the pathway: triaged → referred, discharged → settled."""
+    """The event-driven part of the pathway: triaged → referred, discharged → settled and the waiting referred."""
     return [
         (refer_triaged, {
             "name": "on-triaged", "tags": [*COORDINATOR, "event-triggered"],
@@ -60,6 +63,10 @@ def triggered() -> list[Spec]:
         (settle_discharged, {
             "name": "on-discharged", "tags": [*COORDINATOR, "event-triggered"],
             "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED)],
+        }),
+        (refer_waiting_on_discharge, {
+            "name": "on-discharged", "tags": [*COORDINATOR, "event-triggered"],
+            "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED, on="{{ event.payload.on }}")],
         }),
     ]  # fmt: skip
 

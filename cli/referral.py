@@ -74,7 +74,9 @@ Limit = Annotated[int, typer.Option(min=1, max=100_000, help="Rows to show.")]
 
 def waiting_list(
     region: OptRegion = None,
-    hospital: Annotated[str | None, typer.Option(callback=_hospital, help="Only cases this hospital could take.")] = None,
+    hospital: Annotated[
+        str | None, typer.Option(callback=_hospital, help="Only cases this hospital could take.")
+    ] = None,
     on: OptDay = None,
     limit: Limit = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -95,7 +97,9 @@ def waiting_list(
 
 def print_waiting(report: WaitingReport) -> None:
     where = " ".join(x for x in (report.region_code, report.hospital_code) if x) or "all regions"
-    typer.echo(f"候诊名单 waiting list — {where}, {report.on}: {report.total} waiting ({report.green_channel} 绿色通道)")
+    typer.echo(
+        f"候诊名单 waiting list — {where}, {report.on}: {report.total} waiting ({report.green_channel} 绿色通道)"
+    )
     typer.echo(f"{'#':>4} {'case':>8}  {'disease':<22}{'region':<8}{'green':<7}{'since':<12}{'days':>5}")
     for r in report.rows:
         disease = f"{r.disease_zh} ({r.disease_code})"

@@ -100,9 +100,9 @@ class Ask:
     exclude: frozenset[str] = field(default_factory=frozenset)
 
 
-def candidates(disease: Disease, patient_region: str, hospitals: Sequence[DesignatedHospital], ask: Ask) -> list[
-    DesignatedHospital
-]:
+def candidates(
+    disease: Disease, patient_region: str, hospitals: Sequence[DesignatedHospital], ask: Ask
+) -> list[DesignatedHospital]:
     """Designated for the disease, in the patient's province, in the asked direction, not declined before."""
     designated = [
         h

@@ -20,8 +20,8 @@ from sqlmodel import Session, col
 from config.catalogue import load_catalogue, load_hospitals
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case
-from models.errors import BadInput
 from models.enums import CareSetting, CaseState, HospitalLocation, ReferralReason, ReferralStatus
+from models.errors import BadInput
 from models.referral import DesignatedHospital, has_room, location_of
 from models.referral_history import OPEN_REFERRAL
 from models.waiting import PoolRow, WaitingReport, WaitingRow
@@ -138,12 +138,26 @@ def could_place(waiting: Sequence[Waiting], hospitals: Sequence[DesignatedHospit
 
 def pools_of(hospital: DesignatedHospital, load: dict[str, int]) -> list[PoolRow]:
     """The hospital's pools with what is in use: shared beds first, then each disease's own."""
-    rows = [PoolRow(hospital_code=hospital.code, hospital_name=hospital.name, pool="shared", kind="beds",
-                    used=load.get(hospital.code, 0), limit=hospital.capacity)]  # fmt: skip
+    rows = [
+        PoolRow(
+            hospital_code=hospital.code,
+            hospital_name=hospital.name,
+            pool="shared",
+            kind="beds",
+            used=load.get(hospital.code, 0),
+            limit=hospital.capacity,
+        )
+    ]
     for kind, pool in (("beds", hospital.beds), ("monthly_slots", hospital.monthly_slots)):
         rows.extend(
-            PoolRow(hospital_code=hospital.code, hospital_name=hospital.name, pool=disease, kind=kind,
-                    used=load.get(hospital.pool(disease), 0), limit=limit)  # fmt: skip
+            PoolRow(
+                hospital_code=hospital.code,
+                hospital_name=hospital.name,
+                pool=disease,
+                kind=kind,
+                used=load.get(hospital.pool(disease), 0),
+                limit=limit,
+            )
             for disease, limit in sorted(pool.items())
         )
     return rows
@@ -161,19 +175,27 @@ def waiting_report(
     if chosen:
         h = chosen[0]
         waiting = [
-            w for w in waiting
+            w
+            for w in waiting
             if w.disease_code in h.diseases and location_of(w.region_code, h.region) != HospitalLocation.OUT_OF_PROVINCE
-        ]  # fmt: skip
+        ]
     catalogue = load_catalogue()
     rows = []
     for n, w in enumerate(waiting[:limit], start=1):
         disease = catalogue.get(w.disease_code)
         since = w.since.date()
         rows.append(
-            WaitingRow(rank=n, case_id=w.case_id, disease_code=w.disease_code,
-                       disease_zh=disease.name_zh if disease else w.disease_code, region_code=w.region_code,
-                       green_channel=w.green_channel, waiting_since=since, days_waiting=max((on - since).days, 0))
-        )  # fmt: skip
+            WaitingRow(
+                rank=n,
+                case_id=w.case_id,
+                disease_code=w.disease_code,
+                disease_zh=disease.name_zh if disease else w.disease_code,
+                region_code=w.region_code,
+                green_channel=w.green_channel,
+                waiting_since=since,
+                days_waiting=max((on - since).days, 0),
+            )
+        )
     shown = chosen or [h for h in hospitals if region_code is None or h.region == region_code]
     load = pool_load(session, on)
     return WaitingReport(

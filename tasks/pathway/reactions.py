@@ -7,7 +7,6 @@ from datetime import date
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-
 from sqlalchemy import select
 from sqlmodel import col
 

@@ -72,8 +72,12 @@ def _patients(session: Session, patient_ids: Sequence[int], code_of: dict[int, s
 def declined_by(session: Session, case_ids: Sequence[int], code_of: dict[int, str]) -> dict[int, frozenset[str]]:
     """Hospitals that declined each case since its last admission (not asked again for it)."""
     found: dict[int, set[str]] = {}
-    rows = _rows(session, (col(Referral.case_id), col(Referral.hospital_id), col(Referral.status)),
-                 col(Referral.case_id), case_ids)  # fmt: skip
+    rows = _rows(
+        session,
+        (col(Referral.case_id), col(Referral.hospital_id), col(Referral.status)),
+        col(Referral.case_id),
+        case_ids,
+    )
     for cid, hid, status in sorted(rows, key=lambda r: r[0]):
         if status == ReferralStatus.ADMITTED:
             found[cid] = set()
@@ -112,7 +116,7 @@ def refer_many(
     referral cancelled (superseded). Cases nobody can take stay where they are with the reason
     (no_capacity — the waiting list — or no_designated_hospital); a held urgent case keeps its green channel.
     """
-    catalogue, hospitals = load_catalogue(), load_hospitals()
+    catalogue, hospitals, direction = load_catalogue(), load_hospitals(), ReferralDirection(direction)
     lock_capacity(session)
     code_of = hospital_codes(session)
     id_of = {code: hid for hid, code in code_of.items()}
@@ -120,8 +124,9 @@ def refer_many(
     load = pool_load(session, referred_on)
     order = {cid: n for n, cid in enumerate(case_ids)}
     cols = (col(Case.id), col(Case.disease_code), col(Case.region_code), col(Case.hospital_id), col(Case.patient_id))
-    rows = sorted(_rows(session, cols, col(Case.id), list(case_ids), col(Case.state) == from_state),
-                  key=lambda r: order[r[0]])  # fmt: skip
+    rows = sorted(
+        _rows(session, cols, col(Case.id), list(case_ids), col(Case.state) == from_state), key=lambda r: order[r[0]]
+    )
     patients = _patients(session, [r[4] for r in rows], code_of)
     declined = declined_by(session, [r[0] for r in rows], code_of)
     referrals: list[dict[str, object]] = []
@@ -156,15 +161,24 @@ def refer_many(
                 "actor": actor,
             }
         )
-    moved = advance_many(session, [r["case_id"] for r in referrals], from_state, CaseState.REFERRED,  # type: ignore[misc]
-                         actor=actor, reason=f"{direction.value} referral", on=referred_on)  # fmt: skip
+    moved = advance_many(
+        session,
+        [int(str(r["case_id"])) for r in referrals],
+        from_state,
+        CaseState.REFERRED,
+        actor=actor,
+        reason=f"{direction.value} referral",
+        on=referred_on,
+    )
     referrals = [r for r in referrals if r["case_id"] in set(moved)]
     if referrals:
         if from_state == CaseState.REFERRED:
             superseded = open_referrals(session, moved)
             change_status(session, superseded, ReferralStatus.CANCELLED, actor, referred_on, ReferralNote.SUPERSEDED)
-        placed = [{"id": r["case_id"], "hospital_id": r["hospital_id"], "green_channel": r["green_channel"]}
-                  for r in referrals]  # fmt: skip
+        placed = [
+            {"id": r["case_id"], "hospital_id": r["hospital_id"], "green_channel": r["green_channel"]}
+            for r in referrals
+        ]
         session.execute(update(Case), placed)
         session.execute(insert(Referral), referrals)
     _hold(session, held, set(urgent))

@@ -68,8 +68,14 @@ def complete_on_admission(session: Session, case_ids: Sequence[int], admitted_on
             id_in(session, col(Referral.case_id), part), col(Referral.status).in_(OPEN_REFERRAL)
         )
         rows.extend(session.execute(stmt).tuples())
-    change_status(session, [(rid, ReferralStatus(s)) for _, rid, s in rows], ReferralStatus.ADMITTED, actor,
-                  admitted_on, "admitted")  # fmt: skip
+    change_status(
+        session,
+        [(rid, ReferralStatus(s)) for _, rid, s in rows],
+        ReferralStatus.ADMITTED,
+        actor,
+        admitted_on,
+        "admitted",
+    )
     latest: dict[int, int] = {}
     for cid, rid, _ in rows:
         latest[cid] = max(rid, latest.get(cid, 0))

@@ -98,10 +98,25 @@ def decline_referral(referral_id: int, reason: DeclineReason, declined_on: date,
             s.add(case)
             s.flush()
             urgent = {case.id or 0} if referral.urgent else set()
-            moved, held = refer_many(s, [case.id or 0], declined_on, actor, urgent=urgent,
-                                     direction=referral.direction, from_state=CaseState.REFERRED)  # fmt: skip
+            moved, held = refer_many(
+                s,
+                [case.id or 0],
+                declined_on,
+                actor,
+                urgent=urgent,
+                direction=referral.direction,
+                from_state=CaseState.REFERRED,
+            )
             if not moved:
                 why = next(iter(held), ReferralReason.NO_CAPACITY.value)
-                advance_many(s, [case.id or 0], CaseState.REFERRED, CaseState.TRIAGED, actor=actor,
-                             reason="referral declined; waiting", state_reason=why, on=declined_on)  # fmt: skip
+                advance_many(
+                    s,
+                    [case.id or 0],
+                    CaseState.REFERRED,
+                    CaseState.TRIAGED,
+                    actor=actor,
+                    reason="referral declined; waiting",
+                    state_reason=why,
+                    on=declined_on,
+                )
         return _outcome(s, referral, case, True, reason.value)

@@ -22,7 +22,7 @@ from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import Case
 from models.enums import CareSetting, CaseState, HospitalLocation, ReferralReason, ReferralStatus
 from models.errors import BadInput
-from models.referral import DesignatedHospital, has_room, location_of
+from models.referral import DesignatedHospital, has_room, location_of, waiting_rank
 from models.referral_history import OPEN_REFERRAL
 from models.waiting import PoolRow, WaitingReport, WaitingRow
 
@@ -113,8 +113,9 @@ def waiting_list(session: Session, region_code: str | None = None, lock: bool = 
     if region_code:
         stmt = stmt.where(col(Case.region_code) == region_code)
     if lock:
-        stmt = stmt.with_for_update(skip_locked=True, of=Case)  # type: ignore[arg-type]
-    return [Waiting(cid, d or "", r, bool(g), s) for cid, d, r, g, s in session.execute(stmt).tuples()]
+        stmt = stmt.with_for_update(skip_locked=True, of=Case)
+    found = [Waiting(cid, d or "", r, bool(g), s) for cid, d, r, g, s in session.execute(stmt).tuples()]
+    return sorted(found, key=lambda w: waiting_rank(w.green_channel, w.since, w.case_id))
 
 
 def could_place(waiting: Sequence[Waiting], hospitals: Sequence[DesignatedHospital], load: dict[str, int]) -> list[int]:

@@ -61,7 +61,7 @@ def change_status(
 def complete_on_admission(session: Session, case_ids: Sequence[int], admitted_on: date, actor: str) -> dict[int, int]:
     """Admission completes the cases' open referrals (pending or accepted → admitted, reason ``admitted``);
     returns case id → the referral it completed (the newest open one) for the stay to link."""
-    rows = []
+    rows: list[tuple[int, int, str]] = []
     for start in range(0, len(case_ids), 30_000):
         part = case_ids[start : start + 30_000]
         stmt = select(col(Referral.case_id), col(Referral.id), col(Referral.status)).where(

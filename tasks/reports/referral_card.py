@@ -17,8 +17,8 @@ def referral_note(step: str, outcome: ReferralOutcome) -> str:
         f"**{step}** 转诊 {outcome.referral_id}（病例 {outcome.case_id}）",
         f"- 转诊状态：{REFERRAL_STATUS_LABELS[outcome.status]}" + ("" if outcome.changed else "（未变化）"),
     ]
-    if outcome.reason in DeclineReason.__members__.values():
-        lines.append(f"- 拒收原因：{DECLINE_LABELS[DeclineReason(outcome.reason)]}")
+    if outcome.reason in {r.value for r in DeclineReason}:
+        lines.append(f"- 拒收原因：{DECLINE_LABELS[DeclineReason(str(outcome.reason))]}")
     if outcome.case_state is not None:
         lines.append(f"- 病例状态：{STATE_LABELS[CaseState(outcome.case_state)]}")
     if outcome.next_referral_id is not None and outcome.hospital_code:

@@ -15,6 +15,7 @@ from config.catalogue import load_catalogue, load_hospitals, load_regions
 from config.settings import DATA_DIR, get_settings
 from models import national_id
 from models.clinical import Case
+from models.enums import CaseState
 from tasks.infra.db import session_scope
 from tasks.pathway.diagnosis import confirm_many
 from tasks.pathway.hospitals import sync_hospitals
@@ -56,7 +57,11 @@ def triaged_cases(tmp_path: Path, rows: list[tuple[int, str]]) -> list[int]:
     import_screenings_file.fn(str(csv), "system")
     ids: list[int] = []
     with session_scope() as s:
-        new = list(s.execute(select(col(Case.id)).where(col(Case.state) == "screened").order_by(col(Case.id))).scalars())
+        new = list(
+            s.execute(
+                select(col(Case.id)).where(col(Case.state) == CaseState.SCREENED).order_by(col(Case.id))
+            ).scalars()
+        )
         confirm_many(s, new, ON, "system")
     for cid in new:  # one at a time: each its own triage time (the waiting list's order)
         with session_scope() as s:

@@ -4,6 +4,7 @@ capacity freed by a discharge referring the first waiting (green channel first) 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,10 +15,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
+import tasks.pathway.capacity as capacity_module
 import tasks.pathway.referral as referral_module
 from models.care import Hospital, Referral, TreatmentEpisode
 from models.clinical import CaseTransition
-from models.enums import CaseState, ReferralStatus
+from models.enums import CaseState, ReferralDirection, ReferralStatus
 from models.errors import BadInput
 from models.referral_history import DeclineReason, ReferralEvent
 from models.settlement.amounts import BillAmounts
@@ -32,6 +34,7 @@ from tasks.pathway.waiting import refer_waiting_list
 from tests.tasks.referral_world import ON, case, triaged_cases, use_small_county
 
 TB, HYPERTENSION, DIABETES = "A15.0", "I10", "E11.9"
+INITIAL = ReferralDirection.INITIAL
 
 
 @pytest.fixture()
@@ -53,12 +56,16 @@ def hospital_of(case_id: int) -> str | None:
 
 def referrals(case_id: int) -> list[Referral]:
     with session_scope() as s:
-        return list(s.execute(select(Referral).where(col(Referral.case_id) == case_id).order_by(col(Referral.id))).scalars())
+        return list(
+            s.execute(select(Referral).where(col(Referral.case_id) == case_id).order_by(col(Referral.id))).scalars()
+        )
 
 
 def history(referral_id: int) -> list[tuple[str, str, str | None, str]]:
     with session_scope() as s:
-        rows = s.execute(select(ReferralEvent).where(col(ReferralEvent.referral_id) == referral_id).order_by(col(ReferralEvent.id)))
+        rows = s.execute(
+            select(ReferralEvent).where(col(ReferralEvent.referral_id) == referral_id).order_by(col(ReferralEvent.id))
+        )
         return [(e.from_status, e.to_status, e.reason, e.actor) for e in rows.scalars()]
 
 
@@ -96,12 +103,16 @@ def test_decline_re_refers_to_the_next_hospital_audited(county: Path) -> None:
     assert out.next_referral_id == new.id
     assert history(old.id or 0) == [("pending", "declined", "beyond_capability", "coordinator")]
     with session_scope() as s:
-        moves = s.execute(select(CaseTransition.from_state, CaseTransition.to_state).where(col(CaseTransition.case_id) == a)).all()
-    assert moves[-1] == ("referred", "referred")
+        stmt = select(CaseTransition).where(col(CaseTransition.case_id) == a).order_by(col(CaseTransition.id))
+        moves = [(t.from_state, t.to_state, t.actor) for t in s.execute(stmt).scalars()]
+    assert moves[-1] == ("referred", "referred", "coordinator")
     # TB2 declines too: no designated hospital left that did not decline → back to triaged, not on the list
     out = decline_referral.fn(new.id or 0, DeclineReason.NO_BED, ON, "coordinator")
     assert (out.case_state, case(a).state_reason, case(a).hospital_id) == (
-        CaseState.TRIAGED, "no_designated_hospital", None)
+        CaseState.TRIAGED,
+        "no_designated_hospital",
+        None,
+    )
 
 
 def test_decline_with_every_other_bed_taken_puts_the_case_on_the_waiting_list(county: Path) -> None:
@@ -117,14 +128,14 @@ def test_decline_with_every_other_bed_taken_puts_the_case_on_the_waiting_list(co
 def test_coordinator_pick_is_checked_as_designated_for_the_disease(county: Path) -> None:
     a, h = triaged_cases(county, [(1, TB), (2, HYPERTENSION)])
     with pytest.raises(BadInput, match="520527-TH1 is not designated for tuberculosis"):
-        refer_case.fn(a, ON, False, "initial", "coordinator", "520527-TH1")
+        refer_case.fn(a, ON, False, INITIAL, "coordinator", "520527-TH1")
     with pytest.raises(BadInput, match="unknown designated hospital code NOPE"):
-        refer_case.fn(a, ON, False, "initial", "coordinator", "NOPE")
+        refer_case.fn(a, ON, False, INITIAL, "coordinator", "NOPE")
     assert case(a).state == CaseState.TRIAGED and not referrals(a)  # nothing written
-    picked = refer_case.fn(a, ON, False, "initial", "coordinator", "520527-TB2")  # PH would be preferred
+    picked = refer_case.fn(a, ON, False, INITIAL, "coordinator", "520527-TB2")  # PH would be preferred
     assert (picked.state, hospital_of(a)) == (CaseState.REFERRED, "520527-TB2")
-    refer_case.fn(h, ON, False, "initial", "coordinator", "520527-TH2")
-    again = refer_case.fn(h, ON, False, "initial", "coordinator", "520527-TH1")  # change of mind: supersedes
+    refer_case.fn(h, ON, False, INITIAL, "coordinator", "520527-TH2")
+    again = refer_case.fn(h, ON, False, INITIAL, "coordinator", "520527-TH1")  # change of mind: supersedes
     old, new = referrals(h)
     assert (old.status, new.status, hospital_of(h), again.changed) == ("cancelled", "pending", "520527-TH1", True)
     assert history(old.id or 0) == [("pending", "cancelled", "superseded", "coordinator")]
@@ -144,7 +155,11 @@ def _admit_and_discharge(case_id: int, on: date) -> None:
     with session_scope() as s:
         admit_many(s, [case_id], on, "coordinator")
     with session_scope() as s:
-        discharge_many(s, [Discharge(case_id, on + timedelta(days=5), BillAmounts.typed(Decimal("1000.00"), Decimal("0.00"), 0))], "coordinator")
+        discharge_many(
+            s,
+            [Discharge(case_id, on + timedelta(days=5), BillAmounts.typed(Decimal("1000.00"), Decimal("0.00"), 0))],
+            "coordinator",
+        )
 
 
 def test_discharge_frees_the_bed_for_the_first_waiting_green_channel_first(county: Path) -> None:
@@ -180,14 +195,12 @@ def test_one_freed_bed_is_never_given_twice(county: Path, monkeypatch: pytest.Mo
     refer([a, b, c])  # a → PH, b → TB2, c waits; e is triaged, not yet referred
     _admit_and_discharge(a, ON + timedelta(days=1))
     barrier = threading.Barrier(2, timeout=3)
-    real = referral_module.pool_load
+    real = capacity_module.pool_load
 
     def both_read(*args: Any) -> dict[str, int]:
         load = real(*args)
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other one waits for the lock: the guard works
             barrier.wait()
-        except threading.BrokenBarrierError:
-            pass  # the other one is waiting for the lock (the guard works)
         return load
 
     monkeypatch.setattr(referral_module, "pool_load", both_read)
@@ -202,7 +215,7 @@ def test_one_freed_bed_is_never_given_twice(county: Path, monkeypatch: pytest.Mo
     day = ON + timedelta(days=7)
     threads = [
         threading.Thread(target=run, args=(lambda: refer_waiting_list.fn(day, "nightly"),)),
-        threading.Thread(target=run, args=(lambda: refer_case.fn(e, day, False, "initial", "coordinator"),)),
+        threading.Thread(target=run, args=(lambda: refer_case.fn(e, day, False, INITIAL, "coordinator"),)),
     ]
     for t in threads:
         t.start()

@@ -65,7 +65,7 @@ def triggered() -> list[Spec]:
             "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED)],
         }),
         (refer_waiting_on_discharge, {
-            "name": "on-discharged", "tags": [*COORDINATOR, "event-triggered"],
+            "name": "waiting-on-discharged", "tags": [*COORDINATOR, "event-triggered"],
             "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED, on="{{ event.payload.on }}")],
         }),
     ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Database-side guarantees that do not depend on Python: the audit table is append-only."""
+"""Database-side guarantees that do not depend on Python: the audit tables are append-only."""
 
 from __future__ import annotations
 
@@ -20,8 +20,13 @@ _POSTGRES = [
 ]
 
 
+#: Other append-only audit tables get the same guards (the referral history).
+_ALSO = ("referral_event",)
+
+
 def install_guards(engine: Engine) -> None:
     statements = _SQLITE if engine.dialect.name == "sqlite" else _POSTGRES
+    statements = statements + [sql.replace("case_transition", t) for t in _ALSO for sql in statements]
     with engine.begin() as conn:
         for sql in statements:
             conn.execute(text(sql))

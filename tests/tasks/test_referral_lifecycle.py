@@ -225,3 +225,15 @@ def test_one_freed_bed_is_never_given_twice(county: Path, monkeypatch: pytest.Mo
     assert [case(x).state for x in (c, e)].count(CaseState.REFERRED) == 1
     with session_scope() as s:
         assert pool_load(s, ON)["520527-PH/tuberculosis"] == 1
+
+
+def test_referral_history_cannot_be_rewritten(county: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    (a,) = triaged_cases(county, [(1, TB)])
+    refer([a])
+    accept_referral.fn(referrals(a)[0].id or 0, ON, "coordinator")
+    for sql in ("UPDATE referral_event SET actor = 'someone'", "DELETE FROM referral_event"):
+        with pytest.raises(DBAPIError, match="append-only"), session_scope() as s:
+            s.execute(text(sql))

@@ -69,6 +69,26 @@ def decline(referral_id: ReferralArg, reason: Reason, on: OptDay = None, actor: 
     _echo(asyncio.run(decline_flow(referral_id, _today(on), reason, actor)))
 
 
+@referral_app.command("show")
+def show(
+    case_id: Annotated[int, typer.Argument(min=1, max=MAX_INT, help="Internal case id.")], actor: Actor = "coordinator"
+) -> None:
+    """A case's referrals (ids for accept / decline), each with its history: who, when, why."""
+    from models.clinical import Case
+    from models.errors import CaseNotFound
+    from tasks.infra.access import authorize_case
+    from tasks.infra.db import session_scope
+    from tasks.pathway.referral_status import case_referrals
+
+    with session_scope() as s:
+        case = s.get(Case, case_id)
+        if case is None:
+            raise CaseNotFound(case_id)
+        authorize_case(s, actor, case)
+        rows = case_referrals(s, case_id)
+    typer.echo(json.dumps({"case_id": case_id, "referrals": rows}, ensure_ascii=False, indent=2, default=str))
+
+
 Limit = Annotated[int, typer.Option(min=1, max=100_000, help="Rows to show.")]
 
 

@@ -80,3 +80,32 @@ def complete_on_admission(session: Session, case_ids: Sequence[int], admitted_on
     for cid, rid, _ in rows:
         latest[cid] = max(rid, latest.get(cid, 0))
     return latest
+
+
+def case_referrals(session: Session, case_id: int) -> list[dict[str, object]]:
+    """A case's referrals, oldest first, each with its history (internal ids and codes only)."""
+    from models.care import Hospital
+    from models.referral_history import ReferralEvent
+
+    codes = dict(session.execute(select(col(Hospital.id), col(Hospital.code))).tuples().all())
+    out: list[dict[str, object]] = []
+    stmt = select(Referral).where(col(Referral.case_id) == case_id).order_by(col(Referral.id))
+    for r in session.execute(stmt).scalars():
+        events = select(ReferralEvent).where(col(ReferralEvent.referral_id) == r.id).order_by(col(ReferralEvent.id))
+        out.append(
+            {
+                "referral_id": r.id,
+                "hospital": codes.get(r.hospital_id),
+                "status": r.status,
+                "direction": r.direction,
+                "green_channel": r.green_channel,
+                "referred_on": r.referred_on.isoformat(),
+                "actor": r.actor,
+                "history": [
+                    {"from": e.from_status, "to": e.to_status, "reason": e.reason, "actor": e.actor,
+                     "on": e.occurred_on.isoformat() if e.occurred_on else None}
+                    for e in session.execute(events).scalars()
+                ],
+            }
+        )  # fmt: skip
+    return out

@@ -40,10 +40,15 @@ def use_small_county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(DATA_DIR, data)
     (data / "hospitals.yaml").write_text(HOSPITALS, encoding="utf-8")
     monkeypatch.setenv("DABING_DATA_DIR", str(data))
-    for cached in (get_settings, load_hospitals, load_catalogue, load_regions):
-        cached.cache_clear()
+    forget_small_county()
     with session_scope() as s:
         sync_hospitals(s)
+
+
+def forget_small_county() -> None:
+    """Drop the cached settings and data files (the next reader loads the configured ones again)."""
+    for cached in (get_settings, load_hospitals, load_catalogue, load_regions):
+        cached.cache_clear()
 
 
 def triaged_cases(tmp_path: Path, rows: list[tuple[int, str]]) -> list[int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,16 +32,17 @@ from tasks.pathway.referral_steps import accept_referral, decline_referral
 from tasks.pathway.steps import refer_case
 from tasks.pathway.treatment import Discharge, admit_many, discharge_many
 from tasks.pathway.waiting import refer_waiting_list
-from tests.tasks.referral_world import ON, case, triaged_cases, use_small_county
+from tests.tasks.referral_world import ON, case, forget_small_county, triaged_cases, use_small_county
 
 TB, HYPERTENSION, DIABETES = "A15.0", "I10", "E11.9"
 INITIAL = ReferralDirection.INITIAL
 
 
 @pytest.fixture()
-def county(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def county(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     use_small_county(tmp_path, monkeypatch)
-    return tmp_path
+    yield tmp_path
+    forget_small_county()
 
 
 def refer(ids: list[int], urgent: set[int] | None = None) -> tuple[list[int], dict[str, int]]:

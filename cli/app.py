@@ -45,6 +45,7 @@ from cli.params import (
 )
 from cli.policy import policy_app
 from cli.recorded import check_recorded_cmd
+from cli.referral import HospitalOpt, referral_app, waiting_list
 from cli.reports import reports_app
 from cli.server import server_app
 from cli.settlement import settlement_app
@@ -78,6 +79,8 @@ register_bulletin(reports_app)  # reports quarterly | annual (季通报 / 年考
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(lists_app, name="lists")
 app.add_typer(settlement_app, name="settlement")
+app.add_typer(referral_app, name="referral")
+app.command("waiting-list")(waiting_list)
 
 
 def _use_database(url: str | None) -> None:
@@ -177,11 +180,12 @@ def refer(
     urgent: bool = False,
     direction: ReferralDirection = ReferralDirection.INITIAL,
     actor: Actor = "coordinator",
+    hospital: HospitalOpt = "",
 ) -> None:
-    """Refer to a designated hospital."""
+    """Refer to a designated hospital (--hospital CODE: the coordinator's pick, designated for the disease)."""
     from flows.pathway import refer as refer_flow
 
-    _echo(_run(refer_flow(case_id, date.fromisoformat(referred_on), urgent, direction, actor)))
+    _echo(_run(refer_flow(case_id, date.fromisoformat(referred_on), urgent, direction, actor, hospital)))
 
 
 @app.command("follow-up")

@@ -50,6 +50,7 @@ FLOW_COMMANDS |= {"nightly", "reports", "lists", "simulate"}
 FLOW_COMMANDS |= {"settle-stay", "relapse"}  # cli/stays.py
 FLOW_COMMANDS |= {"correct", "groups", "close", "undo", "contract"}  # cli/corrections.py, cli/contracts.py
 FLOW_COMMANDS |= {"settlement", "check-recorded"}
+FLOW_COMMANDS |= {"referral"}
 #: Commands that hash, seal or serve identity: refused under the development key on a non-demo database.
 IDENTITY_COMMANDS = frozenset({"import", "register", "serve", "up"})
 

@@ -30,9 +30,11 @@ from tasks.pathway.bulk import (
     triage_chunk,
 )
 from tasks.pathway.intake import import_screenings_file
+from tasks.pathway.waiting import refer_waiting_list
 from tasks.settlement.settle import settle_chunk
 
 ACTOR = "demo"  # a system actor (config/data/actors.yaml): the demo may build any region
+MONTHS = 12  # simulated months after the first referrals: each month the waiting list is referred into free beds
 
 
 def _run_stage(state: CaseState, region: str, task: object, **kwargs: object) -> list[StepResult]:
@@ -52,7 +54,8 @@ def county_demo(
     start: Annotated[date, form("起始日期 (YYYY-MM-DD)", "筛查开始的日期。First screening day.")] = date(2017, 3, 1),
 ) -> LedgerSummary:
     """演示：合成一个县并走完整个救治流程（只用于演示自己的数据库：空库或演示建的库，其他库拒绝且不改动）。
-    Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome,
+    Synthetic county → screening import → confirm → triage → refer → admit → discharge → settle → outcome, then
+    month by month the waiting list referred into the beds that freed (until nobody waits or a year passed),
     on the demo's own database: an empty one or one an earlier demo made (any other is refused, unchanged)."""
     with run_context(region=region_code):
         prepare_demo()  # refuses (the run fails, nothing changed) a database holding other data
@@ -72,11 +75,21 @@ def county_demo(
         _run_stage(
             CaseState.TRIAGED, region_code, refer_chunk, seed=seed, referred_on=start + timedelta(days=42), actor=ACTOR
         )
-        _run_stage(CaseState.REFERRED, region_code, admit_chunk, admitted_on=start + timedelta(days=45), actor=ACTOR)
-        _run_stage(CaseState.IN_TREATMENT, region_code, discharge_chunk, seed=seed, actor=ACTOR)
-        _run_stage(CaseState.DISCHARGED, region_code, settle_chunk, actor=ACTOR)
-        _run_stage(CaseState.SETTLED, region_code, finish_chunk, actor=ACTOR)
+        _treat(region_code, seed, start + timedelta(days=45))
+        for month in range(1, MONTHS + 1):  # simulated time: stays end, beds free, the waiting are referred
+            day = start + timedelta(days=42 + 30 * month)
+            if refer_waiting_list(day, ACTOR, region_code).moved == 0:
+                break
+            _treat(region_code, seed, day + timedelta(days=3))
         _run_stage(
             CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR
         )
         return summarise_ledger(region_code)
+
+
+def _treat(region_code: str, seed: int, admitted_on: date) -> None:
+    """Admit the referred, discharge them (stays of 3–25 days), settle, outcome."""
+    _run_stage(CaseState.REFERRED, region_code, admit_chunk, admitted_on=admitted_on, actor=ACTOR)
+    _run_stage(CaseState.IN_TREATMENT, region_code, discharge_chunk, seed=seed, actor=ACTOR)
+    _run_stage(CaseState.DISCHARGED, region_code, settle_chunk, actor=ACTOR)
+    _run_stage(CaseState.SETTLED, region_code, finish_chunk, actor=ACTOR)

@@ -22,6 +22,7 @@ from models.schemas import NightlySummary
 from tasks.infra.access import authorize_nightly
 from tasks.nightly.run import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
 from tasks.pathway.retriage import retriage_catalogue
+from tasks.pathway.waiting import refer_waiting_list
 from tasks.reports.artifacts import publish_nightly_summary
 
 
@@ -61,6 +62,7 @@ def nightly_adjustment(
             chunks = plan_chunks(run_id, stage, size)
             futures = assess_chunk.map(run_id, stage, chunks, actor)
             futures.result()
+        refer_waiting_list(night, actor, region_code)  # capacity freed since yesterday: refer the waiting
         summary = finish_run(run_id)
         publish_nightly_summary(summary)
         return summary

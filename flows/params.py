@@ -25,6 +25,7 @@ from models.enums import (
     TreatmentKind,
 )
 from models.free_text import NO_ID_PATTERN, no_id_number
+from models.referral_history import DECLINE_LABELS, DeclineReason
 
 MAX_INT = 2_147_483_647  # the database's INTEGER columns (ids, session counts)
 MONEY_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
@@ -183,4 +184,31 @@ Kind = Annotated[
 Outpatient = Annotated[
     bool,
     form("门诊（慢特病） Outpatient", "门诊慢特病疗程（如透析，出院时填治疗次数）；否则为住院。Outpatient course."),
+]
+HospitalPick = Annotated[
+    str,
+    Field(max_length=40, pattern=r"^([0-9A-Za-z-]{1,40})?$"),
+    form(
+        "指定定点医院编码（可选） Hospital",
+        "协调员指定的定点医院编码（config/data/hospitals.yaml，如 520527-PH），须是该病种的定点医院且有空位；"
+        "留空则自动选择。Designated hospital code (optional).",
+    ),
+]
+ReferralId = Annotated[
+    int,
+    Field(ge=1, le=MAX_INT),
+    form("转诊编号 Referral id", "转诊单的内部编号（转诊后获得；候诊名单与病例记录中可查）。Internal referral id."),
+]
+AcceptedOn = Annotated[date, _day("接收日期", "定点医院接收转诊的日期", "Date the hospital accepted")]
+DeclinedOn = Annotated[date, _day("拒收日期", "定点医院拒收转诊的日期", "Date the hospital declined")]
+Decline = Annotated[
+    DeclineReason,
+    form(
+        "拒收原因 Reason",
+        "，".join(f"{r.value}={label}" for r, label in DECLINE_LABELS.items()) + "。Why the hospital declined.",
+    ),
+]
+DischargedOnEvent = Annotated[
+    date | None,
+    form("出院日期 (YYYY-MM-DD)", "空出床位的出院日期（由事件带来；空则为今天）。Discharge date; default today."),
 ]

@@ -19,6 +19,7 @@ from flows.params import (
     Direction,
     DischargedOn,
     FollowedOn,
+    HospitalPick,
     Icd10Correction,
     Kind,
     OptHospitalCode,
@@ -72,12 +73,13 @@ async def refer(
     urgent: Urgent = False,
     direction: Direction = ReferralDirection.INITIAL,
     actor: Actor = "coordinator",
+    hospital: HospitalPick = "",
 ) -> CaseOutcome:
-    """转诊：转到有床位的定点医院（急诊走绿色通道；上转、下转为双向转诊）。
-    Refer to a designated hospital (green channel when urgent; up/down for two-way referral)."""
+    """转诊：转到有床位的定点医院（急诊走绿色通道；上转、下转为双向转诊；可由协调员指定医院）。
+    Refer to a designated hospital (green channel when urgent; up/down for two-way referral; or the one named)."""
     with run_context(case_id=case_id, actor=actor):
         check_person(actor)
-        outcome = refer_case(case_id, referred_on, urgent, direction, actor)
+        outcome = refer_case(case_id, referred_on, urgent, direction, actor, hospital)
         publish_case_step("转诊", outcome)
         return outcome
 

@@ -9,10 +9,10 @@ from prefect import flow
 
 from config.settings import get_settings
 from flows.context import run_context
-from flows.params import CaseId, TriagedOn
+from flows.params import CaseId, DischargedOnEvent, TriagedOn
 from models.common import local_today
-from models.schemas import CaseOutcome
-from tasks.pathway.reactions import refer_if_triaged
+from models.schemas import CaseOutcome, StepResult
+from tasks.pathway.reactions import refer_if_triaged, refer_waiting_after_discharge
 from tasks.reports.artifacts import publish_case_step
 
 EVENTS_ACTOR = "events"  # the actor recorded in case_transition for steps an event started
@@ -27,3 +27,11 @@ async def refer_triaged(case_id: CaseId, on: TriagedOn = None) -> CaseOutcome:
         outcome = refer_if_triaged(case_id, on or local_today(get_settings().timezone), EVENTS_ACTOR)
         publish_case_step("自动转诊", outcome)
         return outcome
+
+
+@flow(name="refer-waiting", flow_run_name="refer-waiting-after-case-{case_id}")
+async def refer_waiting_on_discharge(case_id: CaseId, on: DischargedOnEvent = None) -> StepResult:
+    """出院后候诊转诊：出院事件触发，床位空出后按候诊名单（绿色通道优先，再按等候时间）转诊。
+    A stay ended (event ``treatment.discharged``): refer the waiting cases its hospital has room for now."""
+    with run_context(case_id=case_id):
+        return refer_waiting_after_discharge(case_id, on or local_today(get_settings().timezone), EVENTS_ACTOR)

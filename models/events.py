@@ -37,6 +37,8 @@ class DomainEvent(StrEnum):
     CASE_CONFIRMED = "case.confirmed"
     CASE_TRIAGED = "case.triaged"
     REFERRAL_CREATED = "referral.created"
+    REFERRAL_ACCEPTED = "referral.accepted"  # the designated hospital accepted (case event, payload referral_id)
+    REFERRAL_DECLINED = "referral.declined"  # declined with a reason; the case is re-referred or waits
     TREATMENT_ADMITTED = "treatment.admitted"
     TREATMENT_DISCHARGED = "treatment.discharged"
     SETTLEMENT_COMPLETED = "settlement.completed"

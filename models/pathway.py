@@ -27,7 +27,7 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.SCREENED: frozenset({S.CONFIRMED, S.CLOSED}),
     S.CONFIRMED: frozenset({S.TRIAGED, S.CLOSED}),
     S.TRIAGED: frozenset({S.REFERRED, S.TRIAGED, S.CLOSED}),
-    S.REFERRED: frozenset({S.IN_TREATMENT, S.REFERRED, S.CLOSED}),
+    S.REFERRED: frozenset({S.IN_TREATMENT, S.REFERRED, S.TRIAGED, S.CLOSED}),  # triaged: declined, back to wait
     S.IN_TREATMENT: frozenset({S.DISCHARGED, S.REFERRED, S.CLOSED}),
     S.DISCHARGED: frozenset({S.SETTLED, S.CLOSED}),
     S.SETTLED: frozenset({S.CURED, S.UNDER_MAINTENANCE, S.UNDER_MANAGEMENT, S.CLOSED}),

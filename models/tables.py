@@ -11,6 +11,7 @@ from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
 from models.meta import AppMeta
 from models.outbox import EventOutbox
 from models.people import ExternalStatus, Household, Patient
+from models.referral_history import ReferralEvent
 from models.screening_key import ScreeningKey
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 
@@ -40,6 +41,7 @@ __all__ = [
     "PatientFact",
     "PayerLedger",
     "Referral",
+    "ReferralEvent",
     "RegionSnapshot",
     "Screening",
     "ScreeningKey",

@@ -25,8 +25,9 @@ from flows.lists import import_list
 from flows.nightly import nightly_adjustment
 from flows.outbox import flush_events
 from flows.pathway import admit, confirm_diagnosis, discharge, record_follow_up, refer, relapse
-from flows.reactions import refer_triaged
+from flows.reactions import refer_triaged, refer_waiting_on_discharge
 from flows.recorded import check_recorded
+from flows.referral import accept, decline
 from flows.reports import export_ledger, summary_report
 from flows.settlement import settle_discharge, settle_discharged
 from flows.simulation import simulate_policy
@@ -61,6 +62,8 @@ STEPS: tuple[tuple[str, Any], ...] = (
     ("end", end_contract),
     ("reverse", reverse),
     ("resettle", resettle),
+    ("accept", accept),
+    ("decline", decline),
 )
 REPORTS: tuple[tuple[str, Any], ...] = (
     ("simulate", simulate_policy),
@@ -84,7 +87,7 @@ def on_case_event(event: DomainEvent, **parameters: str) -> DeploymentEventTrigg
 
 
 def triggered() -> list[Spec]:
-    """The event-driven part of the pathway: triaged → referred, discharged → settled."""
+    """The event-driven part of the pathway: triaged → referred, discharged → settled and the waiting referred."""
     return [
         (refer_triaged, {
             "name": "on-triaged", "tags": [*COORDINATOR, "event-triggered"],
@@ -93,6 +96,10 @@ def triggered() -> list[Spec]:
         (settle_discharged, {
             "name": "on-discharged", "tags": [*COORDINATOR, "event-triggered"],
             "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED)],
+        }),
+        (refer_waiting_on_discharge, {
+            "name": "waiting-on-discharged", "tags": [*COORDINATOR, "event-triggered"],
+            "triggers": [on_case_event(DomainEvent.TREATMENT_DISCHARGED, on="{{ event.payload.on }}")],
         }),
     ]  # fmt: skip
 

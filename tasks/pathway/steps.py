@@ -112,8 +112,11 @@ def triage_case(case_id: int, on_date: date, actor: str) -> CaseOutcome:
 
 
 @task(task_run_name="refer-case-{case_id}", **RETRY)
-def refer_case(case_id: int, referred_on: date, urgent: bool, direction: ReferralDirection, actor: str) -> CaseOutcome:
-    """Initial, up (上转) or down (下转) referral to a designated hospital with capacity."""
+def refer_case(
+    case_id: int, referred_on: date, urgent: bool, direction: ReferralDirection, actor: str, hospital: str = ""
+) -> CaseOutcome:
+    """Initial, up (上转) or down (下转) referral to a designated hospital with capacity (``hospital``: the
+    coordinator's pick, checked as designated for the case's disease)."""
     with session_scope() as s:
         case = lock_for(s, case_id, actor)
         current = CaseState(case.state)
@@ -127,6 +130,7 @@ def refer_case(case_id: int, referred_on: date, urgent: bool, direction: Referra
             urgent={case_id} if urgent else set(),
             direction=direction,
             from_state=current,
+            hospital_code=hospital or None,
         )
         s.flush()
         s.refresh(case)

@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
-from models.care import FamilyDoctorContract, FollowUp, Referral, TreatmentEpisode
+from models.care import FamilyDoctorContract, FollowUp, TreatmentEpisode
 from models.clinical import Case, Condition
-from models.enums import CareSetting, CaseState, FollowUpOutcome, ReferralStatus, TreatmentKind
+from models.enums import CareSetting, CaseState, FollowUpOutcome, TreatmentKind
 from models.events import Change, DomainEvent, only_date
 from models.pathway import outcome_state
 from models.settlement.amounts import BillAmounts
 from tasks.infra.events import record
+from tasks.pathway.referral_status import complete_on_admission
 from tasks.pathway.transitions import advance_many
 
 _PART = 900
@@ -73,15 +74,7 @@ def admit_many(
         moved,
         col(Condition.id) == col(Case.condition_id),
     )
-    pending = dict(
-        _select_in(
-            session,
-            (col(Referral.case_id), col(Referral.id)),
-            col(Referral.case_id),
-            moved,
-            col(Referral.status) == ReferralStatus.PENDING,
-        )
-    )
+    pending = complete_on_admission(session, moved, admitted_on, actor)  # referral → admitted, audited
     session.execute(
         insert(TreatmentEpisode),
         [
@@ -100,15 +93,6 @@ def admit_many(
             for cid, pid, hid, icd10 in rows
         ],
     )
-    for start in range(0, len(moved), _PART):
-        session.execute(
-            update(Referral)
-            .where(
-                col(Referral.case_id).in_(moved[start : start + _PART]),
-                col(Referral.status) == ReferralStatus.PENDING,
-            )
-            .values(status=ReferralStatus.ADMITTED)
-        )
     return moved
 
 

@@ -93,7 +93,7 @@ def test_system_actors_cannot_be_picked_in_a_coordinators_form(served: dict[str,
             assert "coordinator" in actor["enum"], key
             assert not {"system", "demo", "nightly", "events"} & set(actor["enum"]), key
     triggered = [k for k, d in served.items() if "event-triggered" in d.tags]
-    assert len(triggered) == 2
+    assert len(triggered) == 3  # on-triaged, on-discharged (settle), waiting-on-discharged (refer the waiting)
     assert all("actor" not in served[k]._parameter_openapi_schema.properties for k in triggered)
 
 

@@ -70,11 +70,8 @@ def reset_found(session: Session) -> None:
 def fill_dates(session: Session, rows: Select[Any]) -> Table:
     """``nightly_dates`` holding ``rows`` (case_id, confirmed, since, contact): computed once per chunk, read by
     several checks."""
-    session.execute(
-        text(
-            "CREATE TEMP TABLE IF NOT EXISTS nightly_dates (case_id INTEGER PRIMARY KEY, confirmed DATE, since DATE, contact DATE)"
-        )
-    )
+    columns = "case_id INTEGER PRIMARY KEY, confirmed DATE, since DATE, contact DATE"
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS nightly_dates ({columns})"))
     session.execute(dates.delete())
     session.execute(dates.insert().from_select(("case_id", "confirmed", "since", "contact"), rows))
     return dates

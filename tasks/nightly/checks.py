@@ -22,7 +22,7 @@ from models.enums import CaseState, Category
 from models.findings import FindingKind
 from models.nightly import FOLLOWED_STATES, OUTCOME_STATES, Cutoffs
 from models.people import ExternalStatus, Patient
-from tasks.nightly.found import insert_found
+from tasks.nightly.found import fill_dates, insert_found
 
 
 class Scope:
@@ -57,37 +57,42 @@ def _on(d: date) -> Any:
     return literal(d, Date)
 
 
-def case_dates(sc: Scope, where: list[Any]) -> Any:
-    """Per case matching ``where``: the business dates its state is judged by. ``since`` is the date the current
-    state began (None when unknown); ``contact`` the last follow-up, admission or discharge (a stay or an
-    outpatient session counts as a contact) on or before the night."""
+def case_dates(session: Session, sc: Scope, where: list[Any], case_range: tuple[int, int] | None = None) -> Any:
+    """Per case matching ``where`` (within ``case_range`` when given), kept in the temporary table
+    ``nightly_dates`` for the chunk's checks: the business dates its state is judged by. ``since`` is the date
+    the current state began (None when unknown); ``contact`` the last follow-up, admission or discharge (a stay
+    or an outpatient session counts as a contact) on or before the night."""
     night = _on(sc.cut.night)
-    ids = select(col(Case.id)).where(*where)
+    ids: Any = select(col(Case.id)).where(*where)
+
+    def of_chunk(case_id: Any) -> Any:
+        return case_id.between(*case_range) if case_range else case_id.in_(ids)
+
     ep = (
         select(
             col(TreatmentEpisode.case_id),
             func.max(col(TreatmentEpisode.admitted_on)).label("admitted"),
             func.max(col(TreatmentEpisode.discharged_on)).label("discharged"),
         )
-        .where(col(TreatmentEpisode.case_id).in_(ids))
+        .where(of_chunk(col(TreatmentEpisode.case_id)))
         .group_by(col(TreatmentEpisode.case_id))
         .subquery()
     )
     ref = (
         select(col(Referral.case_id), func.max(col(Referral.referred_on)).label("referred"))
-        .where(col(Referral.case_id).in_(ids))
+        .where(of_chunk(col(Referral.case_id)))
         .group_by(col(Referral.case_id))
         .subquery()
     )
     touches = union_all(
         select(col(FollowUp.case_id).label("cid"), col(FollowUp.followed_on).label("d")).where(
-            col(FollowUp.case_id).in_(ids), col(FollowUp.followed_on) <= night
+            of_chunk(col(FollowUp.case_id)), col(FollowUp.followed_on) <= night
         ),
         select(col(TreatmentEpisode.case_id), col(TreatmentEpisode.admitted_on)).where(
-            col(TreatmentEpisode.case_id).in_(ids), col(TreatmentEpisode.admitted_on) <= night
+            of_chunk(col(TreatmentEpisode.case_id)), col(TreatmentEpisode.admitted_on) <= night
         ),
         select(col(TreatmentEpisode.case_id), col(TreatmentEpisode.discharged_on)).where(
-            col(TreatmentEpisode.case_id).in_(ids), col(TreatmentEpisode.discharged_on) <= night
+            of_chunk(col(TreatmentEpisode.case_id)), col(TreatmentEpisode.discharged_on) <= night
         ),
     ).subquery()
     contact = select(touches.c.cid, func.max(touches.c.d).label("last")).group_by(touches.c.cid).subquery()
@@ -102,7 +107,7 @@ def case_dates(sc: Scope, where: list[Any]) -> Any:
         (state.in_([s.value for s in OUTCOME_STATES]), func.coalesce(ep.c.discharged, confirmed)),
         else_=null(),
     )
-    return (
+    rows = (
         select(col(Case.id).label("case_id"), confirmed.label("confirmed"), since.label("since"),
                contact.c.last.label("contact"))
         .select_from(Case)
@@ -112,15 +117,16 @@ def case_dates(sc: Scope, where: list[Any]) -> Any:
         .outerjoin(ref, ref.c.case_id == col(Case.id))
         .outerjoin(contact, contact.c.cid == col(Case.id))
         .where(*where)
-        .subquery()
     )  # fmt: skip
+    return fill_dates(session, rows)
 
 
-def _about_cases(sc: Scope, dates: Any, kind: FindingKind, reason: Any) -> Select[Any]:
+def _about_cases(sc: Scope, dates: Any, kind: FindingKind, reason: Any, lo: int, hi: int) -> Select[Any]:
     return (
         select(*sc.head(kind), _subject("case:", col(Case.id)), reason, *sc.case_tail())
         .select_from(Case)
         .join(dates, dates.c.case_id == col(Case.id))
+        .where(*sc.cases(lo, hi))
     )
 
 
@@ -131,7 +137,8 @@ def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int, dates: Any
     if not due:
         return 0
     due_date = case(*[(col(Case.disease_code) == code, _on(d)) for code, d in due.items()])
-    rows = _about_cases(sc, dates, FindingKind.OVERDUE_FOLLOW_UP, literal("follow-up interval exceeded", String)).where(
+    reason = literal("follow-up interval exceeded", String)
+    rows = _about_cases(sc, dates, FindingKind.OVERDUE_FOLLOW_UP, reason, lo, hi).where(
         col(Case.state).in_([s.value for s in FOLLOWED_STATES]),
         col(Case.disease_code).in_(list(due)),
         dates.c.since <= _on(sc.cut.night),
@@ -143,25 +150,28 @@ def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int, dates: Any
 def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
     """Patients [lo, hi] under long-term management without a family-doctor contract signed by the night, or whose
     latest such contract expires within the warning window (签约 target 100%)."""
-    by_patient: list[Any] = [col(Case.patient_id).between(lo, hi)]
+    by_patient: list[Any] = [  # coalesce: keeps SQLite on the patient index, not the state index
+        col(Case.patient_id).between(lo, hi),
+        func.coalesce(col(Case.category), "") == Category.LONG_TERM.value,
+        func.coalesce(col(Case.state), "") == CaseState.UNDER_MANAGEMENT.value,
+    ]
     if sc.region_code:
         by_patient.append(col(Case.region_code) == sc.region_code)
-    dates = case_dates(sc, by_patient)
+    span = session.execute(select(func.min(col(Case.id)), func.max(col(Case.id))).where(by_patient[0])).one()
+    if span[0] is None:
+        return 0
+    dates = case_dates(session, sc, by_patient, (int(span[0]), int(span[1])))
     managed = (
         select(col(Case.patient_id), col(Case.region_code))
         .join(dates, dates.c.case_id == col(Case.id))
-        .where(
-            col(Case.category) == Category.LONG_TERM.value,
-            col(Case.state) == CaseState.UNDER_MANAGEMENT.value,
-            dates.c.since <= _on(sc.cut.night),
-        )
+        .where(*by_patient, dates.c.since <= _on(sc.cut.night))
         .distinct()
         .subquery()
     )
     latest = (
         select(col(FamilyDoctorContract.patient_id), func.max(col(FamilyDoctorContract.expires_on)).label("exp"))
         .where(
-            col(FamilyDoctorContract.patient_id).in_(select(managed.c.patient_id)),
+            col(FamilyDoctorContract.patient_id).between(lo, hi),
             col(FamilyDoctorContract.signed_on) <= _on(sc.cut.night),
             ~ended_by(_on(sc.cut.night)),
         )
@@ -196,7 +206,7 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: An
         + literal(" ", String)
         + func.coalesce(col(Case.state_reason), literal("", String))
     )
-    untreated = _about_cases(sc, dates, FindingKind.UNTREATED, reason).where(
+    untreated = _about_cases(sc, dates, FindingKind.UNTREATED, reason, lo, hi).where(
         col(Case.state).in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
         col(Case.category).is_not(None),
         dates.c.since <= _on(sc.cut.night),
@@ -208,7 +218,7 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: An
         return n
     limit = case(*[(col(Case.state) == s.value, _on(d)) for s, d in limits.items()])
     reason = literal("too long in state ", String) + cast(col(Case.state), String)
-    stuck = _about_cases(sc, dates, FindingKind.STUCK, reason).where(
+    stuck = _about_cases(sc, dates, FindingKind.STUCK, reason, lo, hi).where(
         col(Case.state).in_([s.value for s in limits]), dates.c.since < limit
     )
     return n + insert_found(session, stuck)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, text
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -42,6 +42,15 @@ found = Table(
     Column("rule", String(48)),
 )
 
+dates = Table(
+    "nightly_dates",
+    MetaData(),
+    Column("case_id", Integer, primary_key=True),
+    Column("confirmed", Date),
+    Column("since", Date),
+    Column("contact", Date),
+)
+
 _DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS nightly_found (kind VARCHAR(40), subject VARCHAR(64), reason VARCHAR(120), "
     "region_code VARCHAR(6), patient_id INTEGER, household_id INTEGER, case_id INTEGER, amount {money}, "
@@ -56,6 +65,16 @@ def reset_found(session: Session) -> None:
     index = "temp.nightly_found_kind_subject" if sqlite else "nightly_found_kind_subject"
     session.execute(text(f"CREATE INDEX IF NOT EXISTS {index} ON nightly_found (kind, subject)"))
     session.execute(found.delete())
+
+
+def fill_dates(session: Session, rows: Select[Any]) -> Table:
+    """``nightly_dates`` holding ``rows`` (case_id, confirmed, since, contact): computed once per chunk, read by
+    several checks."""
+    columns = "case_id INTEGER PRIMARY KEY, confirmed DATE, since DATE, contact DATE"
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS nightly_dates ({columns})"))
+    session.execute(dates.delete())
+    session.execute(dates.insert().from_select(("case_id", "confirmed", "since", "contact"), rows))
+    return dates
 
 
 def insert_found(session: Session, rows: Select[Any]) -> int:

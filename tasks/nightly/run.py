@@ -145,6 +145,18 @@ STAGE_KINDS: dict[str, tuple[FindingKind, ...]] = {
 }  # fmt: skip
 
 
+def write_phase(session: Session) -> None:
+    """SQLite: end the read phase (it wrote only the connection's temporary table) and start the chunk's write
+    transaction holding the write lock (BEGIN IMMEDIATE, waiting its turn): a transaction that read first
+    could not take it once another chunk committed after its reads (SQLITE_BUSY_SNAPSHOT)."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return  # READ COMMITTED: a writer waits for the row lock, it never fails for having read
+    driver: Any = conn.connection.driver_connection
+    driver.commit()  # the same connection (its temporary table) stays with the session
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def assess(
     session: Session,
     run_id: int,
@@ -162,8 +174,7 @@ def assess(
     moved: list[int] = []
     rules: list[tuple[str, str]] | None = None
     if stage == "cases":
-        _, moved = retriage(session, sc, lo, hi, actor)
-        dates = case_dates(sc, sc.cases(lo, hi))
+        dates = case_dates(session, sc, sc.cases(lo, hi), (lo, hi))
         overdue_follow_ups(session, sc, lo, hi, dates)
         untreated_and_stuck(session, sc, lo, hi, dates)
     elif stage == "households":
@@ -171,6 +182,9 @@ def assess(
     else:
         expiring_contracts(session, sc, lo, hi)
         status_mismatches(session, sc, lo, hi)
+    write_phase(session)
+    if stage == "cases":
+        _, moved = retriage(session, sc, lo, hi, actor)
     now, night = utcnow(), sc.cut.night
     n = open_new(session, run_id, night, now)
     cleared = clear_ended(session, night, now, actor, STAGE_KINDS[stage], (lo, hi), sc.region_code, rules)

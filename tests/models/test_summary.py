@@ -78,3 +78,22 @@ def test_a_scheduled_summary_reports_the_period_just_ended(
 )
 def test_ratio_bins_are_five_points_wide_and_100_percent_is_in_the_last(ratio: str, expected: int) -> None:
     assert ratio_bin(Decimal(ratio)) == expected
+
+
+@pytest.mark.parametrize(
+    ("setting", "home", "hospital", "ratio", "counted"),
+    [
+        pytest.param("inpatient", "520527", "520527", "0.1001", True,
+                     id="in-county inpatient above 10%: flagged by the engine, counted by the summary"),
+        pytest.param("inpatient", "520527", "520527", "0.1000", False, id="exactly 10%: within the target"),
+        pytest.param("inpatient", "520527", "520500", "0.3000", False,
+                     id="out-of-county bill: not measured against the in-county target (issue 19: 1,518 vs 1,050)"),
+        pytest.param("outpatient", "520527", "520527", "0.3000", False, id="outpatient course: not an inpatient bill"),
+    ],
+)  # fmt: skip
+def test_over_target_counts_what_the_settlement_flag_counts(
+    setting: str, home: str, hospital: str, ratio: str, counted: bool
+) -> None:
+    from models.summary import over_target
+
+    assert over_target(setting, home, hospital, Decimal(ratio)) is counted

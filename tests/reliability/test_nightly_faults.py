@@ -61,8 +61,10 @@ def install(monkeypatch: pytest.MonkeyPatch, inj: Injector) -> None:
 
     hook = partial(nightly.assess, before_commit=lambda stage, lo: inj.maybe("before_chunk_commit"))
     monkeypatch.setattr(nightly, "assess", hook)
-    monkeypatch.setattr(nightly, "append_rows", inj.after("after_append", nightly.append_rows))
-    monkeypatch.setattr(nightly_sql, "insert_findings", inj.after("after_insert", nightly_sql.insert_findings))
+    monkeypatch.setattr(nightly, "add_found", inj.after("after_append", nightly.add_found))
+    monkeypatch.setattr(nightly_sql, "insert_found", inj.after("after_insert", nightly_sql.insert_found))
+    monkeypatch.setattr(nightly, "open_new", inj.after("after_open", nightly.open_new))
+    monkeypatch.setattr(nightly, "write_phase", inj.after("after_read_phase", nightly.write_phase))
     monkeypatch.setattr(nightly, "move_case", inj.after("after_move", nightly.move_case))
     monkeypatch.setattr(nightly, "snapshot", inj.after("after_snapshot", nightly.snapshot))
     monkeypatch.setattr(nightly, "session_scope", scope)

@@ -131,16 +131,22 @@ class RowChecker:
     """Checks one row at a time: every field, the ICD-10 code (``models.icd``), the screening date neither after
     ``today`` nor before the birth date in the ID number. Region lookups are cached."""
 
-    def __init__(self, known_region: Callable[[str], bool], today: date) -> None:
-        self._known_region = known_region
-        self._regions: dict[str, bool] = {}
+    def __init__(
+        self, known_region: Callable[[str], bool], today: date, refusal: Callable[[str], str | None] = lambda _: None
+    ) -> None:
+        self._known_region, self._refusal = known_region, refusal
+        self._regions: dict[str, str | None] = {}
         self.today = today
 
-    def _region_known(self, code: str) -> bool:
-        known = self._regions.get(code)
-        if known is None:
-            known = self._regions[code] = self._known_region(code)
-        return known
+    def _region_problem(self, code: str) -> str | None:
+        """Why a 6-digit region is not taken in (unknown, or no policy settles it), or None."""
+        if code not in self._regions:
+            refused = self._refusal(code)
+            known = self._known_region(code)
+            self._regions[code] = (
+                None if known and not refused else (f"region {code} {refused}" if known else f"unknown region {code}")
+            )
+        return self._regions[code]
 
     def check(self, line: int, data: Mapping[str, str]) -> tuple[Checked | None, list[RowError]]:
         errors = [RowError(line, c, "missing") for c in REQUIRED_COLUMNS if not data.get(c)]
@@ -159,8 +165,8 @@ class RowChecker:
         region = _ascii(data.get("region_code", ""))
         if region and not _REGION_SHAPE.fullmatch(region):
             errors.append(RowError(line, "region_code", "must be 6 digits"))
-        elif region and not self._region_known(region):
-            errors.append(RowError(line, "region_code", f"unknown region {region}"))
+        elif region and (refused := self._region_problem(region)):
+            errors.append(RowError(line, "region_code", refused))
         raw_status = data.get("poverty_status", "")
         status = POVERTY_VALUES.get(raw_status)
         if raw_status and status is None:

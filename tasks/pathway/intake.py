@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from config.catalogue import load_regions
 from config.logging import get_logger
+from config.policies import settlement_refusal
 from config.settings import get_settings
 from models import national_id
 from models.access import Scope
@@ -110,9 +111,18 @@ def write_screenings(
                                       "first_case_id", "already_known"})  # fmt: skip
 
 
+def parse_file(path: str, today: date | None = None) -> list[Checked]:
+    """Check a whole screening file (CSV in UTF-8/GBK/GB18030, or XLSX) without writing anything: the rows that
+    pass, or ImportRejected listing every bad row by line and field (the console shows them before importing)."""
+    rows = Rows(RowChecker(load_regions().is_known, today or local_today(get_settings().timezone), settlement_refusal))
+    good = list(rows.good(records(Path(path), rows)))
+    rows.raise_if_bad(1)
+    return good
+
+
 def import_file(session: Session, path: Path, actor: str, today: date) -> ImportReport:
     """Stream, check and write one file in ``session``'s transaction (see ``import_screenings_file``)."""
-    rows = Rows(RowChecker(load_regions().is_known, today))
+    rows = Rows(RowChecker(load_regions().is_known, today, settlement_refusal))
     scope = scope_of(session, actor)
     try:
         stage_rows(session, rows.good(records(path, rows)))
@@ -169,6 +179,8 @@ def register_patient(person: PatientCreate, actor: str) -> int:
     region outside it, or the household ref belongs to another region: nothing says which, nor an id."""
     if not load_regions().is_known(person.region_code):
         raise BadInput("region_code", f"unknown region {person.region_code}")
+    if refused := settlement_refusal(person.region_code):
+        raise BadInput("region_code", f"region {person.region_code} {refused}")
     keys, region = guarded_keys(), person.region_code
     digest = lookup_hash(keys, person.national_id)
     with session_scope() as s:

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench bench-nightly bench-events bench-export bench-outbox bench-import serve up
+.PHONY: setup demo test lint bench bench-nightly bench-events bench-export bench-outbox bench-import bench-simulate serve up
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,9 @@ bench-export: setup
 
 bench-outbox: setup
 	$(VENV)/bin/python bench/bench_outbox.py
+
+bench-simulate: setup
+	$(VENV)/bin/python bench/bench_simulate.py
 
 bench-import: setup
 	$(VENV)/bin/python bench/bench_import.py

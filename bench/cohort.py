@@ -72,8 +72,11 @@ def _flush(buffers: dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]], fo
             rows.clear()
 
 
-def build_cohort(patients: int, seed: int = 11, night: date = NIGHT) -> dict[str, int]:
-    """Creates the schema and ``patients`` patients (ids 1..n) in ~patients/2.5 households."""
+def build_cohort(
+    patients: int, seed: int = 11, night: date = NIGHT, regions: list[str] | None = None
+) -> dict[str, int]:
+    """Creates the schema and ``patients`` patients (ids 1..n) in ~patients/2.5 households (in ``regions``,
+    default every region)."""
     init_db()
     with session_scope() as s:
         sync_hospitals(s)
@@ -82,7 +85,7 @@ def build_cohort(patients: int, seed: int = 11, night: date = NIGHT) -> dict[str
     rng = random.Random(seed)
     catalogue = load_catalogue()
     diseases = [d for d in catalogue.diseases]
-    regions = [r.code for r in load_regions().regions]
+    regions = regions or [r.code for r in load_regions().regions]
     now = _at(night)
     cols = {
         "household": ("id", "ref", "region_code", "poverty_status", "created_at"),

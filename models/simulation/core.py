@@ -107,6 +107,8 @@ class Tally:
     in what they pay (internal ids only). Tallies of patient chunks merge (process-parallel runs)."""
 
     stays: int = 0
+    #: stored stays that could not be priced (no policy covers their region and date)
+    held: int = 0
     today: Side = field(default_factory=Side)
     proposed: Side = field(default_factory=Side)
     #: patient id → (what they paid, what they would pay)
@@ -127,6 +129,7 @@ class Tally:
 
     def merge(self, other: Tally) -> None:
         self.stays += other.stays
+        self.held += other.held
         self.today.merge(other.today)
         self.proposed.merge(other.proposed)
         for key, (was, now) in other.patients.items():

@@ -44,7 +44,7 @@ def tally_lines(title: str, t: Tally, alarms: tuple[int, int]) -> list[str]:
     lines = [
         f"### {title}",
         "",
-        f"住院/门诊结算 {t.stays} 笔。",
+        f"住院/门诊结算 {t.stays} 笔" + (f"(另有 {t.held} 笔无适用政策,未测算)" if t.held else "") + "。",
         "",
         "| 支付方 | 现行(元) | 测算(元) | 差额(元) | 变化 |",
         "|---|---:|---:|---:|---:|",

@@ -35,6 +35,7 @@ from models.settlement.bill import Bill, PriorUse
 from models.settlement.engine import settle
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer
+from models.settlement.stay_bill import bill_of
 from models.settlement.stored import LINE_COLUMNS, LineRow, ledger_deltas, line_rows, reversed_rows
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 from tasks.infra.access import authorize_case, authorize_patient
@@ -44,7 +45,6 @@ from tasks.infra.events import record
 from tasks.infra.retry import RETRY
 from tasks.pathway.patient_facts import lock_patient, status_and_groups_on
 from tasks.pathway.transitions import lock_case
-from tasks.settlement.settle import _bill_of
 from tasks.settlement.store import lock_ledgers
 
 REASON_MAX = 200
@@ -220,7 +220,7 @@ def _bill(session: Session, ep: TreatmentEpisode, amounts: BillAmounts) -> Bill:
         hospital_level=hospital.level, hospital_region=hospital.region_code, birth_date=patient.birth_date,
         total=amounts.total_cost, out_of_scope=amounts.out_of_scope, sessions=amounts.sessions,
     )  # fmt: skip
-    return _bill_of(cast(Any, row), facts)  # built exactly as the settlement at discharge builds it
+    return bill_of(cast(Any, row), facts)  # built exactly as the settlement at discharge builds it
 
 
 def resettle(session: Session, episode_id: int, amounts: BillAmounts, actor: str, reason: str) -> ReversalOutcome:

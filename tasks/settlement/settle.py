@@ -11,7 +11,6 @@ priced twice. UNIQUE(episode_id) in the database is the last line of defence.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from prefect import task
@@ -23,21 +22,21 @@ from sqlmodel import Session, col
 from config.policies import load_policies
 from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
-from models.common import age_on, utcnow
-from models.enums import CaseState, PovertyStatus, TreatmentKind
+from models.common import utcnow
+from models.enums import CaseState
 from models.events import Change, DomainEvent, only_date
 from models.people import Patient
-from models.referral import location_of
 from models.schemas import CaseOutcome, StepResult
-from models.settlement.bill import Bill, BillError, PatientFacts
+from models.settlement.bill import Bill, BillError
 from models.settlement.policy import Policy
+from models.settlement.stay_bill import bill_of
 from models.settlement.tables import Settlement
 from tasks.infra.access import authorize_case
 from tasks.infra.bulkwrite import gc_paused, id_in
 from tasks.infra.db import session_scope
 from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
-from tasks.pathway.patient_facts import Facts, status_and_groups_on
+from tasks.pathway.patient_facts import status_and_groups_on
 from tasks.pathway.transitions import advance_many, lock_case
 from tasks.settlement.store import Priced, lock_ledgers, price, unsettled, write
 
@@ -79,32 +78,6 @@ def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
     return list(session.execute(stmt).all())
 
 
-@lru_cache(maxsize=4096)
-def _facts(poverty_status: PovertyStatus, age: int, groups: frozenset[str]) -> PatientFacts:
-    """A patient's facts on the service date (frozen: one per status, age and groups, shared by their bills)."""
-    return PatientFacts.model_construct(poverty_status=poverty_status, age=age, groups=groups)
-
-
-def _bill_of(row: Row[Any], facts: Facts) -> Bill:
-    """The stored discharge as a bill: typed values, so ``Bill.from_record`` checks without re-parsing; the
-    patient's status and groups are those in force on the service date (``status_and_groups_on``)."""
-    on = row.discharged_on
-    kind = TreatmentKind(row.treatment_kind)
-    return Bill.from_record(
-        region=row.region,
-        service_date=on,
-        setting=row.setting,
-        hospital_level=row.hospital_level,
-        hospital_location=location_of(row.region, row.hospital_region),
-        patient=_facts(facts[0], age_on(row.birth_date, on), facts[1]),
-        total=row.total,
-        out_of_scope=row.out_of_scope,
-        sessions=row.sessions,
-        prior_paid={},
-        treatment_kind=kind,
-    )
-
-
 def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
     """DISCHARGED → SETTLED for every case whose discharged stay can be settled; returns (moved cases, held)."""
     with gc_paused():
@@ -130,7 +103,7 @@ def _settle(session: Session, pending: list[Row[Any]], actor: str) -> tuple[list
     )
     for row in pending:
         try:
-            bill = _bill_of(row, facts[(row.patient_id, row.discharged_on)])
+            bill = bill_of(row, facts[(row.patient_id, row.discharged_on)])
             bills.append((row, bill, policies.in_force(row.region, row.discharged_on)))
         except BillError as exc:
             held[f"bill_error:{exc.field}"] = held.get(f"bill_error:{exc.field}", 0) + 1

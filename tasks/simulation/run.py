@@ -90,7 +90,7 @@ def _markdown(req: SimulationRequest, proposals: dict[str, Policy], tallies: Tal
         lines += [f"## 方案 {name}:{policy.name}", ""]
         whole = _overall(per_region)
         lines += tally_lines("合计", whole, alarm_changes(whole, limit))
-        for region in sorted(per_region):
+        for region in sorted(r for r in per_region if r):  # "" holds only the stays that could not be priced
             lines += tally_lines(f"地区 {region}", per_region[region], alarm_changes(per_region[region], limit))
     return lines
 

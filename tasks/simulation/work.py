@@ -13,7 +13,9 @@ from typing import Any, cast
 
 from config.policies import PolicyRegistry
 from models.enums import PovertyStatus
+from models.settlement.bill import BillError
 from models.settlement.policy import PayerLayer, Policy
+from models.settlement.stay_bill import bill_of
 from models.simulation.core import SimStay, Tally, resettle
 from tasks.simulation.read import ChunkRow
 
@@ -37,10 +39,8 @@ class Scenarios:
 
 
 def _sim_stay(row: ChunkRow) -> SimStay:
-    from tasks.settlement.settle import _bill_of  # the settlement's own construction: identical bills
-
     stay, (status, groups), paid = row
-    bill = _bill_of(cast(Any, stay), (PovertyStatus(status), groups))
+    bill = bill_of(cast(Any, stay), (PovertyStatus(status), groups))
     return SimStay(
         stay.settlement_id,
         stay.patient_id,
@@ -52,15 +52,33 @@ def _sim_stay(row: ChunkRow) -> SimStay:
     )
 
 
+def _priceable(scenarios: Scenarios, chunk: list[ChunkRow]) -> tuple[list[SimStay], int]:
+    """The chunk's stays as bills, and how many cannot be priced (a bill or region no policy covers): those
+    are counted in the report, never priced."""
+    stays: list[SimStay] = []
+    held = 0
+    for row in chunk:
+        try:
+            stay = _sim_stay(row)
+            scenarios.in_force.in_force(stay.bill.region, stay.bill.service_date)
+        except BillError:
+            held += 1
+            continue
+        stays.append(stay)
+    return stays, held
+
+
 def tally_chunk(scenarios: Scenarios, chunk: list[ChunkRow]) -> Tallies:
     """Each proposal's tallies for one chunk; stays before ``scenarios.start`` only feed the ledgers."""
-    stays = [_sim_stay(row) for row in chunk]
+    stays, held = _priceable(scenarios, chunk)
     out: Tallies = {}
     for name in scenarios.proposals:
         per_region: dict[str, Tally] = {}
         for stay, priced in resettle(stays, scenarios.resolver(name)):
             if stay.bill.service_date >= scenarios.start:
                 per_region.setdefault(stay.bill.region, Tally()).add(stay, priced)
+        if held:
+            per_region.setdefault("", Tally()).held += held
         out[name] = per_region
     return out
 

@@ -40,11 +40,16 @@ def build() -> None:
 
 def run_night() -> int:
     """What flows/nightly.py does, through the same task functions (each opens its own session)."""
+    from tasks.pathway.retriage import retriage_catalogue
+    from tasks.pathway.waiting import refer_waiting_list
+
     run_id, finished = nightly.start_run.fn(NIGHT, None, None)
     if not finished:
+        retriage_catalogue.fn(NIGHT, None, "nightly")
         for stage in nightly.STAGES:
             for bounds in nightly.plan_chunks.fn(run_id, stage, CHUNK):
                 nightly.assess_chunk.fn(run_id, stage, bounds, "nightly")
+        refer_waiting_list.fn(NIGHT, "nightly", None)
         nightly.finish_run.fn(run_id)
     return run_id
 

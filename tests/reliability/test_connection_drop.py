@@ -100,7 +100,7 @@ def test_settlement_chunks_survive_dropped_connections(
     url, tag = tagged_pg
     ids = discharged_cases(tmp_path, url, BILLS)
     drop = Dropper(tag, on_calls={1})  # the first chunk to finish its writes loses its connection
-    monkeypatch.setattr(settlement, "_write", _after(settlement._write, drop))
+    monkeypatch.setattr(settlement, "write", _after(settlement.write, drop))
     state = settle_in_chunks(chunks=[ids[:4], ids[4:]], return_state=True)
     results = state.result()
     assert drop.killed >= 1

@@ -43,8 +43,13 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
 
 
 class _Out:
+    """What a stubbed flow returns: dumps as {} and answers every other attribute (a count, a list) falsy."""
+
     def model_dump(self, mode: str = "json") -> dict[str, Any]:
         return {}
+
+    def __getattr__(self, name: str) -> Any:
+        return 0
 
 
 def _stub(name: str, is_async: bool, returns: Any = None) -> Any:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from config.catalogue import load_catalogue, load_hospitals, load_regions
+from config.catalogue import load_catalogue_history, load_hospitals, load_regions
 from config.settings import DATA_DIR, get_settings
 from models import national_id
 from models.clinical import Case
@@ -47,7 +47,7 @@ def use_small_county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def forget_small_county() -> None:
     """Drop the cached settings and data files (the next reader loads the configured ones again)."""
-    for cached in (get_settings, load_hospitals, load_catalogue, load_regions):
+    for cached in (get_settings, load_hospitals, load_catalogue_history, load_regions):
         cached.cache_clear()
 
 

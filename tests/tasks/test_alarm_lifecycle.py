@@ -46,7 +46,7 @@ def maintenance_case(w: World, name: str, discharged: date) -> int:
                 .values(confirmed_on=discharged - timedelta(days=60)))  # fmt: skip
     w.s.execute(update(Case).where(col(Case.id) == case_id).values(state_changed_at=LATER, created_at=LATER,
                                                                    triaged_at=LATER))  # fmt: skip
-    w.s.add(TreatmentEpisode(case_id=case_id, patient_id=w.patients[name], hospital_id=w.hospital,
+    w.s.add(TreatmentEpisode(icd10="I10", case_id=case_id, patient_id=w.patients[name], hospital_id=w.hospital,
                              admitted_on=discharged - timedelta(days=10), discharged_on=discharged))  # fmt: skip
     return case_id
 
@@ -186,7 +186,7 @@ def test_regional_rule_runs_on_its_cadence(db_url: str) -> None:
         case_id = w.case("lifted", CaseState.CURED, "cataract", "one_time_cure", "H25.9", 100)
         for model, region in ((Household, "130727"), (Patient, "130727"), (Case, "130727")):
             s.execute(update(model).values(region_code=region))
-        ep = TreatmentEpisode(case_id=case_id, patient_id=w.patients["lifted"], hospital_id=w.hospital,
+        ep = TreatmentEpisode(icd10="I10", case_id=case_id, patient_id=w.patients["lifted"], hospital_id=w.hospital,
                               admitted_on=date(2022, 3, 1), discharged_on=date(2022, 3, 5))  # fmt: skip
         s.add(ep)
         s.flush()

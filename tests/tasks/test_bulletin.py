@@ -62,7 +62,7 @@ class County:
         return c.id or 0
 
     def stay(self, pid: int, case_id: int, hospital: str, out: str, total: str = "", pays: str = "") -> None:
-        ep = TreatmentEpisode(case_id=case_id, patient_id=pid, hospital_id=self.hospital[hospital],
+        ep = TreatmentEpisode(icd10="I10", case_id=case_id, patient_id=pid, hospital_id=self.hospital[hospital],
                               admitted_on=D(out), discharged_on=D(out), total_cost=Decimal(total or "9"))  # fmt: skip
         self.s.add(ep)
         self.s.flush()
@@ -73,8 +73,9 @@ class County:
                                   self_pay_ratio=(p / t).quantize(Decimal("0.0001")), actor="t"))  # fmt: skip
 
     def finding(self, kind: FindingKind, region: str, night: str, subject: str) -> None:
-        append_rows(self.s, "finding", ("run_id", "night", "kind", "subject", "reason", "region_code", "created_at"),
-                    [(self.run.id, D(night), kind.value, subject, "t", region, self.run.started_at)])  # fmt: skip
+        append_rows(self.s, "finding", ("run_id", "night", "kind", "subject", "reason", "region_code", "created_at",
+                                        "subject_id", "rule", "status"),
+                    [(self.run.id, D(night), kind.value, subject, "t", region, self.run.started_at, 0, "", "open")])  # fmt: skip
 
 
 def _world() -> None:

@@ -79,11 +79,10 @@ def test_bulk_appended_money_is_exact_and_compared_in_the_database_unit(db_url: 
         s.flush()
         row = (run.id, date(2017, 6, 1), FindingKind.POVERTY_ALARM, "x", "r", "520527", None, None, None)
         columns = ("run_id", "night", "kind", "subject", "reason", "region_code", "patient_id", "household_id",
-                   "case_id", "amount", "created_at")  # fmt: skip
+                   "case_id", "amount", "created_at", "subject_id", "rule", "status")  # fmt: skip
         amounts = [MAX_AMOUNT, D("6000.01"), D("6000.00"), None]
-        append_rows(
-            s, "finding", columns, [(*row[:3], f"s{i}", *row[4:], a, date(2017, 6, 1)) for i, a in enumerate(amounts)]
-        )
+        rows = [(*row[:3], f"s{i}", *row[4:], a, date(2017, 6, 1), i, "", "open") for i, a in enumerate(amounts)]
+        append_rows(s, "finding", columns, rows)
     with session_scope() as s:
         back = list(s.execute(select(col(Finding.amount)).order_by(col(Finding.subject))).scalars())
         assert back == amounts

@@ -47,7 +47,7 @@ def _stored(rows: list[tuple[int, dict[str, Any]]]) -> list[SimStay]:
 STAYS = _stored([
     (1, _bill("20000.00", "2017-03-01")), (1, _bill("90000.00", "2017-06-01")), (1, _bill("5000.00", "2018-01-05")),
     (2, _bill("8000.00", "2017-04-01", status="general")), (3, _bill("150000.00", "2017-05-01")),
-    (4, _bill("3000.00", "2017-05-02", treatment="hospital_delivery")),  # the 2,200 lump sum (seed 002)
+    (4, _bill("3000.00", "2017-05-02", treatment_kind="delivery")),  # the 2,200 lump sum (seed 002)
 ])  # fmt: skip
 
 

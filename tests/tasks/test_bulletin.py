@@ -75,7 +75,8 @@ class County:
     def finding(self, kind: FindingKind, region: str, night: str, subject: str) -> None:
         append_rows(self.s, "finding", ("run_id", "night", "kind", "subject", "reason", "region_code", "created_at",
                                         "subject_id", "rule", "status"),
-                    [(self.run.id, D(night), kind.value, subject, "t", region, self.run.started_at, 0, "", "open")])  # fmt: skip
+                    [(self.run.id, D(night), kind.value, subject, "t", region, self.run.started_at,
+                      0, "", "open")])  # fmt: skip
 
 
 def _world() -> None:

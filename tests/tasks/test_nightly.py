@@ -72,8 +72,9 @@ class World:
         self.cases[name] = c.id
         if state in (CaseState.IN_TREATMENT, CaseState.DISCHARGED, CaseState.SETTLED):
             out = None if state == CaseState.IN_TREATMENT else since
-            self.s.add(TreatmentEpisode(icd10="I10", case_id=c.id or 0, patient_id=self.patients[name], hospital_id=self.hospital,
-                                        admitted_on=since - timedelta(days=7), discharged_on=out))  # fmt: skip
+            self.s.add(TreatmentEpisode(icd10="I10", case_id=c.id or 0, patient_id=self.patients[name],
+                                        hospital_id=self.hospital, admitted_on=since - timedelta(days=7),
+                                        discharged_on=out))  # fmt: skip
         return c.id or 0
 
     def settled(self, name: str, pays: str) -> None:

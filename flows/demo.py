@@ -84,7 +84,7 @@ def county_demo(
         _run_stage(
             CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR
         )
-        return summarise_ledger(region_code)
+        return summarise_ledger(region_code, start + timedelta(days=90))  # contracts signed on day 80 in force
 
 
 def _treat(region_code: str, seed: int, admitted_on: date) -> None:

@@ -36,6 +36,7 @@ def write_county_csv(patients: int, seed: int, region_code: str, start: date, pa
 
 
 @task
-def summarise_ledger(region_code: str | None = None) -> LedgerSummary:
+def summarise_ledger(region_code: str | None = None, on: date | None = None) -> LedgerSummary:
+    """The county's ledger; the contract rate counts the contracts in force ``on`` (the demo's simulated day)."""
     with session_scope() as s:
-        return ledger_summary(s, region_code)
+        return ledger_summary(s, region_code, on)

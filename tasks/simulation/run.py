@@ -22,6 +22,7 @@ from models.simulation.core import AlarmLimit, Tally, alarm_changes
 from models.simulation.report import tally_lines
 from tasks.infra.db import session_scope
 from tasks.reports.spreadsheets import write_xlsx
+from tasks.simulation.charts import draw
 from tasks.simulation.read import stay_chunks
 from tasks.simulation.work import Scenarios, Tallies, run_chunks
 
@@ -118,6 +119,9 @@ def simulate_policies(req: SimulationRequest) -> SimulationOutcome:
     folder.mkdir(parents=True, exist_ok=True)
     report = folder / "report.md"
     report.write_text("\n".join(_markdown(req, proposals, tallies, fp)) + "\n", encoding="utf-8")
+    charts = draw(folder, {name: _overall(tallies.get(name, {})) for name in proposals})
+    with report.open("a", encoding="utf-8") as fh:
+        fh.write("\n" + "\n".join(f"![{c.stem}]({c.name})" for c in charts) + "\n")
     workbook = folder / "patients.xlsx"
     header = ["方案", "地区", "患者编号", "现行自付(元)", "测算自付(元)", "差额(元)"]
     fmts = {3: "#,##0.00", 4: "#,##0.00", 5: "#,##0.00"}

@@ -82,5 +82,6 @@ def test_report_and_workbook_are_written_and_reproducible(tmp_path: Path, db_url
     text = first.report.read_text(encoding="utf-8")
     assert "## 方案 hezhang-2016b" in text and "## 方案 no-critical" in text and "| 大病保险 |" in text
     assert first.workbook.exists()
+    assert (first.report.parent / "cost-per-layer.png").stat().st_size > 0 and "![self-pay](self-pay.png)" in text
     same = first.overall["hezhang-2016b"]
     assert all(v.split(" → ")[0] == v.split(" → ")[1] for v in same.values())

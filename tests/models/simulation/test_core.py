@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import yaml
 
 from config.policies import load_policies
@@ -88,3 +89,45 @@ def test_tallies_of_patient_chunks_merge_to_the_whole() -> None:
     for part in (STAYS[:3], STAYS[3:5], STAYS[5:]):  # cut at a patient boundary
         merged.merge(simulate(part, lambda r, d: proposal, lambda s: "all")["all"])
     assert merged == whole
+
+
+def _hezhang(edit: Any) -> Policy:
+    data = yaml.safe_load(POLICIES.in_force("520527", date(2017, 1, 1)).model_dump_json())
+    edit(data)
+    return Policy.model_validate(data)
+
+
+def _plus5(data: dict[str, Any]) -> None:
+    for rule in data["layers"][0]["rules"]:
+        if rule.get("ratio_by_level"):
+            rule["ratio_by_level"] = {
+                k: str(min(Decimal(v) + Decimal("0.05"), 1)) for k, v in rule["ratio_by_level"].items()
+            }
+
+
+def _no_critical(data: dict[str, Any]) -> None:
+    data["layers"] = [lp for lp in data["layers"] if lp["layer"] != "critical_illness"]
+
+
+HAND = [
+    # demo patient 6: 建档立卡, township in county, 3,476.71 (160.97 out of scope). Basic (3,315.74 − 100) × 90%
+    # = 2,894.17; the 421.57 in-scope left is under the 3,000 yearly thresholds: pays 3,476.71 − 2,894.17
+    ({"status": "registered_poor", "level": "township", "location": "in_county", "total": "3476.71",
+      "oos": "160.97"}, _plus5, "582.54"),
+    # demo patient 8: 低保, city level-3 (out of county), 17,690.50 (65.45 out of scope). Basic (17,625.05 − 500)
+    # × 65% = 11,131.28; without 大病保险 assistance pays 70% of the 6,493.77 left = 4,545.64: pays 2,013.58
+    ({"status": "minimum_living", "level": "level3", "location": "out_of_county", "total": "17690.50",
+      "oos": "65.45"}, _no_critical, "2013.58"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("bill", "edit", "pays"), HAND)
+def test_hand_checked_patients_of_the_demo_county(bill: dict[str, str], edit: Any, pays: str) -> None:
+    data = {"region": "520527", "service_date": "2017-05-02", "setting": "inpatient",
+            "hospital_level": bill["level"], "hospital_location": bill["location"],
+            "patient": {"poverty_status": bill["status"], "age": 40, "groups": []},
+            "total": bill["total"], "out_of_scope": bill["oos"]}  # fmt: skip
+    stay = SimStay(1, 1, 1, parse_bill(data), {}, Decimal(0), Decimal(0))
+    proposal = _hezhang(edit)
+    ((_, priced),) = resettle([stay], lambda r, d: proposal)
+    assert priced.patient_pays == Decimal(pays)

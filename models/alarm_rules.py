@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.common import FEN
 from models.enums import PovertyStatus
+from models.nightly import Alarm
 
 
 class Cadence(StrEnum):
@@ -155,29 +156,12 @@ class HouseholdSpend:
     spent: dict[date, Decimal]  # window start → out-of-pocket in [start, night]
 
 
-@dataclass(frozen=True, slots=True)
-class RegionalAlarm:
-    household_id: int
-    region_code: str
-    rule: str
-    amount: Decimal
-    limit: Decimal
-
-    @property
-    def subject(self) -> str:
-        return f"household:{self.household_id}/{self.rule}"
-
-    @property
-    def reason(self) -> str:
-        return f"{self.rule}: {self.amount} > {self.limit}"
-
-
-def regional_alarms(rows: Iterable[HouseholdSpend], due: dict[str, list[DueRule]]) -> list[RegionalAlarm]:
+def regional_alarms(rows: Iterable[HouseholdSpend], due: dict[str, list[DueRule]]) -> list[Alarm]:
     """One alarm per household and due rule whose status it covers and whose limit is exceeded."""
     alarms = []
     for hh in rows:
         for d in due.get(hh.region_code, []):
             spent = hh.spent.get(d.start, Decimal(0))
             if d.limit is not None and hh.poverty_status in d.rule.statuses and spent > d.limit:
-                alarms.append(RegionalAlarm(hh.household_id, hh.region_code, d.rule.name, spent, d.limit))
+                alarms.append(Alarm(hh.household_id, hh.region_code, d.rule.name, spent, d.limit))
     return alarms

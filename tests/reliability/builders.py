@@ -79,6 +79,11 @@ def discharged_cases(
 
 def bill_json(url: str, case_id: int) -> dict[str, Any]:
     """The bill of a discharged case as the settle-preview JSON (independent of the persisted path)."""
+    return episode_bill_json(url, col(TreatmentEpisode.case_id) == case_id)
+
+
+def episode_bill_json(url: str, which: Any) -> dict[str, Any]:
+    """The one discharged stay ``which`` selects, as the settle-preview JSON."""
     with session_scope(url) as s:
         ep, p_region, born, poverty, level, h_region = s.execute(
             select(
@@ -91,7 +96,7 @@ def bill_json(url: str, case_id: int) -> dict[str, Any]:
             )
             .join(Patient, col(Patient.id) == col(TreatmentEpisode.patient_id))
             .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
-            .where(col(TreatmentEpisode.case_id) == case_id)
+            .where(which)
         ).one()
         return {
             "region": p_region,
@@ -103,6 +108,7 @@ def bill_json(url: str, case_id: int) -> dict[str, Any]:
             "total": str(ep.total_cost),
             "out_of_scope": str(ep.out_of_scope),
             "sessions": ep.sessions,
+            "treatment_kind": str(ep.treatment_kind),
         }
 
 

@@ -12,10 +12,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models import national_id
-from models.care import Hospital, TreatmentEpisode
-from models.common import age_on
-from models.people import Patient
-from models.referral import location_of
+from models.care import TreatmentEpisode
 from models.settlement.policy import PayerLayer
 from models.settlement.tables import PayerLedger, Settlement, SettlementLine
 from tasks.infra.db import session_scope
@@ -24,6 +21,7 @@ from tasks.pathway.hospitals import sync_hospitals
 from tasks.pathway.intake import import_screenings_file
 from tasks.pathway.referral import refer_many
 from tasks.pathway.triage import triage_many
+from tests.reliability.builders import episode_bill_json
 
 HEADER = "household_ref,national_id,name,region_code,poverty_status,screened_on,icd10\n"
 SCREENED = date(2017, 2, 1)
@@ -54,32 +52,7 @@ def patient_of(url: str, case_id: int) -> int:
 
 def stay_bill(url: str, stay_id: int) -> dict[str, Any]:
     """The discharged stay as the settle-preview JSON."""
-    with session_scope(url) as s:
-        st, p_region, born, poverty, level, h_region = s.execute(
-            select(
-                TreatmentEpisode,
-                Patient.region_code,
-                Patient.birth_date,
-                Patient.poverty_status,
-                Hospital.level,
-                Hospital.region_code,
-            )
-            .join(Patient, col(Patient.id) == col(TreatmentEpisode.patient_id))
-            .join(Hospital, col(Hospital.id) == col(TreatmentEpisode.hospital_id))
-            .where(col(TreatmentEpisode.id) == stay_id)
-        ).one()
-        return {
-            "region": p_region,
-            "service_date": st.discharged_on.isoformat(),
-            "setting": str(st.setting),
-            "hospital_level": str(level),
-            "hospital_location": str(location_of(p_region, h_region)),
-            "patient": {"poverty_status": str(poverty), "age": age_on(born, st.discharged_on), "groups": []},
-            "total": str(st.total_cost),
-            "out_of_scope": str(st.out_of_scope),
-            "sessions": st.sessions,
-            "treatment_kind": str(st.treatment_kind),
-        }
+    return episode_bill_json(url, col(TreatmentEpisode.id) == stay_id)
 
 
 def settled_lines(url: str, patient_id: int) -> list[tuple[int, dict[PayerLayer, Decimal]]]:

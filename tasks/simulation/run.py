@@ -78,7 +78,9 @@ def _overall(tallies: dict[str, Tally]) -> Tally:
     return whole
 
 
-def _markdown(req: SimulationRequest, proposals: dict[str, Policy], tallies: Tallies, fp: str) -> list[str]:
+def _markdown(
+    req: SimulationRequest, proposals: dict[str, Policy], tallies: Tallies, wholes: dict[str, Tally], fp: str
+) -> list[str]:
     limit = _limit(load_nightly_rules().poverty_alarm)
     lines = [
         "# 政策测算报告", "",
@@ -89,8 +91,7 @@ def _markdown(req: SimulationRequest, proposals: dict[str, Policy], tallies: Tal
     for name, policy in proposals.items():
         per_region = tallies.get(name, {})
         lines += [f"## 方案 {name}:{policy.name}", ""]
-        whole = _overall(per_region)
-        lines += tally_lines("合计", whole, alarm_changes(whole, limit))
+        lines += tally_lines("合计", wholes[name], alarm_changes(wholes[name], limit))
         for region in sorted(r for r in per_region if r):  # "" holds only the stays that could not be priced
             lines += tally_lines(f"地区 {region}", per_region[region], alarm_changes(per_region[region], limit))
     return lines
@@ -117,22 +118,21 @@ def simulate_policies(req: SimulationRequest) -> SimulationOutcome:
     fp = _fingerprint(req.proposals, registry.policies, tallies)
     folder = req.out / fp[:12]
     folder.mkdir(parents=True, exist_ok=True)
+    wholes = {name: _overall(tallies.get(name, {})) for name in proposals}  # each proposal's overall, once
+    charts = draw(folder, wholes)
     report = folder / "report.md"
-    report.write_text("\n".join(_markdown(req, proposals, tallies, fp)) + "\n", encoding="utf-8")
-    charts = draw(folder, {name: _overall(tallies.get(name, {})) for name in proposals})
-    with report.open("a", encoding="utf-8") as fh:
-        fh.write("\n" + "\n".join(f"![{c.stem}]({c.name})" for c in charts) + "\n")
+    text = "\n".join(_markdown(req, proposals, tallies, wholes, fp)) + "\n"
+    report.write_text(text + "\n" + "\n".join(f"![{c.stem}]({c.name})" for c in charts) + "\n", encoding="utf-8")
     workbook = folder / "patients.xlsx"
     header = ["方案", "地区", "患者编号", "现行自付(元)", "测算自付(元)", "差额(元)"]
     fmts = {3: "#,##0.00", 4: "#,##0.00", 5: "#,##0.00"}
     write_xlsx(workbook, [(name[:31], header, fmts, _patient_rows(name, tallies.get(name, {}))) for name in proposals])
     overall = {}
-    for name in proposals:
-        whole = _overall(tallies.get(name, {}))
+    for name, whole in wholes.items():
         figures = {
             k: f"{whole.today.layers.get(k, Decimal(0)):.2f} → {v:.2f}" for k, v in whole.proposed.layers.items()
         }
         figures["patient_pays"] = f"{whole.today.patient_pays:.2f} → {whole.proposed.patient_pays:.2f}"
         overall[name] = figures
-    stays = max((_overall(t).stays for t in tallies.values()), default=0)
+    stays = max((whole.stays for whole in wholes.values()), default=0)
     return SimulationOutcome(fingerprint=fp, stays=stays, report=report, workbook=workbook, overall=overall)

@@ -39,6 +39,11 @@ def bins_text(side: Side) -> str:
     return " ".join(f"{i * width}-{(i + 1) * width}%:{n}" for i, n in enumerate(side.bins) if n)
 
 
+def _row(label: str, was: Decimal, now: Decimal) -> str:
+    """A table row: today, proposed, difference and percent change."""
+    return f"| {label} | {money(was)} | {money(now)} | " + " | ".join(change(was, now)) + " |"
+
+
 def tally_lines(title: str, t: Tally, alarms: tuple[int, int]) -> list[str]:
     """One region's (or the overall) section: payer layers, places, self-pay, who is affected, alarms."""
     lines = [
@@ -53,20 +58,12 @@ def tally_lines(title: str, t: Tally, alarms: tuple[int, int]) -> list[str]:
         was, now = t.today.layers.get(layer.value), t.proposed.layers.get(layer.value)
         if was is None and now is None:
             continue
-        lines.append(
-            f"| {LAYER_ZH[layer]} | {money(was or ZERO)} | {money(now or ZERO)} | "
-            + " | ".join(change(was or ZERO, now or ZERO))
-            + " |"
-        )
-    lines.append(
-        f"| 个人自付 | {money(t.today.patient_pays)} | {money(t.proposed.patient_pays)} | "
-        + " | ".join(change(t.today.patient_pays, t.proposed.patient_pays))
-        + " |"
-    )
+        lines.append(_row(LAYER_ZH[layer], was or ZERO, now or ZERO))
+    lines.append(_row("个人自付", t.today.patient_pays, t.proposed.patient_pays))
     lines += ["", "| 医院级别与位置 | 现行基金支付(元) | 测算(元) | 差额(元) | 变化 |", "|---|---:|---:|---:|---:|"]
     for key in sorted({*t.today.by_place, *t.proposed.by_place}):
         was, now = t.today.by_place.get(key, ZERO), t.proposed.by_place.get(key, ZERO)
-        lines.append(f"| {_place_zh(key)} | {money(was)} | {money(now)} | " + " | ".join(change(was, now)) + " |")
+        lines.append(_row(_place_zh(key), was, now))
     more, less, top = t.changes()
     lines += [
         "",

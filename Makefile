@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench bench-nightly bench-events bench-export bench-outbox bench-import bench-simulate serve up
+.PHONY: setup demo test lint bench bench-nightly bench-events bench-export bench-outbox bench-import bench-simulate serve up demo-up
 
 setup: $(VENV)/.installed
 
@@ -48,6 +48,9 @@ bench-import: setup
 
 up: setup
 	$(VENV)/bin/dabing up
+
+demo-up: setup  # after `make demo`: the Prefect server, the deployments and the console on the demo's database
+	DABING_DATABASE_URL=sqlite:///var/demo.db $(VENV)/bin/dabing up
 
 serve: setup
 	$(VENV)/bin/dabing serve

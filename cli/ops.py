@@ -38,6 +38,18 @@ def demo(
         raise typer.Exit(1) from None
     print_ledger(summary)
     typer.echo(f"wall time: {time.perf_counter() - t0:.1f} s for {patients} patients")
+    _console_users()
+
+
+def _console_users() -> None:
+    from tasks.ops.demo import DEMO_PASSWORD, give_demo_passwords
+    from web.security import hash_password
+
+    users = give_demo_passwords(hash_password(DEMO_PASSWORD))
+    typer.echo(
+        "控制台 console: `make demo-up`, then open http://127.0.0.1:4300/ and sign in as coordinator (赫章县) or "
+        f"bijie-supervisor (毕节市), password {DEMO_PASSWORD} (all {len(users)} demo users: `dabing users list`)"
+    )
 
 
 def backup(to: Annotated[Path | None, typer.Option(help="Directory (default DABING_BACKUP_DIR).")] = None) -> None:

@@ -43,3 +43,30 @@ class ConsoleAudit(SQLModel, table=True):
     action: str = Field(max_length=40)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     at: datetime = Field(default_factory=utcnow)
+
+
+#: How a note is referred to in a flow's parameters and in the audit rows the flow writes: its id only.
+NOTE_REF = "console-note:"
+
+
+class ConsoleNote(SQLModel, table=True):
+    """Free text a user typed on a page (a reason, an alarm's note): kept here, appended, never updated. The run
+    it goes with carries only ``console-note:<id>`` (``NOTE_REF``), so no typed text reaches Prefect."""
+
+    __tablename__ = "console_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: str = Field(max_length=60)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    text: str = Field(max_length=500)
+    at: datetime = Field(default_factory=utcnow)
+
+
+def note_ref(note_id: int) -> str:
+    return f"{NOTE_REF}{note_id}"
+
+
+def note_id_of(text: str) -> int | None:
+    """The note id a stored reason refers to, or None for a reason typed elsewhere (the CLI)."""
+    rest = text.removeprefix(NOTE_REF)
+    return int(rest) if rest != text and rest.isdigit() and len(rest) < 10 else None

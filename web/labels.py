@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from config.catalogue import load_catalogue, load_hospitals, load_regions
 from config.settings import get_settings
+from models.alarms import STATUS_LABELS as ALARM_STATUS_LABELS
 from models.common import FEN
 from models.enums import (
     CATEGORY_LABELS,
@@ -24,6 +25,7 @@ from models.enums import (
     ReferralStatus,
 )
 from models.findings import FindingKind
+from models.referral_history import DECLINE_LABELS
 
 REFERRAL_STATUS = {
     ReferralStatus.PENDING: "待接收",
@@ -148,6 +150,40 @@ def poverty(value: Any) -> str:
     return _label(POVERTY, value)
 
 
+#: The system's reasons for a move or a referral's change, as a coordinator reads them (others shown as written).
+MOVE_REASONS = {
+    "screening intake": "筛查建档",
+    "diagnosis confirmed": "确诊",
+    "triaged by catalogue": "按病种目录分类",
+    "initial referral": "首次转诊",
+    "up referral": "上转",
+    "down referral": "下转",
+    "admitted": "入院",
+    "discharged": "出院",
+    "one-stop settlement": "一站式结算",
+    "outcome after settlement": "结算后转归",
+    "suspicion ruled out": "排除疑似",
+    "relapse": "复发",
+    "duplicate": "重复建档",
+    "duplicate of an open case of the same disease": "与同一病种的在治病例重复",
+    "already done": "此前已完成",
+    "status at registration": "登记时的属性",
+    "superseded": "协调员改转其他医院",
+}
+
+
+def move_reason(value: str | None) -> str:
+    return MOVE_REASONS.get(value or "", value or "")
+
+
+def decline(value: Any) -> str:
+    return _label(DECLINE_LABELS, value)
+
+
+def alarm_status(value: Any) -> str:
+    return _label(ALARM_STATUS_LABELS, value)
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "region": region_name,
     "disease": disease,
@@ -162,6 +198,8 @@ FILTERS: dict[str, Callable[..., str]] = {
     "direction": direction,
     "finding": finding,
     "poverty": poverty,
+    "decline": decline,
+    "alarm_status": alarm_status,
 }
 CHOICES = {
     "state": [(s.value, STATE_LABELS[s]) for s in CaseState],

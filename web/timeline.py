@@ -1,41 +1,43 @@
-"""A patient's page: every case with its category and one timeline of everything that happened to the patient
-(screenings, moves with who/when/why, referrals, stays, settlements with their per-layer statement,
-follow-ups, contracts, findings), oldest first."""
+"""A patient's page: every case with its category, its referrals (the open ones can be answered) and its stays
+with their settlements' per-layer statements; the stays of no case; the alarms with their state; and one timeline
+of everything that happened to the patient (``web.timeline_rows``), oldest first."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from config.identity import identity_keys
-from models.care import FamilyDoctorContract, FollowUp, Hospital, Referral, TreatmentEpisode
-from models.clinical import Case, CaseTransition, Condition, Screening
+from models.care import Hospital, Referral, TreatmentEpisode
+from models.clinical import Case, Condition
 from models.findings import Finding
 from models.identity import open_name, open_national_id
 from models.people import Household, Patient
+from models.settlement.policy import PayerLayer
 from models.settlement.tables import Settlement, SettlementLine
 from web import labels
+from web import timeline_rows as rows
 from web.statement import line_zh
+from web.timeline_rows import Entry
+
+__all__ = ["Entry", "Page", "Stay", "clear_id", "mask", "patient_page"]
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    on: date | datetime
-    case_id: int | None
-    what: str
-    detail: str
-    actor: str = ""
-    at: datetime | None = None  # when the row was written (orders the entries of one day)
+@dataclass
+class Stay:
+    episode: TreatmentEpisode
+    hospital: str
+    settlements: list[Settlement] = field(default_factory=list)  # every row: settlements and reversals
+    statement: list[tuple[str, str, str]] = field(default_factory=list)  # of the one in effect
 
     @property
-    def sort_key(self) -> tuple[str, str]:
-        """The business day, then the time the row was written (rows without one last in their day)."""
-        stamp = self.at or (self.on if isinstance(self.on, datetime) else None)
-        return labels.ymd(self.on)[:10], labels.ymd(stamp) if stamp else "~"
+    def in_effect(self) -> Settlement | None:
+        reversed_ids = {st.reverses_id for st in self.settlements if st.reverses_id is not None}
+        live = [st for st in self.settlements if st.reverses_id is None and st.id not in reversed_ids]
+        return max(live, key=lambda st: st.generation or 0) if live else None
 
 
 @dataclass
@@ -44,9 +46,11 @@ class Page:
     household_ref: str
     name: str
     masked_id: str
-    cases: list[Any] = field(default_factory=list)
+    cases: list[Any] = field(default_factory=list)  # (case, condition, hospital name)
+    referrals: dict[int, list[tuple[Referral, str]]] = field(default_factory=dict)  # case → (referral, hospital)
+    stays: dict[int | None, list[Stay]] = field(default_factory=dict)  # case (None: no case) → its stays
+    alarms: list[Finding] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
-    statements: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 def mask(number: str) -> str:
@@ -61,78 +65,29 @@ def _hospitals(s: Session) -> dict[int, str]:
     return {int(i): labels.hospital_name(c) for i, c in s.execute(select(col(Hospital.id), col(Hospital.code)))}
 
 
-def _transitions(s: Session, case_ids: list[int]) -> list[Entry]:
-    rows = s.execute(select(CaseTransition).where(col(CaseTransition.case_id).in_(case_ids))).scalars()
-    return [
-        Entry(
-            t.at,
-            t.case_id,
-            "状态变更",
-            f"{labels.state(t.from_state)} → {labels.state(t.to_state)}（{t.reason}）",
-            t.actor,
-        )
-        for t in rows
-    ]
-
-
-def _care(s: Session, case_ids: list[int], names: dict[int, str]) -> list[Entry]:
-    out: list[Entry] = []
-    for r in s.execute(select(Referral).where(col(Referral.case_id).in_(case_ids))).scalars():
-        urgent = "，绿色通道" if r.green_channel else ""
-        detail = f"{labels.direction(r.direction)} → {names.get(r.hospital_id, '—')}{urgent}"
-        out.append(
-            Entry(
-                r.referred_on,
-                r.case_id,
-                "转诊",
-                f"{detail}（{labels.referral_status(r.status)}）",
-                r.actor,
-                r.created_at,
-            )
-        )
-    for e in s.execute(select(TreatmentEpisode).where(col(TreatmentEpisode.case_id).in_(case_ids))).scalars():
-        out.append(Entry(e.admitted_on, e.case_id, "入院", names.get(e.hospital_id, "—")))
-        if e.discharged_on:
-            text = f"医疗总费用 {labels.yuan(e.total_cost)}，目录外 {labels.yuan(e.out_of_scope)}，治疗 {e.sessions} 次"
-            out.append(Entry(e.discharged_on, e.case_id, "出院", text))
-    for f in s.execute(select(FollowUp).where(col(FollowUp.case_id).in_(case_ids))).scalars():
-        out.append(Entry(f.followed_on, f.case_id, "随访", f"结果：{labels.outcome(f.outcome)}", f.actor, f.created_at))
-    return out
-
-
-def _settlements(s: Session, patient_id: int, page: Page) -> list[Entry]:
-    out: list[Entry] = []
-    for st in s.execute(select(Settlement).where(col(Settlement.patient_id) == patient_id)).scalars():
-        pays = f"{labels.yuan(st.patient_pays)}（{labels.percent(st.self_pay_ratio)}）"
-        text = f"总费用 {labels.yuan(st.total)}，个人自付 {pays}"
-        out.append(Entry(st.service_date, st.case_id, "一站式结算", text, st.actor, st.settled_at))
-        lines = s.execute(select(SettlementLine).where(col(SettlementLine.settlement_id) == st.id)).scalars()
-        page.statements[st.case_id] = [line_zh(st.policy_id, ln) for ln in lines]
-    return out
-
-
-def _patient_rows(s: Session, patient_id: int, names: dict[int, str]) -> list[Entry]:
-    out: list[Entry] = []
-    for sc in s.execute(select(Screening).where(col(Screening.patient_id) == patient_id)).scalars():
-        out.append(
-            Entry(
-                sc.screened_on,
-                None,
-                "筛查",
-                f"方式：{labels.METHODS.get(sc.method, sc.method)}",
-                sc.actor,
-                sc.created_at,
-            )
-        )
-    for c in s.execute(
-        select(FamilyDoctorContract).where(col(FamilyDoctorContract.patient_id) == patient_id)
-    ).scalars():
-        where = names.get(c.institution_id, "") if c.institution_id else ""
-        out.append(Entry(c.signed_on, None, "家庭医生签约", f"{where} 有效至 {labels.ymd(c.expires_on)}".strip()))
-    for f in s.execute(select(Finding).where(col(Finding.patient_id) == patient_id)).scalars():
-        amount = f"，金额 {labels.yuan(f.amount)}" if f.amount is not None else ""
-        out.append(Entry(f.night, f.case_id, "预警/发现", f"{labels.finding(f.kind)}：{f.reason}{amount}"))
-    return out
+def _stays(s: Session, patient_id: int, names: dict[int, str], page: Page) -> list[Settlement]:
+    episodes = list(
+        s.execute(
+            select(TreatmentEpisode)
+            .where(col(TreatmentEpisode.patient_id) == patient_id)
+            .order_by(col(TreatmentEpisode.admitted_on), col(TreatmentEpisode.id))
+        ).scalars()
+    )
+    by_episode = {int(e.id or 0): Stay(e, names.get(e.hospital_id, "—")) for e in episodes}
+    settled = list(s.execute(select(Settlement).where(col(Settlement.patient_id) == patient_id)).scalars())
+    for st in settled:
+        if st.episode_id in by_episode:
+            by_episode[st.episode_id].settlements.append(st)
+    effective = {int(stay.in_effect.id or 0): stay for stay in by_episode.values() if stay.in_effect}
+    lines = select(SettlementLine).where(col(SettlementLine.settlement_id).in_(list(effective)))
+    order = list(PayerLayer)
+    for line in sorted(s.execute(lines).scalars(), key=lambda ln: (ln.settlement_id, order.index(ln.layer))):
+        stay = effective[line.settlement_id]
+        stay.statement.append(line_zh(stay.in_effect.policy_id if stay.in_effect else "", line))
+    for stay in by_episode.values():
+        page.stays.setdefault(stay.episode.case_id, []).append(stay)
+    page.entries += rows.stays(episodes, names)
+    return settled
 
 
 def patient_page(s: Session, patient: Patient) -> Page:
@@ -146,6 +101,7 @@ def patient_page(s: Session, patient: Patient) -> Page:
         mask(clear_id(patient)),
     )
     names = _hospitals(s)
+    notes = rows.Notes(s, patient.id)
     stmt = (
         select(Case, Condition)
         .join(Condition, col(Condition.id) == col(Case.condition_id))
@@ -154,8 +110,17 @@ def patient_page(s: Session, patient: Patient) -> Page:
     )
     page.cases = [(c, cond, names.get(c.hospital_id or 0, "—")) for c, cond in s.execute(stmt).tuples()]
     case_ids = [int(c.id) for c, _, _ in page.cases if c.id is not None]
-    entries = _patient_rows(s, patient.id, names) + _settlements(s, patient.id, page)
-    if case_ids:
-        entries += _transitions(s, case_ids) + _care(s, case_ids, names)
-    page.entries = sorted(entries, key=lambda e: e.sort_key)
+    for r in s.execute(select(Referral).where(col(Referral.case_id).in_(case_ids)).order_by(col(Referral.id))):
+        page.referrals.setdefault(r[0].case_id, []).append((r[0], names.get(r[0].hospital_id, "—")))
+    page.alarms = list(
+        s.execute(select(Finding).where(col(Finding.patient_id) == patient.id).order_by(col(Finding.id))).scalars()
+    )
+    settled = _stays(s, patient.id, names, page)
+    page.entries += (
+        rows.screenings(s, patient.id) + rows.contracts(s, patient.id, notes) + rows.facts(s, patient.id, notes)
+        + rows.settlements(settled, notes) + rows.alarms(s, page.alarms, notes)
+        + rows.transitions(s, case_ids, notes) + rows.corrections(s, case_ids, notes)
+        + rows.referrals(s, case_ids, names) + rows.follow_ups(s, case_ids)
+    )  # fmt: skip
+    page.entries.sort(key=lambda e: e.sort_key)
     return page

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 #: Tables whose rows are appended, never updated or deleted: corrections are new rows with actor and reason.
 APPEND_ONLY = ("case_transition", "patient_fact", "case_correction", "family_doctor_contract", "contract_event",
-               "referral_event")  # fmt: skip
+               "referral_event", "console_note")  # fmt: skip
 
 
 def _sqlite(table: str) -> list[str]:

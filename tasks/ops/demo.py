@@ -40,3 +40,28 @@ def summarise_ledger(region_code: str | None = None, on: date | None = None) -> 
     """The county's ledger; the contract rate counts the contracts in force ``on`` (the demo's simulated day)."""
     with session_scope() as s:
         return ledger_summary(s, region_code, on)
+
+
+#: The demo database's console password for every coordinator and supervisor (README, "The coordinators' console").
+DEMO_PASSWORD = "demo-password-1"
+
+
+def give_demo_passwords(password_hash: str) -> list[str]:
+    """Every person actor may sign in to the console on the demo's database (``password_hash`` of
+    ``DEMO_PASSWORD``); refused (``DemoRefused``) on any other database. Returns who."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from models.access import Actor
+    from models.console import ConsoleUser
+    from models.enums import ActorRole
+    from tasks.ops.demo_db import check_demo_database
+
+    check_demo_database()
+    with session_scope() as s:
+        people = list(s.execute(select(Actor).where(col(Actor.role) != ActorRole.SYSTEM)).scalars())
+        for actor in people:
+            user = s.get(ConsoleUser, actor.id) or ConsoleUser(actor_id=actor.id, password_hash="")
+            user.password_hash = password_hash
+            s.add(user)
+        return sorted(a.id for a in people)

@@ -43,7 +43,7 @@ class FakeRunner:
 @dataclass
 class World:
     client: TestClient
-    runner: FakeRunner
+    runner: Any  # FakeRunner, or InProcessRunner for ``live``
     case_id: int  # 赫章县 (coordinator's county)
     patient_id: int
     nid: str
@@ -61,8 +61,45 @@ def login(client: TestClient, actor: str, password: str = PASSWORD) -> Any:
     return client.post("/login", data={"actor": actor, "password": password}, follow_redirects=False)
 
 
+@dataclass
+class InProcessRunner:
+    """Runs the deployment's flow in this process (under the test harness) instead of through the Prefect API:
+    the parameters the console builds meet the real flow, its validation and its database writes."""
+
+    runs: list[tuple[RunState, dict[str, Any], str]] = field(default_factory=list)
+
+    async def start(self, deployment: str, parameters: dict[str, Any], name: str, tags: list[str]) -> str:
+        from runtime.deployments import specs
+        from web.prefect_runner import one_line
+
+        flows = {f"{f.name}/{options['name']}": f for f, options in specs()}
+        try:
+            result = flows[deployment](**parameters)
+            if hasattr(result, "__await__"):
+                await result
+            state = RunState(True, True, "已完成")
+        except Exception as exc:  # the run page's one line, as from a failed run's state message
+            state = RunState(True, False, "失败：" + one_line(f"{type(exc).__name__}: {exc}"))
+        self.runs.append((state, parameters, name))
+        return f"run-{len(self.runs)}"
+
+    async def state(self, run_id: str) -> tuple[RunState, dict[str, Any]]:
+        state, params, _ = self.runs[int(run_id.removeprefix("run-")) - 1]
+        return state, params
+
+
 @pytest.fixture()
 def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from _world(FakeRunner(), tmp_path, monkeypatch)
+
+
+@pytest.fixture()
+def live(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> Iterator[World]:
+    """The console with every action run by its real flow, in process."""
+    yield from _world(InProcessRunner(), tmp_path, monkeypatch)
+
+
+def _world(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("DABING_BACKUP_DIR", str(tmp_path / "var" / "backups"))
     from config.settings import get_settings
 
@@ -80,7 +117,6 @@ def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
         case = s.get(Case, case_id)
         assert case is not None
         patient_id = case.patient_id
-    runner = FakeRunner()
     with TestClient(create_app(runner)) as client:
         yield World(client, runner, case_id, patient_id, nid, other_case, other_nid)
 

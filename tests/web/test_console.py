@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from config.settings import get_settings
 from models.actor_assertion import derive_key, verify
-from models.console import ConsoleAudit
+from models.console import ConsoleAudit, ConsoleNote
 from tasks.infra.db import session_scope
 from tests.web.conftest import PASSWORD, World, csrf, login
 
@@ -105,9 +105,43 @@ def test_an_action_starts_its_deployment_as_the_signed_in_user_with_a_valid_asse
     assert "已完成" in result.text and "已筛查" in result.text  # the run page, case state from the database
 
 
-def test_a_bad_amount_is_one_chinese_line_and_starts_nothing(world: World) -> None:
+def test_a_bad_date_is_one_chinese_line_and_starts_nothing(world: World) -> None:
     login(world.client, "coordinator")
     token = csrf(world.client.get("/").text)
-    form = {"csrf": token, "discharged_on": "2026-11-30", "total_cost": "12.345"}
-    refused = world.client.post(f"/cases/{world.case_id}/actions/discharge", data=form)
-    assert refused.status_code == 400 and "医疗总费用（元）" in refused.text and world.runner.started == []
+    form = {"csrf": token, "confirmed_on": "2026-13-01"}
+    refused = world.client.post(f"/cases/{world.case_id}/actions/confirm", data=form)
+    assert refused.status_code == 400 and "确诊日期：日期格式应为 YYYY-MM-DD" in refused.text
+    assert world.runner.started == []
+
+
+def test_an_action_not_offered_in_the_cases_state_is_refused(world: World) -> None:
+    login(world.client, "coordinator")
+    token = csrf(world.client.get("/").text)
+    form = {"csrf": token, "discharged_on": "2026-11-30", "total_cost": "100.00"}
+    refused = world.client.post(f"/cases/{world.case_id}/actions/discharge", data=form)  # the case is screened
+    assert refused.status_code == 409 and "当前状态不能进行此操作" in refused.text and world.runner.started == []
+
+
+def test_a_typed_note_is_stored_in_the_app_database_and_the_run_carries_its_id_only(world: World) -> None:
+    login(world.client, "coordinator")
+    token = csrf(world.client.get("/").text)
+    note = "家属电话告知，已在外省治疗"
+    form = {"csrf": token, "why": "refused", "reason": note}
+    world.client.post(f"/cases/{world.case_id}/actions/close", data=form)
+    deployment, params, name, _ = world.runner.started[0]
+    with session_scope() as s:
+        (stored,) = s.execute(select(ConsoleNote)).scalars()
+    assert (deployment, name) == ("close-case/close", f"close-case-{world.case_id}")
+    assert params == {"case_id": world.case_id, "why": "refused", "reason": f"console-note:{stored.id}",
+                      "actor": "coordinator"}  # fmt: skip
+    assert (stored.text, stored.actor_id, stored.patient_id) == (note, "coordinator", world.patient_id)
+
+
+def test_a_patients_action_is_scoped_to_the_users_county(world: World) -> None:
+    login(world.client, "xinping-coordinator")
+    token = csrf(world.client.get("/").text)
+    form = {"csrf": token, "poverty_status": "general", "effective_from": "2026-11-01", "reason": "核实"}
+    refused = world.client.post(f"/patients/{world.patient_id}/actions/status", data=form)
+    assert refused.status_code == 403 and world.runner.started == []
+    with session_scope() as s:
+        assert s.execute(select(func.count()).select_from(ConsoleNote)).scalar_one() == 0

@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from flows.settlement import settle_discharged
 from models.alarms import AlarmStatus
@@ -41,7 +42,8 @@ def _case(case_id: int) -> Case:
 
 def _referrals(case_id: int) -> list[Referral]:
     with session_scope() as s:
-        rows = list(s.execute(select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)).scalars())
+        stmt = select(Referral).where(col(Referral.case_id) == case_id).order_by(col(Referral.id))
+        rows = list(s.execute(stmt).scalars())
         s.expunge_all()
         return rows
 

@@ -83,7 +83,7 @@ def bulletin_file(prefix: str, kind: BulletinKind, period: str) -> Response:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     xlsx = Path(next(f for f in written.files if f.endswith(".xlsx")))
-    chinese = f"{TITLES[kind]}-{period}-{labels.scope_name(prefix)}.xlsx"
+    chinese = f"{TITLES[kind]}-{period}-{labels.scope_name(prefix).replace(' ', '')}.xlsx"
     return _send(xlsx, folder, f"{kind}-{period}-{prefix or 'all'}.xlsx", chinese, "xlsx")
 
 
@@ -93,6 +93,7 @@ def register(app: FastAPI) -> None:
         today = local_today(get_settings().timezone)
         return render(
             request, "reports.html", user, counties=counties(user.region_prefix),
+            scope=labels.scope_name(user.region_prefix),
             quarter=previous_period("quarterly", today), year=previous_period("annual", today),
         )  # fmt: skip
 

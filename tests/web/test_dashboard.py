@@ -61,14 +61,14 @@ def test_contract_and_follow_up_rates_are_the_bulletins(world: World, tmp_path: 
     login(world.client, "coordinator")
     html = world.client.get("/dashboard?on=2017-09-30").text
     assert "家庭医生签约率" in html and "随访率" in html
-    assert re.search(r"家庭医生签约率</th><td class=\"num\">33\.3%", html)
+    assert re.search(r"家庭医生签约率</dt><dd class=\"num\">33\.3%", html)
     assert "已筛查 3 人，签约在有效期内 1 人" in html
-    assert re.search(r"随访率</th><td class=\"num\">50\.0%", html)
+    assert re.search(r"随访率</dt><dd class=\"num\">50\.0%", html)
     assert "2017-07-01 至 2017-09-30" in html and "慢病维持/长期管理 2 例，已随访 1 例" in html
     login(world.client, "xinping-coordinator")
     other = world.client.get("/dashboard?on=2017-09-30").text
-    assert re.search(r"家庭医生签约率</th><td class=\"num\">0\.0%", other)
-    assert re.search(r"随访率</th><td class=\"num\">—", other) and "赫章县" not in other
+    assert re.search(r"家庭医生签约率</dt><dd class=\"num\">0\.0%", other)
+    assert re.search(r"随访率</dt><dd class=\"num\">—", other) and "赫章县" not in other
 
 
 def _plant(s: Session, today: date, world: World) -> dict[str, int]:

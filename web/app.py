@@ -1,5 +1,6 @@
-"""The console's FastAPI app: sign-in, the signed session, CSRF on every form, then the pages
-(``web.pages``, ``web.upload``, ``web.dashboard``). Server-rendered Jinja2; every asset is in this package."""
+"""The console's FastAPI app: sign-in, the signed session, CSRF on every form, then the pages (``web.pages``,
+``web.upload``, ``web.dashboard``, ``web.alarms_page``, ``web.reports``). Server-rendered Jinja2; every asset is
+in this package."""
 
 from __future__ import annotations
 
@@ -101,9 +102,11 @@ def create_app(runner: Runner | None = None, secure_cookie: bool = False) -> Fas
         response.delete_cookie(COOKIE)
         return response
 
-    from web import dashboard, pages, upload
+    from web import alarms_page, dashboard, pages, reports, upload
 
     pages.register(app)
     upload.register(app)
     dashboard.register(app)
+    alarms_page.register(app)
+    reports.register(app)
     return app

@@ -163,14 +163,30 @@ class _Counties(dict[str, CountyFigures]):
         return self[region]
 
 
+def _counties(prefix: str) -> _Counties:
+    return _Counties({r.code: CountyFigures(region_code=r.code, name=r.name)
+                      for r in load_regions().regions if r.code.startswith(prefix)})  # fmt: skip
+
+
+def collect_coverage(session: Session, lo: date, hi: date, prefix: str) -> dict[str, CountyFigures]:
+    """Per county of the scope: contract rate on ``hi`` and follow-up rate within ``lo``..``hi`` — only those
+    counts filled (the supervisor's dashboard shows them with the bulletin's own definitions)."""
+    out = _counties(prefix)
+    _coverage(session, lo, hi, prefix, out)
+    return dict(out)
+
+
+def _coverage(session: Session, lo: date, hi: date, prefix: str, out: dict[str, CountyFigures]) -> None:
+    _follow_ups(session, lo, hi, prefix, out)
+    _contracts(session, hi, prefix, out)
+
+
 def collect_bulletin(
     session: Session, kind: BulletinKind, period: str, lo: date, hi: date, prefix: str
 ) -> BulletinData:
-    out = _Counties({r.code: CountyFigures(region_code=r.code, name=r.name)
-                     for r in load_regions().regions if r.code.startswith(prefix)})  # fmt: skip
+    out = _counties(prefix)
     _cases(session, hi, prefix, out)
-    _follow_ups(session, lo, hi, prefix, out)
-    _contracts(session, hi, prefix, out)
+    _coverage(session, lo, hi, prefix, out)
     _settlements(session, lo, hi, prefix, out)
     _consistency(session, hi, prefix, out)
     _alarms(session, lo, hi, prefix, out)

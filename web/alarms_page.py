@@ -8,21 +8,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from config.settings import get_settings
-from models.alarms import STATUS_LABELS, AlarmStatus
 from models.common import local_today
 from models.findings import FindingKind
 from tasks.reports.open_alarms import list_open, open_where
-from web.app import DbDep, UserDep, render, templates
+from web.app import DbDep, UserDep, render
 from web.security import User
 
 PAGE = 50
-
-
-def alarm_status(value: object) -> str:
-    try:
-        return STATUS_LABELS[AlarmStatus(str(value))]
-    except ValueError:
-        return str(value)
 
 
 def checked_county(user: User, county: str) -> str:
@@ -44,8 +36,6 @@ def _kind(text: str) -> FindingKind | None:
 
 
 def register(app: FastAPI) -> None:
-    templates.env.filters["alarm_status"] = alarm_status
-
     @app.get("/alarms", response_class=HTMLResponse)
     async def alarms(request: Request, user: UserDep, s: DbDep) -> Response:
         q = request.query_params

@@ -44,6 +44,7 @@ from tasks.nightly.diff import clear_ended, escalate, open_new
 from tasks.nightly.found import add_found, reset_found
 from tasks.nightly.poverty import household_alarms
 from tasks.nightly.report import snapshot, summary
+from tasks.pathway.retriage import taken_diseases
 from tasks.pathway.transitions import lock_case, move_case
 
 #: Stage → (table whose ids are chunked, its region column).
@@ -100,7 +101,8 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
     history = load_catalogue_history()  # the version in force that night; never re-triaged backwards
     catalogue = history.on(sc.cut.night) or history.latest
     rows = session.execute(
-        select(col(Case.id), col(Case.state), col(Case.disease_code), col(Condition.icd10), col(Patient.birth_date))
+        select(col(Case.id), col(Case.patient_id), col(Case.state), col(Case.disease_code))
+        .add_columns(col(Condition.icd10), col(Patient.birth_date))
         .join(Condition, col(Condition.id) == col(Case.condition_id))
         .join(Patient, col(Patient.id) == col(Case.patient_id))
         .where(
@@ -112,7 +114,8 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
         )
     ).all()
     found, moved, now = [], [], utcnow()
-    for case_id, state, old_code, icd10, born in rows:
+    taken = taken_diseases(session, sorted({r.patient_id for r in rows}))
+    for case_id, patient_id, state, old_code, icd10, born in rows:
         result = triage(icd10, catalogue, sc.cut.night, age_on(born, sc.cut.night))
         row = lock_case(session, case_id)
         row.catalogue_version, row.triaged_at = catalogue.version, now
@@ -121,7 +124,10 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
             continue
         if result.category is None:
             reason = f"no longer a special disease ({result.reason.value})"
+        elif (patient_id, result.disease_code) in taken:  # one case per patient and disease: a coordinator decides
+            reason = f"re-triaged {old_code} -> {result.disease_code}: the patient has a case of it already"
         else:
+            taken.add((patient_id, str(result.disease_code)))
             reason = f"re-triaged {old_code} -> {result.disease_code} ({result.category.value})"
             row.disease_code, row.category = result.disease_code, result.category.value
             target = retriage_move(CaseState(state), Category(result.category))

@@ -104,7 +104,7 @@ def _window(session: Session, cond: Any, lo: int, actor: str, out: RetriageResul
         return 0
     now, audit, updates = utcnow(), [], []
     moves: dict[tuple[CaseState, CaseState, str], list[int]] = defaultdict(list)
-    taken = _taken(session, sorted({r.patient_id for r in rows}))
+    taken = taken_diseases(session, sorted({r.patient_id for r in rows}))
     for case_id, patient_id, state, old_code, old_cat, icd10, born, confirmed in rows:
         age = age_on(born, confirmed or night)  # age limits apply at diagnosis: a child treated stays listed
         r = retriage_case(CaseState(state), old_code, old_cat, triage_on(icd10, history, night, age))
@@ -136,7 +136,8 @@ def _window(session: Session, cond: Any, lo: int, actor: str, out: RetriageResul
     return int(rows[-1].id)
 
 
-def _taken(session: Session, patients: list[int]) -> set[tuple[int, str]]:
+def taken_diseases(session: Session, patients: list[int]) -> set[tuple[int, str]]:
+    """(patient, disease) of every case holding a disease: a case is one per patient and disease (UNIQUE)."""
     taken: set[tuple[int, str]] = set()
     for start in range(0, len(patients), 900):
         taken.update(

@@ -219,3 +219,20 @@ def test_resume_after_crash_loses_and_doubles_nothing(
     get_settings.cache_clear()
     build_cohort(400, night=NIGHT)
     assert _findings(_run(size=150)) == resumed
+
+
+def test_a_retriage_onto_a_disease_the_patient_already_has_is_a_finding_not_a_crash(db_url: str) -> None:
+    """One case per patient and disease (UNIQUE): the nightly re-triage of a second case onto the disease of the
+    first leaves it as it is and says so (the 1M bench cohort crashed here)."""
+    with session_scope() as s:
+        w = World(s)
+        w.person("twice")
+        first = w.case("twice", CaseState.UNDER_MANAGEMENT, "hypertension", "long_term", "I10", 300)
+        second = w.case("twice", CaseState.UNDER_MAINTENANCE, "hepatitis", "maintenance", "I10", 30, version="2016.1")
+    run_id = _run()
+    assert ("retriage", f"case:{second}") in _findings(run_id)
+    with session_scope() as s:
+        kept = s.get(Case, second)
+        assert kept is not None and (kept.disease_code, kept.state) == ("hepatitis", "under_maintenance")
+        reason = s.execute(select(col(Finding.reason)).where(col(Finding.case_id) == second)).scalar_one()
+        assert "already" in reason and s.get(Case, first) is not None

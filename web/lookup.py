@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from config.identity import identity_keys
 from models import national_id
+from models.alarms import PENDING
 from models.care import Hospital
 from models.clinical import Case
 from models.findings import Finding
@@ -96,7 +97,11 @@ def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
     if f.hospital_id:
         where.append(col(Case.hospital_id) == f.hospital_id)
     if f.open_findings:
-        where.append(col(Case.id).in_(select(col(Finding.case_id)).where(col(Finding.case_id).is_not(None))))
+        open_alarms = select(col(Finding.case_id)).where(
+            col(Finding.case_id).is_not(None), col(Finding.cleared_on).is_(None),
+            col(Finding.status).in_([s.value for s in PENDING]),
+        )  # fmt: skip
+        where.append(col(Case.id).in_(open_alarms))
     total = int(s.execute(select(func.count()).select_from(Case).where(*where)).scalar_one())
     stmt = (
         select(Case, col(Hospital.code))

@@ -18,6 +18,14 @@ KNOWN = {
     "BadInput": "输入有误",
     "BillError": "金额有误",
     "StorageError": "数据库暂时不可用，请稍后重试",
+    "CorrectionRefused": "不能更正",
+    "AlarmStepRefused": "当前预警状态不允许此步骤",
+    "DateOutOfOrder": "日期先后顺序不对",
+    "AlreadyReversed": "该结算已冲销",
+    "StayOpen": "住院尚未出院",
+    "NotFound": "没有找到",
+    "IdNumberInText": "不要填写身份证号",
+    "ParameterTypeError": "填写的内容有误",
 }
 
 

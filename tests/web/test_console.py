@@ -145,3 +145,26 @@ def test_a_patients_action_is_scoped_to_the_users_county(world: World) -> None:
     assert refused.status_code == 403 and world.runner.started == []
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(ConsoleNote)).scalar_one() == 0
+
+
+def test_the_case_list_filtered_by_open_alarms_leaves_out_handled_and_cleared_ones(world: World) -> None:
+    from datetime import date
+
+    from models.findings import Finding, FindingKind, NightlyRun
+
+    with session_scope() as s:
+        run = NightlyRun(night=date(2017, 9, 30), scope="*")
+        s.add(run)
+        s.flush()
+        finding = Finding(run_id=run.id or 0, night=date(2017, 9, 30), kind=FindingKind.UNTREATED,
+                          subject=f"case:{world.case_id}", reason="r", region_code="520527",
+                          patient_id=world.patient_id, case_id=world.case_id, subject_id=world.case_id)  # fmt: skip
+        s.add(finding)
+    login(world.client, "coordinator")
+    listed = world.client.get("/?findings=1").text
+    assert f"/patients/{world.patient_id}" in listed
+    with session_scope() as s:
+        stored = s.execute(select(Finding)).scalars().one()
+        stored.status = "handled"  # type: ignore[assignment]
+        s.add(stored)
+    assert f"/patients/{world.patient_id}" not in world.client.get("/?findings=1").text

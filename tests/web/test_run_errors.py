@@ -16,6 +16,11 @@ from web.prefect_runner import one_line
          "无权操作（未经控制台签名）：access denied"),
         ("a traceback: only its last line", "Traceback (most recent call last):\n  File x\nIllegalTransition: a → b",
          "当前状态不允许此操作：a → b"),
+        ("a correction the data does not allow", "CorrectionRefused: case 7: no contract in force on 2018-09-01",
+         "不能更正：case 7: no contract in force on 2018-09-01"),
+        ("an alarm step from the wrong status",
+         "AlarmStepRefused: alarm is handled (已处置): cannot acknowledge (核实)",
+         "当前预警状态不允许此步骤：alarm is handled (已处置): cannot acknowledge (核实)"),
         ("nothing said", None, "未知错误"),
     ],
 )  # fmt: skip

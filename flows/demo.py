@@ -14,6 +14,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import get_settings
 from flows.context import run_context
+from flows.nightly import nightly_adjustment
 from flows.params import RegionCode, form
 from models.enums import CaseState
 from models.schemas import LedgerSummary, StepResult
@@ -34,6 +35,7 @@ from tasks.pathway.waiting import refer_waiting_list
 from tasks.settlement.settle import settle_chunk
 
 ACTOR = "demo"  # a system actor (config/data/actors.yaml): the demo may build any region
+NIGHT_AFTER = 240  # days after the start: the night the demo's dynamic adjustment runs (its alarms)
 MONTHS = 12  # simulated months after the first referrals: each month the waiting list is referred into free beds
 
 
@@ -84,7 +86,9 @@ def county_demo(
         _run_stage(
             CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR
         )
-        return summarise_ledger(region_code, start + timedelta(days=90))  # contracts signed on day 80 in force
+        summary = summarise_ledger(region_code, start + timedelta(days=90))  # contracts signed on day 80 in force
+        nightly_adjustment(night=start + timedelta(days=NIGHT_AFTER))  # the alarms a coordinator then acts on
+        return summary
 
 
 def _treat(region_code: str, seed: int, admitted_on: date) -> None:

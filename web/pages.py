@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from config.logging import get_logger
 from models.care import Hospital, Referral
@@ -59,9 +60,13 @@ def _subject(s: Session, user: User, subject: actions.Subject, subject_id: int) 
             raise HTTPException(404, "没有这个转诊")
         return _case(s, user, referral.case_id).patient_id, referral.status
     finding = s.get(Finding, subject_id)
-    if finding is None or finding.patient_id is None:
+    member = finding.patient_id if finding else None
+    if finding is not None and member is None and finding.household_id is not None:  # a household's alarm
+        first = select(func.min(col(Patient.id))).where(col(Patient.household_id) == finding.household_id)
+        member = s.execute(first).scalar()
+    if finding is None or member is None:
         raise HTTPException(404, "没有这个预警")
-    return int(_patient(s, user, finding.patient_id).id or 0), finding.status
+    return int(_patient(s, user, member).id or 0), finding.status
 
 
 def _case_of(s: Session, subject: actions.Subject, subject_id: int) -> Case | None:

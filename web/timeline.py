@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from config.identity import identity_keys
@@ -112,9 +112,8 @@ def patient_page(s: Session, patient: Patient) -> Page:
     case_ids = [int(c.id) for c, _, _ in page.cases if c.id is not None]
     for r in s.execute(select(Referral).where(col(Referral.case_id).in_(case_ids)).order_by(col(Referral.id))):
         page.referrals.setdefault(r[0].case_id, []).append((r[0], names.get(r[0].hospital_id, "—")))
-    page.alarms = list(
-        s.execute(select(Finding).where(col(Finding.patient_id) == patient.id).order_by(col(Finding.id))).scalars()
-    )
+    mine = or_(col(Finding.patient_id) == patient.id, col(Finding.household_id) == patient.household_id)
+    page.alarms = list(s.execute(select(Finding).where(mine).order_by(col(Finding.id))).scalars())
     settled = _stays(s, patient.id, names, page)
     page.entries += (
         rows.screenings(s, patient.id) + rows.contracts(s, patient.id, notes) + rows.facts(s, patient.id, notes)

@@ -45,11 +45,16 @@ class Notes:
 
     def __init__(self, s: Session, patient_id: int) -> None:
         rows = s.execute(select(ConsoleNote).where(col(ConsoleNote.patient_id) == patient_id)).scalars()
-        self.text = {int(n.id or 0): n.text for n in rows}
+        self.s, self.text = s, {int(n.id or 0): n.text for n in rows}
 
     def __call__(self, reason: str | None) -> str:
         note = note_id_of(reason or "")
-        return labels.move_reason(reason) if note is None else self.text.get(note, "（备注已不可见）")
+        if note is None:
+            return labels.move_reason(reason)
+        if note not in self.text:  # typed on another member's page (a household's alarm)
+            found = self.s.get(ConsoleNote, note)
+            self.text[note] = found.text if found else "（备注已不可见）"
+        return str(self.text[note])
 
 
 def _kind(value: str) -> str:

@@ -168,3 +168,40 @@ def test_the_case_list_filtered_by_open_alarms_leaves_out_handled_and_cleared_on
         stored.status = "handled"  # type: ignore[assignment]
         s.add(stored)
     assert f"/patients/{world.patient_id}" not in world.client.get("/?findings=1").text
+
+
+def test_a_households_alarm_shows_on_a_members_page_and_is_acted_on_in_scope(world: World) -> None:
+    from datetime import date
+
+    from models.findings import Finding, FindingKind, NightlyRun
+    from models.people import Patient
+
+    with session_scope() as s:
+        patient = s.get(Patient, world.patient_id)
+        assert patient is not None
+        run = NightlyRun(night=date(2017, 9, 30), scope="*")
+        s.add(run)
+        s.flush()
+        finding = Finding(run_id=run.id or 0, night=date(2017, 9, 30), kind=FindingKind.POVERTY_ALARM,
+                          subject=f"household:{patient.household_id}/year", reason="year: 9000.00 > 8000.00",
+                          region_code="520527", household_id=patient.household_id,
+                          subject_id=patient.household_id)  # fmt: skip
+        s.add(finding)
+        s.flush()
+        finding_id = finding.id
+    login(world.client, "xinping-coordinator")
+    token = csrf(world.client.get("/").text)
+    refused = world.client.post(f"/alarms/{finding_id}/actions/acknowledge", data={"csrf": token, "note": "看过"})
+    assert refused.status_code == 403 and world.runner.started == []
+    login(world.client, "coordinator")
+    page = world.client.get(f"/patients/{world.patient_id}").text
+    assert "防返贫预警" in page and f'action="/alarms/{finding_id}/actions/acknowledge"' in page
+    world.client.post(f"/alarms/{finding_id}/actions/acknowledge", data={"csrf": csrf(page), "note": "入户核实"})
+    deployment, params, name, _ = world.runner.started[0]
+    assert (deployment, name, params["finding_id"], params["step"]) == (
+        "alarm-step/alarm",
+        f"acknowledge-alarm-{finding_id}",
+        finding_id,
+        "acknowledge",
+    )
+    assert params["note"].startswith("console-note:")

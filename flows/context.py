@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import structlog
+from prefect.context import FlowRunContext
 from prefect.runtime import deployment, flow_run
 
 from config.actors import load_actors
@@ -31,7 +32,16 @@ def verify_actor(actor: object) -> None:
         return
     key = derive_key(get_settings().identity_key.get_secret_value(), b"actor-assertion")
     name = f"{flow_run.flow_name}/{deployment.name}"
-    verify(key, list(flow_run.tags), actor, name, dict(flow_run.parameters), time.time())
+    verify(key, list(flow_run.tags), actor, name, submitted_parameters(), time.time())
+
+
+def submitted_parameters() -> dict[str, object]:
+    """The run's parameters as they were submitted (and signed): the run's own record, not the run context's
+    validated copy, which also holds every default the caller left out (``action=None`` …)."""
+    ctx = FlowRunContext.get()
+    if ctx is not None and ctx.flow_run is not None:
+        return dict(ctx.flow_run.parameters)
+    return dict(flow_run.parameters)
 
 
 @contextmanager

@@ -17,12 +17,13 @@ from sqlmodel import Session
 from tasks.infra.db import session_scope
 from web import labels
 from web.actions import Runner
+from web.finding_text import finding_reason
 from web.forms import read_form
 from web.security import COOKIE, SESSION_SECONDS, User, csrf_ok, read_cookie, session_cookie, sign_in, user_of
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.filters.update(labels.FILTERS)
+templates.env.filters.update(labels.FILTERS, finding_reason=finding_reason)
 templates.env.globals["CHOICES"] = labels.CHOICES
 
 

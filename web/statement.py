@@ -30,7 +30,9 @@ def line_zh(policy_id: str, line: SettlementLine) -> tuple[str, str, str]:
     """(layer, the rule in Chinese with its ratio and deductible, paid)."""
     rule = _rule_texts(policy_id).get(line.rule) or _rule_texts(policy_id).get(line.rule.partition(".")[2])
     level = line.rule.rpartition(".")[2]
-    fallback = f"{LEVEL_ZH[HospitalLevel(level)]}报销" if level in set(HospitalLevel) else line.rule
+    fallback = f"{LEVEL_ZH[HospitalLevel(level)]}报销" if level in set(HospitalLevel) else line.label_zh or line.rule
+    if line.rule.endswith("no_rule_matched"):
+        fallback = "无适用条款，不予支付"
     parts = [rule or fallback]
     if line.ratio:
         parts.append(f"比例 {pct(line.ratio)}")

@@ -22,6 +22,7 @@ from models.findings import Finding
 from models.referral_history import ReferralEvent
 from models.settlement.tables import Settlement
 from web import labels
+from web.finding_text import finding_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +156,8 @@ def facts(s: Session, patient_id: int, notes: Notes) -> list[Entry]:
 
 
 def alarms(s: Session, findings: list[Finding], notes: Notes) -> list[Entry]:
-    out = [Entry(f.night, f.case_id, f"预警 #{f.id}", f"{labels.finding(f.kind)}：{f.reason}", "", f.created_at)
-           for f in findings]  # fmt: skip
+    out = [Entry(f.night, f.case_id, f"预警 #{f.id}", f"{labels.finding(f.kind)}：{finding_reason(f.reason)}", "",
+                 f.created_at) for f in findings]  # fmt: skip
     ids = [int(f.id or 0) for f in findings]
     case_of = {int(f.id or 0): f.case_id for f in findings}
     for e in s.execute(select(AlarmEvent).where(col(AlarmEvent.finding_id).in_(ids))).scalars():

@@ -123,3 +123,23 @@ def _world(runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 def an_id(sequence: int, region: str = "520527") -> str:
     return national_id.make(region, date(1960, 3, 4), sequence)
+
+
+def plant_alarm(w: World, kind: str = "untreated", household_id: int | None = None, reason: str = "r") -> int:
+    """One open alarm of the nightly run of 2017-09-30: on ``w``'s case, or on a household (``household_id``)."""
+    from models.findings import Finding, FindingKind, NightlyRun
+
+    with session_scope() as s:
+        run = NightlyRun(night=date(2017, 9, 30), scope="*")
+        s.add(run)
+        s.flush()
+        on_case = household_id is None
+        subject_id = w.case_id if on_case else int(household_id or 0)
+        finding = Finding(run_id=run.id or 0, night=date(2017, 9, 30), kind=FindingKind(kind),
+                          subject=f"{'case' if on_case else 'household'}:{subject_id}", reason=reason,
+                          region_code="520527", patient_id=w.patient_id if on_case else None,
+                          case_id=w.case_id if on_case else None, household_id=household_id,
+                          subject_id=subject_id)  # fmt: skip
+        s.add(finding)
+        s.flush()
+        return int(finding.id or 0)

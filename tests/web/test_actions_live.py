@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -16,9 +15,9 @@ from flows.settlement import settle_discharged
 from models.alarms import AlarmStatus
 from models.care import Referral
 from models.clinical import Case
-from models.findings import Finding, FindingKind, NightlyRun
+from models.findings import Finding
 from tasks.infra.db import session_scope
-from tests.web.conftest import World, csrf, login
+from tests.web.conftest import World, csrf, login, plant_alarm
 
 pytestmark = [pytest.mark.flow]
 NOTE = "家属来电说明情况，已核实"
@@ -104,16 +103,7 @@ def test_a_patients_status_groups_and_contract(live: World) -> None:
 
 def test_an_alarm_is_acknowledged_with_a_note_then_handled(live: World) -> None:
     w = live
-    with session_scope() as s:
-        run = NightlyRun(night=date(2017, 9, 30), scope="*")
-        s.add(run)
-        s.flush()
-        finding = Finding(run_id=run.id or 0, night=date(2017, 9, 30), kind=FindingKind.UNTREATED,
-                          subject=f"case:{w.case_id}", reason="确诊后 90 天未救治", region_code="520527",
-                          patient_id=w.patient_id, case_id=w.case_id, subject_id=w.case_id)  # fmt: skip
-        s.add(finding)
-        s.flush()
-        finding_id = int(finding.id or 0)
+    finding_id = plant_alarm(w, reason="确诊后 90 天未救治")
     login(w.client, "coordinator")
     assert _act(w, "alarms", finding_id, "acknowledge", note=NOTE) == "已完成"
     assert _act(w, "alarms", finding_id, "handle", action="referred_for_treatment") == "已完成"

@@ -11,7 +11,7 @@ from config.settings import get_settings
 from models.actor_assertion import derive_key, verify
 from models.console import ConsoleAudit, ConsoleNote
 from tasks.infra.db import session_scope
-from tests.web.conftest import PASSWORD, World, csrf, login
+from tests.web.conftest import PASSWORD, World, csrf, login, plant_alarm
 
 
 def test_sign_in_sets_an_httponly_lax_cookie_and_logout_ends_it(world: World) -> None:
@@ -148,47 +148,27 @@ def test_a_patients_action_is_scoped_to_the_users_county(world: World) -> None:
 
 
 def test_the_case_list_filtered_by_open_alarms_leaves_out_handled_and_cleared_ones(world: World) -> None:
-    from datetime import date
+    from models.findings import Finding
 
-    from models.findings import Finding, FindingKind, NightlyRun
-
-    with session_scope() as s:
-        run = NightlyRun(night=date(2017, 9, 30), scope="*")
-        s.add(run)
-        s.flush()
-        finding = Finding(run_id=run.id or 0, night=date(2017, 9, 30), kind=FindingKind.UNTREATED,
-                          subject=f"case:{world.case_id}", reason="r", region_code="520527",
-                          patient_id=world.patient_id, case_id=world.case_id, subject_id=world.case_id)  # fmt: skip
-        s.add(finding)
+    plant_alarm(world)
     login(world.client, "coordinator")
     listed = world.client.get("/?findings=1").text
     assert f"/patients/{world.patient_id}" in listed
     with session_scope() as s:
         stored = s.execute(select(Finding)).scalars().one()
-        stored.status = "handled"  # type: ignore[assignment]
+        stored.status = "handled"
         s.add(stored)
     assert f"/patients/{world.patient_id}" not in world.client.get("/?findings=1").text
 
 
 def test_a_households_alarm_shows_on_a_members_page_and_is_acted_on_in_scope(world: World) -> None:
-    from datetime import date
-
-    from models.findings import Finding, FindingKind, NightlyRun
     from models.people import Patient
 
     with session_scope() as s:
         patient = s.get(Patient, world.patient_id)
         assert patient is not None
-        run = NightlyRun(night=date(2017, 9, 30), scope="*")
-        s.add(run)
-        s.flush()
-        finding = Finding(run_id=run.id or 0, night=date(2017, 9, 30), kind=FindingKind.POVERTY_ALARM,
-                          subject=f"household:{patient.household_id}/year", reason="year: 9000.00 > 8000.00",
-                          region_code="520527", household_id=patient.household_id,
-                          subject_id=patient.household_id)  # fmt: skip
-        s.add(finding)
-        s.flush()
-        finding_id = finding.id
+        household = patient.household_id
+    finding_id = plant_alarm(world, "poverty_alarm", household, "year: 9000.00 > 8000.00")
     login(world.client, "xinping-coordinator")
     token = csrf(world.client.get("/").text)
     refused = world.client.post(f"/alarms/{finding_id}/actions/acknowledge", data={"csrf": token, "note": "看过"})

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from config.catalogue import load_regions
 from config.identity import identity_keys
 from models import national_id
 from models.care import Hospital
@@ -86,9 +87,20 @@ class CaseFilter:
     page: int = 1
 
 
+def _scope(prefix: str) -> list[Any]:
+    """The user's counties (config/data/regions.yaml, where every case's region comes from) as ``region_code IN
+    (…)``: an index range per county, where ``LIKE 'prefix%'`` cannot use the index on SQLite and reads every
+    case to count them; then the prefix itself (the page's walk, newest first)."""
+    if not prefix:
+        return []
+    codes = [r.code for r in load_regions().regions if r.code.startswith(prefix)]
+    return [col(Case.region_code).in_(codes), col(Case.region_code).startswith(prefix)]
+
+
 def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
-    """One page of the user's cases (newest first) and how many match."""
-    where: list[Any] = [col(Case.region_code).startswith(user.region_prefix)] if user.region_prefix else []
+    """One page of the user's cases (newest first) and how many match. The count goes through the region index;
+    the page walks the cases newest first and stops after it (the prefix alone: no sort of the whole scope)."""
+    where: list[Any] = []
     if f.state:
         where.append(col(Case.state) == f.state)
     if f.category:
@@ -97,11 +109,12 @@ def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
         where.append(col(Case.hospital_id) == f.hospital_id)
     if f.open_findings:
         where.append(col(Case.id).in_(select(col(Finding.case_id)).where(col(Finding.case_id).is_not(None))))
-    total = int(s.execute(select(func.count()).select_from(Case).where(*where)).scalar_one())
+    scope = _scope(user.region_prefix)
+    total = int(s.execute(select(func.count()).select_from(Case).where(*scope, *where)).scalar_one())
     stmt = (
         select(Case, col(Hospital.code))
         .outerjoin(Hospital, col(Hospital.id) == col(Case.hospital_id))
-        .where(*where)
+        .where(*scope[1:], *where)
         .order_by(col(Case.id).desc())
         .offset((max(f.page, 1) - 1) * PAGE)
         .limit(PAGE)

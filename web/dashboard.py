@@ -1,6 +1,7 @@
 """The supervisor's dashboard: per county of the user's scope, this month's figures from the summary reports'
-own query (``tasks.reports.summary.collect_summary``): treatment rate by category over 12 months, the self-pay
-distribution against the 10% line, settlements, findings by kind. Charts are HTML bars (Chinese labels)."""
+own query (``tasks.reports.summary.collect_summary``, reused for five minutes: ``tasks.reports.summary_cache``):
+treatment rate by category over 12 months, the self-pay distribution against the 10% line, settlements,
+findings by kind. Charts are HTML bars (Chinese labels)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from config.catalogue import load_regions
 from config.settings import get_settings
 from models.common import local_today
 from models.summary import BINS, TARGET, SummaryData
-from tasks.reports.summary import collect_summary
+from tasks.reports.summary_cache import recent_summary
 from web.app import DbDep, UserDep, render
 from web.security import User
 
@@ -42,7 +43,7 @@ def _view(data: SummaryData) -> dict[str, Any]:
 
 
 def summaries(s: Session, user: User, on: date) -> list[tuple[str, dict[str, Any]]]:
-    return [(code, _view(collect_summary(s, "monthly", on, code))) for code in counties(user.region_prefix)]
+    return [(code, _view(recent_summary(s, "monthly", on, code)[0])) for code in counties(user.region_prefix)]
 
 
 def register(app: FastAPI) -> None:

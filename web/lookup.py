@@ -87,14 +87,14 @@ class CaseFilter:
     page: int = 1
 
 
-def _scope(prefix: str) -> list[Any]:
+def _scope(prefix: str) -> tuple[list[Any], list[Any]]:
     """The user's counties (config/data/regions.yaml, where every case's region comes from) as ``region_code IN
     (…)``: an index range per county, where ``LIKE 'prefix%'`` cannot use the index on SQLite and reads every
-    case to count them; then the prefix itself (the page's walk, newest first)."""
+    case to count them (the count); then the prefix itself (the page's walk, newest first)."""
     if not prefix:
-        return []
+        return [], []
     codes = [r.code for r in load_regions().regions if r.code.startswith(prefix)]
-    return [col(Case.region_code).in_(codes), col(Case.region_code).startswith(prefix)]
+    return [col(Case.region_code).in_(codes)], [col(Case.region_code).startswith(prefix)]
 
 
 def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
@@ -109,12 +109,12 @@ def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
         where.append(col(Case.hospital_id) == f.hospital_id)
     if f.open_findings:
         where.append(col(Case.id).in_(select(col(Finding.case_id)).where(col(Finding.case_id).is_not(None))))
-    scope = _scope(user.region_prefix)
-    total = int(s.execute(select(func.count()).select_from(Case).where(*scope, *where)).scalar_one())
+    counted, walked = _scope(user.region_prefix)
+    total = int(s.execute(select(func.count()).select_from(Case).where(*counted, *where)).scalar_one())
     stmt = (
         select(Case, col(Hospital.code))
         .outerjoin(Hospital, col(Hospital.id) == col(Case.hospital_id))
-        .where(*scope[1:], *where)
+        .where(*walked, *where)
         .order_by(col(Case.id).desc())
         .offset((max(f.page, 1) - 1) * PAGE)
         .limit(PAGE)

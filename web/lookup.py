@@ -98,8 +98,10 @@ def _scope(prefix: str) -> tuple[list[Any], list[Any]]:
 
 
 def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
-    """One page of the user's cases (newest first) and how many match. The count goes through the region index;
-    the page walks the cases newest first and stops after it (the prefix alone: no sort of the whole scope)."""
+    """One page of the user's cases (newest first) and how many match. The count goes through the region index.
+    Unfiltered (or by category) the page walks the cases newest first and stops after it (the prefix alone: no
+    sort of the whole scope). By state, the page's ids come from the (region, state, category) index, sorted
+    there: otherwise the state's own index is used and every case in that state, province-wide, read and sorted."""
     where: list[Any] = []
     if f.state:
         where.append(col(Case.state) == f.state)
@@ -111,12 +113,16 @@ def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
         where.append(col(Case.id).in_(select(col(Finding.case_id)).where(col(Finding.case_id).is_not(None))))
     counted, walked = _scope(user.region_prefix)
     total = int(s.execute(select(func.count()).select_from(Case).where(*counted, *where)).scalar_one())
+    skip, newest = (max(f.page, 1) - 1) * PAGE, col(Case.id).desc()
+    if f.state:
+        ids = select(col(Case.id)).where(*counted, *where).order_by(newest).offset(skip).limit(PAGE)
+        where, walked, skip = [col(Case.id).in_(list(s.execute(ids).scalars()))], [], 0
     stmt = (
         select(Case, col(Hospital.code))
         .outerjoin(Hospital, col(Hospital.id) == col(Case.hospital_id))
         .where(*walked, *where)
-        .order_by(col(Case.id).desc())
-        .offset((max(f.page, 1) - 1) * PAGE)
+        .order_by(newest)
+        .offset(skip)
         .limit(PAGE)
     )
     return list(s.execute(stmt).tuples()), total

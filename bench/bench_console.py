@@ -21,6 +21,7 @@ import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -54,10 +55,29 @@ def prepare_sqlite(n: int, fresh: bool) -> str:
     return f"sqlite:///{work}"
 
 
-def prepare_pg(n: int) -> str | None:
-    from bench.bench_nightly import pg_url
+def prepare_pg(n: int, fresh: bool) -> str | None:
+    """The cohort in its own PostgreSQL schema (built there when missing or ``fresh``), or None if unreachable."""
+    from sqlalchemy import create_engine, text
 
-    return pg_url(n)
+    schema = f"bench_console_{n}"
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    try:
+        with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as conn:
+            have = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first()
+            if have and not fresh:
+                return url
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # PostgreSQL is optional here
+        print(f"  PostgreSQL skipped ({type(exc).__name__})")
+        return None
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_nightly.py"), "--build", str(n)],
+                         env={**os.environ, "DABING_DATABASE_URL": url}, check=False)  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError("building the PostgreSQL cohort failed")
+    print(f"  built {n:,} patients on PostgreSQL in {time.perf_counter() - t0:.0f} s")
+    return url
 
 
 def setup_db(sample: int, seed: int) -> list[int]:
@@ -229,7 +249,7 @@ def main() -> None:
     ap.add_argument("--pg", action="store_true", help="PostgreSQL instead (builds the cohort there)")
     ap.add_argument("--seed", type=int, default=5)
     a = ap.parse_args()
-    url = prepare_pg(a.patients) if a.pg else prepare_sqlite(a.patients, a.fresh)
+    url = prepare_pg(a.patients, a.fresh) if a.pg else prepare_sqlite(a.patients, a.fresh)
     if url is None:
         return
     os.environ["DABING_DATABASE_URL"] = url

@@ -1,5 +1,5 @@
 """The supervisor's dashboard: per county of the user's scope, this month's figures from the summary reports'
-own query (``tasks.reports.summary.collect_summary``, reused for five minutes: ``tasks.reports.summary_cache``):
+own query (``tasks.reports.summary.collect_summary``, reused: ``tasks.reports.summary_cache``):
 treatment rate by category over 12 months, the self-pay distribution against the 10% line, settlements,
 findings by kind. Charts are HTML bars (Chinese labels)."""
 

@@ -4,6 +4,7 @@ patients with a term in force (an end taking effect on its date); summaries are 
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
@@ -84,15 +85,22 @@ def test_rates_and_contract_rate_match_the_per_row_reading(db_url: str) -> None:
         assert contracted_patients(s, REGIONS[0], NIGHT)[0] > 0
 
 
-def test_dashboard_summaries_are_reused_while_fresh(db_url: str) -> None:
+def test_dashboard_summaries_are_reused_then_refreshed_in_the_background(db_url: str) -> None:
     build_cohort(50, regions=REGIONS)
     summary_cache.forget()
     with session_scope() as s:
         first, at = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[0])
         again, at2 = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[0])
-        assert again is first and at2 == at
+        assert again is first and at2 == at, "fresh: served as is"
         other, _ = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[1])
         assert other is not first and other.region_code == REGIONS[1]
-        fresh, at3 = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[0], fresh_s=0)
-        assert fresh is not first and fresh == first and at3 >= at
+        stale, at3 = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[0], fresh_s=0)
+        assert stale is first and at3 == at, "stale: served at once"
+        deadline = time.time() + 30
+        while summary_cache.refreshing() and time.time() < deadline:
+            time.sleep(0.05)
+        renewed, at4 = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[0])
+        assert renewed is not first and renewed == first and at4 > at, "computed again in the background"
+        old, at5 = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[0], fresh_s=0, stale_s=0)
+        assert old is not renewed and at5 > at4, "too old: computed before answering"
     summary_cache.forget()

@@ -7,7 +7,8 @@ minutes old are what a dashboard shows anyway; the reports (daily / weekly / mon
 One cache per process, keyed by database, period, day and region. A summary younger than ``FRESH_S`` is
 served as is; one younger than ``STALE_S`` is served too while a background thread computes it again (one
 at a time per key); an older one (or none) is computed before answering. The moment a summary was computed is
-returned with it (for an "as of" line).
+returned with it (for an "as of" line). ``warm_later`` fills the cache in the background (the console's
+start-up, ``web.serve``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,26 @@ def recent_summary(
             _refresh_later(engine, key)
             return hit
     return _compute(session, key)
+
+
+def warm_later(engine: Engine, period: Period, on: date, regions: list[str]) -> threading.Thread:
+    """Computes the regions' summaries one after another in a background thread (the console at start-up: the
+    first dashboard of the day is then served from the cache instead of aggregating a dozen counties)."""
+
+    def run() -> None:
+        t0 = time.perf_counter()
+        try:
+            with Session(engine) as s:
+                for region in regions:
+                    recent_summary(s, period, on, region)
+        except Exception as exc:  # the dashboard computes what is missing itself
+            log.warning("summary.warm_failed", error=type(exc).__name__)
+            return
+        log.info("summary.warmed", regions=len(regions), seconds=round(time.perf_counter() - t0, 1))
+
+    thread = threading.Thread(target=run, name="summary-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def refreshing() -> int:

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
+from unittest.mock import patch
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -19,7 +20,7 @@ from models.contracts import ContractEventKind, current_term
 from models.enums import CaseState
 from models.summary import cumulative_rates, series_ends
 from tasks.infra.bulkwrite import append_rows
-from tasks.infra.db import session_scope
+from tasks.infra.db import get_engine, session_scope
 from tasks.pathway.contracts import contracted_patients, terms_of
 from tasks.reports import summary_cache
 from tasks.reports.summary import _rates
@@ -103,4 +104,16 @@ def test_dashboard_summaries_are_reused_then_refreshed_in_the_background(db_url:
         assert renewed is not first and renewed == first and at4 > at, "computed again in the background"
         old, at5 = summary_cache.recent_summary(s, "monthly", NIGHT, REGIONS[0], fresh_s=0, stale_s=0)
         assert old is not renewed and at5 > at4, "too old: computed before answering"
+    summary_cache.forget()
+
+
+def test_warming_fills_the_cache_in_the_background(db_url: str) -> None:
+    build_cohort(50, regions=REGIONS)
+    summary_cache.forget()
+    with session_scope() as s:
+        summary_cache.warm_later(get_engine(), "monthly", NIGHT, REGIONS).join(timeout=60)
+        with patch.object(summary_cache, "collect_summary", side_effect=AssertionError("computed again")):
+            for region in REGIONS:
+                data, _ = summary_cache.recent_summary(s, "monthly", NIGHT, region)
+                assert data.region_code == region
     summary_cache.forget()

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from unittest.mock import patch
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from bench.cohort import NIGHT, build_cohort
@@ -31,14 +31,16 @@ REGIONS = ["520527", "530427"]
 def _more_history(s: Session) -> None:
     """A second, earlier stay for some treated cases, an open stay for others, an end for some contracts."""
     stays = list(s.execute(select(TreatmentEpisode).where(col(TreatmentEpisode.discharged_on).is_not(None))))
-    cols = ("case_id", "patient_id", "hospital_id", "icd10", "setting", "admitted_on", "discharged_on", "sessions",
-            "total_cost", "out_of_scope")  # fmt: skip
+    every = s.execute(select(func.max(col(TreatmentEpisode.id)))).scalar_one()
+    cols = ("id", "case_id", "patient_id", "hospital_id", "icd10", "setting", "admitted_on", "discharged_on",
+            "sessions", "total_cost", "out_of_scope")  # fmt: skip
     rows = []
+    last = int(every)  # the cohort wrote its ids itself (no sequence moved on PostgreSQL)
     for k, (e,) in enumerate(stays[:40]):
         on = e.discharged_on - timedelta(days=45) if k % 2 else None
-        rows.append(
-            (e.case_id, e.patient_id, e.hospital_id, e.icd10, "inpatient", on or NIGHT, on, 0, D("1.00"), D("0.00"))
-        )
+        money = (D("1.00"), D("0.00"))
+        rows.append((last + 1 + k, e.case_id, e.patient_id, e.hospital_id, e.icd10, "inpatient", on or NIGHT, on, 0,
+                     *money))  # fmt: skip
     append_rows(s, "treatment_episode", cols, rows)
     terms = list(s.execute(select(FamilyDoctorContract)).scalars())[:30]
     ends = [(t.id, t.patient_id, ContractEventKind.ENDED.value, t.signed_on + timedelta(days=10 * k), "t", "r",

@@ -66,8 +66,9 @@ def prepare_pg(n: int, fresh: bool) -> str | None:
     url = f"{PG}?options=-csearch_path%3D{schema}"
     try:
         with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as conn:
-            have = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first()
-            if have and not fresh:
+            have = conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{schema}.patient"}).scalar()
+            built = have and conn.execute(text(f"SELECT count(*) FROM {schema}.patient")).scalar() == n
+            if built and not fresh:  # an interrupted build is built again
                 return url
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             conn.execute(text(f"CREATE SCHEMA {schema}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.common import enum_field, money_field, region_field, utcnow
@@ -51,6 +51,8 @@ class TreatmentEpisode(SQLModel, table=True):
     stay (a fracture, a delivery) has none and is admitted, discharged and settled all the same."""
 
     __tablename__ = "treatment_episode"
+    # A case's stays with their discharge day from the index alone (first discharges: the treatment rate)
+    __table_args__ = (Index("ix_treatment_episode_case_discharged", "case_id", "discharged_on"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)

@@ -45,10 +45,13 @@ class Case(CaseBase, table=True):
 
     # Few indexes on purpose: every state change rewrites each of them (bulk moves of 5,000 cases).
     # patient_id is served by the unique constraint's prefix; (state, state_changed_at) serves both
-    # "cases in state X" and "stuck in X since before T".
+    # "cases in state X" and "stuck in X since before T". (region_code, state, category) serves the console at
+    # province scale: a county's cases by state and category, read from the index alone (the ledger, the case
+    # list's count), where region_code's own index made the state filter read every case row of the county.
     __table_args__ = (
         UniqueConstraint("patient_id", "disease_code", name="uq_case_patient_disease"),
         Index("ix_case_state_changed", "state", "state_changed_at"),
+        Index("ix_case_region_state", "region_code", "state", "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

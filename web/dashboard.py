@@ -1,9 +1,9 @@
 """The supervisor's dashboard: per county of the user's scope, this month's figures from the summary reports'
-own query (``tasks.reports.summary.collect_summary``): treatment rate by category over 12 months, the self-pay
-distribution against the 10% line, settlements; the contract and follow-up rates with the 季通报's definitions
-(``tasks.reports.bulletin.collect_coverage``: contracts in force on the day, follow-ups within its quarter);
-open and overdue alarms by kind (``tasks.reports.open_alarms``), each a link to ``/alarms``. Charts are HTML
-bars (Chinese labels)."""
+own query (``tasks.reports.summary.collect_summary``, reused for a while: ``tasks.reports.summary_cache``):
+treatment rate by category over 12 months, the self-pay distribution against the 10% line, settlements; the
+contract and follow-up rates with the 季通报's definitions (``tasks.reports.bulletin.collect_coverage``:
+contracts in force on the day, follow-ups within its quarter); open and overdue alarms by kind
+(``tasks.reports.open_alarms``), each a link to ``/alarms``. Charts are HTML bars (Chinese labels)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from models.findings import FindingKind
 from models.summary import BINS, TARGET, SummaryData
 from tasks.reports.bulletin import collect_coverage
 from tasks.reports.open_alarms import KindCount, count_open
-from tasks.reports.summary import collect_summary
+from tasks.reports.summary_cache import recent_summary
 from web.app import DbDep, UserDep, render
 from web.security import User
 
@@ -55,7 +55,7 @@ def summaries(s: Session, user: User, on: date) -> list[tuple[str, dict[str, Any
     coverage = collect_coverage(s, quarter_start(on), on, user.region_prefix)
     alarms = count_open(s, user.region_prefix, local_today(get_settings().timezone))
     return [
-        (code, _view(collect_summary(s, "monthly", on, code), coverage.get(code), alarms.get(code, {})))
+        (code, _view(recent_summary(s, "monthly", on, code)[0], coverage.get(code), alarms.get(code, {})))
         for code in counties(user.region_prefix)
     ]
 

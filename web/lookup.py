@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from config.catalogue import load_regions
 from config.identity import identity_keys
 from models import national_id
 from models.alarms import PENDING
@@ -87,9 +88,22 @@ class CaseFilter:
     page: int = 1
 
 
+def _scope(prefix: str) -> tuple[list[Any], list[Any]]:
+    """The user's counties (config/data/regions.yaml, where every case's region comes from) as ``region_code IN
+    (…)``: an index range per county, where ``LIKE 'prefix%'`` cannot use the index on SQLite and reads every
+    case to count them (the count); then the prefix itself (the page's walk, newest first)."""
+    if not prefix:
+        return [], []
+    codes = [r.code for r in load_regions().regions if r.code.startswith(prefix)]
+    return [col(Case.region_code).in_(codes)], [col(Case.region_code).startswith(prefix)]
+
+
 def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
-    """One page of the user's cases (newest first) and how many match."""
-    where: list[Any] = [col(Case.region_code).startswith(user.region_prefix)] if user.region_prefix else []
+    """One page of the user's cases (newest first) and how many match. The count goes through the region index.
+    Unfiltered (or by category) the page walks the cases newest first and stops after it (the prefix alone: no
+    sort of the whole scope). By state, the page's ids come from the (region, state, category) index, sorted
+    there: otherwise the state's own index is used and every case in that state, province-wide, read and sorted."""
+    where: list[Any] = []
     if f.state:
         where.append(col(Case.state) == f.state)
     if f.category:
@@ -102,13 +116,18 @@ def list_cases(s: Session, user: User, f: CaseFilter) -> tuple[list[Any], int]:
             col(Finding.status).in_([s.value for s in PENDING]),
         )  # fmt: skip
         where.append(col(Case.id).in_(open_alarms))
-    total = int(s.execute(select(func.count()).select_from(Case).where(*where)).scalar_one())
+    counted, walked = _scope(user.region_prefix)
+    total = int(s.execute(select(func.count()).select_from(Case).where(*counted, *where)).scalar_one())
+    skip, newest = (max(f.page, 1) - 1) * PAGE, col(Case.id).desc()
+    if f.state:
+        ids = select(col(Case.id)).where(*counted, *where).order_by(newest).offset(skip).limit(PAGE)
+        where, walked, skip = [col(Case.id).in_(list(s.execute(ids).scalars()))], [], 0
     stmt = (
         select(Case, col(Hospital.code))
         .outerjoin(Hospital, col(Hospital.id) == col(Case.hospital_id))
-        .where(*where)
-        .order_by(col(Case.id).desc())
-        .offset((max(f.page, 1) - 1) * PAGE)
+        .where(*walked, *where)
+        .order_by(newest)
+        .offset(skip)
         .limit(PAGE)
     )
     return list(s.execute(stmt).tuples()), total

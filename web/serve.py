@@ -24,8 +24,21 @@ def _server(host: str, port: int) -> object:
 
     require_real_key()
     prepare_app()
+    _warm_dashboards()
     config = uvicorn.Config(create_app(), host=host, port=port, log_level="warning", access_log=False)
     return uvicorn.Server(config)
+
+
+def _warm_dashboards() -> None:
+    """This month's summary of every county computed in the background (tasks.reports.summary_cache)."""
+    from config.catalogue import load_regions
+    from config.settings import get_settings
+    from models.common import local_today
+    from tasks.infra.db import get_engine
+    from tasks.reports.summary_cache import warm_later
+
+    regions = [r.code for r in load_regions().regions]
+    warm_later(get_engine(), "monthly", local_today(get_settings().timezone), regions)
 
 
 def run_console(host: str = "127.0.0.1", port: int | None = None) -> None:

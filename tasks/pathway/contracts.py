@@ -14,7 +14,16 @@ from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, Hospital
 from models.clinical import Case
-from models.contracts import ContractEvent, ContractEventKind, Term, current_term, last_day, overlapping, term_until
+from models.contracts import (
+    ContractEvent,
+    ContractEventKind,
+    Term,
+    current_term,
+    ended_by,
+    last_day,
+    overlapping,
+    term_until,
+)
 from models.corrections import CorrectionRefused, reason_text
 from models.enums import CaseState
 from models.errors import BadInput
@@ -216,15 +225,22 @@ def end_contract(patient_id: int, on: date, actor: str, reason: str) -> Contract
 
 def contracted_patients(session: Session, region_code: str | None, on: date) -> tuple[int, int]:
     """(patients with a contract in force on ``on``, patients of the ledger): the ledger's patients are those
-    with a live special-disease case (the 签约率's population; target 100%)."""
-    stmt = (
-        select(col(Case.patient_id))
-        .distinct()
-        .where(col(Case.category).is_not(None), col(Case.state) != CaseState.CLOSED)
-    )
+    with a live special-disease case (the 签约率's population; target 100%). Counted in the database (in force:
+    ``models.contracts.in_force``, an end taking effect on its date), not by loading every patient's terms."""
+    live = select(col(Case.patient_id)).where(col(Case.category).is_not(None), col(Case.state) != CaseState.CLOSED)
     if region_code:
-        stmt = stmt.where(col(Case.region_code) == region_code)
-    patients = list(session.execute(stmt).scalars())
-    terms = terms_of(session, patients)
-    signed = sum(1 for pid in patients if current_term(terms.get(pid, []), on) is not None)
-    return signed, len(patients)
+        live = live.where(col(Case.region_code) == region_code)
+    population = live.distinct().subquery()
+    in_force = (
+        select(col(FamilyDoctorContract.id))
+        .where(
+            col(FamilyDoctorContract.patient_id) == population.c.patient_id,
+            col(FamilyDoctorContract.signed_on) <= on,
+            col(FamilyDoctorContract.expires_on) >= on,
+            ~ended_by(on),
+        )
+        .exists()
+    )
+    stmt = select(func.count(), func.count().filter(in_force)).select_from(population)
+    patients, signed = session.execute(stmt).one()
+    return int(signed), int(patients)

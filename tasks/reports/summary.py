@@ -105,19 +105,15 @@ def _rates(session: Session, ends: list[date], by_case: list[Any]) -> dict[str, 
         .where(*special)
         .group_by(col(Case.category), col(Condition.confirmed_on))
     ).tuples()
-    first = (
-        select(
-            col(TreatmentEpisode.case_id).label("case_id"), func.min(col(TreatmentEpisode.discharged_on)).label("on")
-        )
-        .where(col(TreatmentEpisode.discharged_on).is_not(None))
-        .group_by(col(TreatmentEpisode.case_id))
+    first = (  # each case's first discharge, from the scope's cases (their index), not every stay's
+        select(col(Case.category).label("category"), func.min(col(TreatmentEpisode.discharged_on)).label("on"))
+        .join(TreatmentEpisode, col(TreatmentEpisode.case_id) == col(Case.id))
+        .where(col(TreatmentEpisode.discharged_on).is_not(None), *special)
+        .group_by(col(Case.id), col(Case.category))
         .subquery()
     )
     treated = session.execute(
-        select(col(Case.category), first.c.on, func.count())
-        .join(first, first.c.case_id == col(Case.id))
-        .where(*special)
-        .group_by(col(Case.category), first.c.on)
+        select(first.c.category, first.c.on, func.count()).group_by(first.c.category, first.c.on)
     ).tuples()
     return cumulative_rates([(str(c), d, n) for c, d, n in confirmed], [(str(c), d, n) for c, d, n in treated], ends)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import structlog
+from prefect.context import FlowRunContext
 from prefect.runtime import deployment, flow_run
 
 from config.actors import load_actors
@@ -31,7 +32,15 @@ def verify_actor(actor: object) -> None:
         return
     key = derive_key(get_settings().identity_key.get_secret_value(), b"actor-assertion")
     name = f"{flow_run.flow_name}/{deployment.name}"
-    verify(key, list(flow_run.tags), actor, name, dict(flow_run.parameters), time.time())
+    verify(key, list(flow_run.tags), actor, name, submitted_parameters(), time.time())
+
+
+def submitted_parameters() -> dict[str, object]:
+    """The parameters the run was created with, as the signer sent them: not ``prefect.runtime``'s, which are
+    validated, with every omitted default filled in (an action's form leaves out the flow's optional
+    parameters: ``admit-case``'s ``outpatient``, ``kind``, ``hospital_code``)."""
+    ctx = FlowRunContext.get()
+    return dict(ctx.flow_run.parameters) if ctx and ctx.flow_run else dict(flow_run.parameters)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from models.enums import (
     ReferralStatus,
 )
 from models.findings import FindingKind
+from web.row_errors import row_error
 
 REFERRAL_STATUS = {
     ReferralStatus.PENDING: "待接收",
@@ -162,6 +163,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "direction": direction,
     "finding": finding,
     "poverty": poverty,
+    "row_error": row_error,
 }
 CHOICES = {
     "state": [(s.value, STATE_LABELS[s]) for s in CaseState],

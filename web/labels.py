@@ -149,6 +149,33 @@ def poverty(value: Any) -> str:
     return _label(POVERTY, value)
 
 
+#: Why a case moved, as the steps record it (English, in case_transition.reason) → what a coordinator reads.
+REASONS = {
+    "screening intake": "筛查导入",
+    "diagnosis confirmed": "确诊",
+    "suspicion ruled out": "排除疑似",
+    "triaged by catalogue": "按病种目录分类",
+    "duplicate of an open case of the same disease": "同一病种已有未结病例",
+    "admitted": "入院",
+    "discharged": "出院",
+    "one-stop settlement": "一站式结算",
+    "outcome after settlement": "结算后转归",
+    "relapse": "复发",
+    "referral declined; waiting": "转诊被拒收，等待其他医院",
+    "status at registration": "登记时的状态",
+    **{f"{d.value} referral": text for d, text in DIRECTION.items()},
+}
+
+
+def reason(value: str | None) -> str:
+    """A recorded reason in Chinese; a coordinator's own words (corrections) and anything unknown as they are."""
+    if not value:
+        return "—"
+    if value.startswith("admitted again ("):
+        return f"再次入院（原状态：{state(value.removeprefix('admitted again (').rstrip(')'))}）"
+    return REASONS.get(value, value)
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "region": region_name,
     "disease": disease,
@@ -164,6 +191,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "finding": finding,
     "poverty": poverty,
     "row_error": row_error,
+    "reason": reason,
 }
 CHOICES = {
     "state": [(s.value, STATE_LABELS[s]) for s in CaseState],

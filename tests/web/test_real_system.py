@@ -5,12 +5,15 @@ hospital by name, admit, discharge with amounts and read the per-layer statement
 with a bad row; then another county's coordinator is refused the patient's page and a POST on their case.
 Afterwards no ID number or name may be found in any file of the Prefect server's home nor in `up`'s output.
 
-Slow (`slow` marker, about a minute): it starts a Prefect server. Skipped on the suite's PostgreSQL pass: the
+Slow (`slow` marker): it starts a Prefect server and ten real flow runs, 2–5 minutes on a busy 2-core machine
+(``-m "not slow"`` leaves it out). If `up` dies mid-way (a `pkill -f "dabing up"` elsewhere on the machine
+reaches it too), the failure says so, with the end of its output. Skipped on the suite's PostgreSQL pass: the
 app database here is its own SQLite file (the system's wiring is the same on either backend, and the flows on
 PostgreSQL are what that pass tests already), so a second run would double the time and test nothing more."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -85,14 +88,14 @@ class System:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        if self.up.poll() is not None:
-            return
-        os.killpg(self.up.pid, signal.SIGINT)  # Ctrl-C
-        try:
-            self.up.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        """Ctrl-C, then a kill: the whole group, also when `up` itself has gone (its server would be left)."""
+        if self.up.poll() is None:
+            os.killpg(self.up.pid, signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.up.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):  # nothing of the group left
             os.killpg(self.up.pid, signal.SIGKILL)
-            self.up.wait()
+        self.up.wait()
 
 
 def _free_port() -> int:
@@ -202,14 +205,15 @@ def _login(page: Any, base: str, actor: str) -> None:
     page.wait_for_url(base + "/")
 
 
-def _until(page: Any, done: Callable[[], bool], what: str, seconds: float = RUN_SECONDS, reload: bool = True) -> None:
+def _until(
+    page: Any, system: System, done: Callable[[], bool], what: str, seconds: float = RUN_SECONDS, reload: bool = True
+) -> None:
     """Poll ``done()`` (a bounded wait: the runs are real ones), reloading the page in between unless it refreshes
     itself (a run's page does while the run goes on)."""
     deadline = time.monotonic() + seconds
     while not _holds(done):
-        assert time.monotonic() < deadline, (
-            f"{what}: not within {seconds} s; the page reads:\n{page.inner_text('main')}"
-        )
+        assert system.up.poll() is None, f"{what}: dabing up stopped (exit {system.up.returncode})"
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s; the page reads:\n{_main_text(page)}"
         time.sleep(0.5)
         if reload:
             page.reload()
@@ -224,21 +228,28 @@ def _holds(done: Callable[[], bool]) -> bool:
         return False
 
 
-def _run_finished(page: Any) -> str:
-    """On a run's page: its outcome once done, which must be 已完成."""
-    _until(page, lambda: page.locator("#outcome:not(.hint)").count() == 1, "the run", reload=False)
-    outcome = str(page.inner_text("#outcome"))
-    assert outcome == "已完成", outcome
-    return outcome
+def _main_text(page: Any) -> str:
+    from playwright.sync_api import Error
+
+    try:
+        return str(page.inner_text("main", timeout=2000))
+    except Error:
+        return "(no page)"
 
 
-def _act(page: Any, key: str, **fields: str) -> None:
+def _run_finished(page: Any, system: System) -> None:
+    """On a run's page: wait until it is done, which must be 已完成."""
+    _until(page, system, lambda: page.locator("#outcome:not(.hint)").count() == 1, "the run", reload=False)
+    assert page.inner_text("#outcome") == "已完成", page.inner_text("#outcome")
+
+
+def _act(page: Any, system: System, key: str, **fields: str) -> None:
     page.click(f"details:has(form[data-action={key}]) summary")
     for name, value in fields.items():
         page.fill(f"form[data-action={key}] [name={name}]", value)
     page.click(f"form[data-action={key}] button[type=submit]")
     page.wait_for_url("**/runs/**")
-    _run_finished(page)
+    _run_finished(page, system)
 
 
 def _upload(page: Any, base: str, path: Path) -> None:
@@ -284,7 +295,7 @@ def _a_day(system: System, page: Any, tmp_path: Path) -> None:
     system.serving()  # the console answers before the deployments are served
     page.click("form[action='/upload/import'] button")
     page.wait_for_url("**/runs/**")
-    _run_finished(page)
+    _run_finished(page, system)
 
     _find(page, base, NID)
     page.wait_for_url(re.compile(r".*/patients/\d+$"))
@@ -293,21 +304,23 @@ def _a_day(system: System, page: Any, tmp_path: Path) -> None:
     assert NAME in text and "赫章县" in text and "已筛查" in text and NID not in text
     case_id = str(page.get_attribute("section.case", "id")).removeprefix("case-")
 
-    _act(page, "confirm")
+    _act(page, system, "confirm")
     assert page.inner_text("strong.category") == LONG_TERM  # the run's page: the triage category
     page.goto(patient_url)
     hospitals = {h.name for h in load_hospitals() if h.region == "520527"}
-    _until(page, lambda: page.inner_text("section.case strong.hospital") in hospitals, "the referral (on-triaged)")
+    _until(
+        page, system, lambda: page.inner_text("section.case strong.hospital") in hospitals, "the referral (on-triaged)"
+    )
     hospital = page.inner_text("section.case strong.hospital")
     assert page.inner_text("section.case .state") == "已转诊"
     assert page.inner_text("section.case strong.category") == LONG_TERM
     _shot(page, tmp_path, "real-referred.png")
 
-    _act(page, "admit")
+    _act(page, system, "admit")
     page.goto(patient_url)
-    _act(page, "discharge", total_cost="38734.00", out_of_scope="733.00")
+    _act(page, system, "discharge", total_cost="38734.00", out_of_scope="733.00")
     page.goto(patient_url)
-    _until(page, lambda: page.locator("table.statement").count() == 1, "the settlement (on-discharged)")
+    _until(page, system, lambda: page.locator("table.statement").count() == 1, "the settlement (on-discharged)")
     statement = page.inner_text("table.statement")
     assert "结算单" in statement and "基本医保" in statement and "大病保险" in statement, statement
     assert page.inner_text("section.case .state") == "已结算"

@@ -180,7 +180,7 @@ def _answers(url: str) -> bool:
 def page(system: System) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=zh-CN"])
         tab = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
         tab.set_default_timeout(30_000)
         try:

@@ -36,12 +36,11 @@ def verify_actor(actor: object) -> None:
 
 
 def submitted_parameters() -> dict[str, object]:
-    """The run's parameters as they were submitted (and signed): the run's own record, not the run context's
-    validated copy, which also holds every default the caller left out (``action=None`` …)."""
+    """The parameters the run was created with, as the signer sent them: not ``prefect.runtime``'s, which are
+    validated, with every omitted default filled in (an action's form leaves out the flow's optional
+    parameters: ``admit-case``'s ``outpatient``, ``kind``, ``hospital_code``)."""
     ctx = FlowRunContext.get()
-    if ctx is not None and ctx.flow_run is not None:
-        return dict(ctx.flow_run.parameters)
-    return dict(flow_run.parameters)
+    return dict(ctx.flow_run.parameters) if ctx and ctx.flow_run else dict(flow_run.parameters)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from models.enums import (
 )
 from models.findings import FindingKind
 from models.referral_history import DECLINE_LABELS
+from web.row_errors import row_error
 
 REFERRAL_STATUS = {
     ReferralStatus.PENDING: "待接收",
@@ -150,30 +151,34 @@ def poverty(value: Any) -> str:
     return _label(POVERTY, value)
 
 
-#: The system's reasons for a move or a referral's change, as a coordinator reads them (others shown as written).
-MOVE_REASONS = {
-    "screening intake": "筛查建档",
+#: Why a case moved or a referral changed, as the steps record it (English) → what a coordinator reads.
+REASONS = {
+    "screening intake": "筛查导入",
     "diagnosis confirmed": "确诊",
+    "suspicion ruled out": "排除疑似",
     "triaged by catalogue": "按病种目录分类",
-    "initial referral": "首次转诊",
-    "up referral": "上转",
-    "down referral": "下转",
+    "duplicate of an open case of the same disease": "同一病种已有未结病例",
     "admitted": "入院",
     "discharged": "出院",
     "one-stop settlement": "一站式结算",
     "outcome after settlement": "结算后转归",
-    "suspicion ruled out": "排除疑似",
     "relapse": "复发",
+    "referral declined; waiting": "转诊被拒收，等待其他医院",
+    "status at registration": "登记时的状态",
     "duplicate": "重复建档",
-    "duplicate of an open case of the same disease": "与同一病种的在治病例重复",
     "already done": "此前已完成",
-    "status at registration": "登记时的属性",
     "superseded": "协调员改转其他医院",
+    **{f"{d.value} referral": text for d, text in DIRECTION.items()},
 }
 
 
-def move_reason(value: str | None) -> str:
-    return MOVE_REASONS.get(value or "", value or "")
+def reason(value: str | None) -> str:
+    """A recorded reason in Chinese; a coordinator's own words (corrections) and anything unknown as they are."""
+    if not value:
+        return "—"
+    if value.startswith("admitted again ("):
+        return f"再次入院（原状态：{state(value.removeprefix('admitted again (').rstrip(')'))}）"
+    return REASONS.get(value, value)
 
 
 def decline(value: Any) -> str:
@@ -200,6 +205,8 @@ FILTERS: dict[str, Callable[..., str]] = {
     "poverty": poverty,
     "decline": decline,
     "alarm_status": alarm_status,
+    "row_error": row_error,
+    "reason": reason,
 }
 CHOICES = {
     "state": [(s.value, STATE_LABELS[s]) for s in CaseState],

@@ -38,7 +38,7 @@ class Entry:
     def sort_key(self) -> tuple[str, str]:
         """The business day, then the time the row was written (rows without one last in their day)."""
         stamp = self.at or (self.on if isinstance(self.on, datetime) else None)
-        return labels.ymd(self.on)[:10], labels.ymd(stamp) if stamp else "~"
+        return labels.ymd(self.on)[:10], f"{labels.ymd(stamp)}{stamp:%S.%f}" if stamp else "~"
 
 
 class Notes:
@@ -51,7 +51,7 @@ class Notes:
     def __call__(self, reason: str | None) -> str:
         note = note_id_of(reason or "")
         if note is None:
-            return labels.move_reason(reason)
+            return labels.reason(reason)
         if note not in self.text:  # typed on another member's page (a household's alarm)
             found = self.s.get(ConsoleNote, note)
             self.text[note] = found.text if found else "（备注已不可见）"
@@ -92,7 +92,7 @@ def referrals(s: Session, case_ids: list[int], names: dict[int, str]) -> list[En
     events = s.execute(select(ReferralEvent).where(col(ReferralEvent.referral_id).in_(list(by_id)))).scalars()
     for e in events:
         referral = by_id[e.referral_id]
-        why = f"：{labels.move_reason(labels.decline(e.reason))}" if e.reason else ""
+        why = f"：{labels.reason(labels.decline(e.reason))}" if e.reason else ""
         out.append(Entry(e.occurred_on or e.at, referral.case_id, f"转诊 #{e.referral_id}",
                          f"{names.get(referral.hospital_id, '—')} {labels.referral_status(e.to_status)}{why}",
                          e.actor, e.at))  # fmt: skip

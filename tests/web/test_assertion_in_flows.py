@@ -54,3 +54,18 @@ def test_changed_parameters_are_refused(monkeypatch: pytest.MonkeyPatch) -> None
     _run(monkeypatch, "dep-1", [_tag()], {**PARAMS, "case_id": 8})
     with pytest.raises(AssertionRefused, match="not vouched for"):
         context.verify_actor("coordinator")
+
+
+def test_the_signed_parameters_are_the_submitted_ones_not_the_validated_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The console leaves a flow's optional parameters out (admit: outpatient, kind, hospital_code); inside the run
+    ``prefect.runtime``'s parameters have them filled in, the run's own (as created) do not."""
+    validated = {**PARAMS, "outpatient": False, "kind": "general", "hospital_code": ""}
+    _run(monkeypatch, "dep-1", [_tag()], validated)
+    submitted = SimpleNamespace(flow_run=SimpleNamespace(parameters=dict(PARAMS)))
+    monkeypatch.setattr(context, "FlowRunContext", SimpleNamespace(get=lambda: submitted))
+    context.verify_actor("coordinator")
+    submitted.flow_run.parameters["case_id"] = 8  # what the run was created with is what must match
+    with pytest.raises(AssertionRefused, match="not vouched for"):
+        context.verify_actor("coordinator")

@@ -76,7 +76,11 @@ def create_app(runner: Runner | None = None, secure_cookie: bool = False) -> Fas
 
     @app.exception_handler(HTTPException)
     async def _refused(request: Request, exc: HTTPException) -> Response:
-        return render(request, "message.html", status=exc.status_code, message=str(exc.detail))
+        """The refusal in one Chinese line, under the signed-in user's header (their menu and logout)."""
+        session = read_cookie(request.cookies.get(COOKIE))
+        with session_scope() as s:
+            user = user_of(s, session) if session else None
+        return render(request, "message.html", user, status=exc.status_code, message=str(exc.detail))
 
     @app.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request) -> Response:

@@ -75,7 +75,8 @@ def test_a_coordinator_of_another_county_is_refused_the_patient(world: World) ->
     token = csrf(world.client.get("/").text)
     found = world.client.post("/find", data={"csrf": token, "kind": "national_id", "q": world.nid})
     assert found.status_code == 403 and "不在您的地区范围内" in found.text and "王五" not in found.text
-    assert world.client.get(f"/patients/{world.patient_id}").status_code == 403
+    refused_page = world.client.get(f"/patients/{world.patient_id}")
+    assert refused_page.status_code == 403 and "退出登录" in refused_page.text  # under the user's own header
     acted = world.client.post(
         f"/cases/{world.case_id}/actions/confirm", data={"csrf": token, "confirmed_on": "2026-11-30"}
     )

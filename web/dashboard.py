@@ -20,9 +20,8 @@ from models.bulletin import CountyFigures, period_bounds
 from models.common import local_today
 from models.findings import FindingKind
 from models.summary import BINS, TARGET, SummaryData
-from tasks.reports.bulletin import collect_coverage
-from tasks.reports.open_alarms import KindCount, count_open
-from tasks.reports.summary_cache import recent_summary
+from tasks.reports.open_alarms import KindCount
+from tasks.reports.summary_cache import recent_alarms, recent_coverage, recent_summary
 from web.app import DbDep, UserDep, render
 from web.security import User
 
@@ -52,8 +51,8 @@ def _view(data: SummaryData, coverage: CountyFigures | None, alarms: dict[Findin
 
 
 def summaries(s: Session, user: User, on: date) -> list[tuple[str, dict[str, Any]]]:
-    coverage = collect_coverage(s, quarter_start(on), on, user.region_prefix)
-    alarms = count_open(s, user.region_prefix, local_today(get_settings().timezone))
+    coverage = recent_coverage(s, quarter_start(on), on, user.region_prefix)
+    alarms = recent_alarms(s, user.region_prefix, local_today(get_settings().timezone))
     return [
         (code, _view(recent_summary(s, "monthly", on, code)[0], coverage.get(code), alarms.get(code, {})))
         for code in counties(user.region_prefix)

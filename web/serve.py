@@ -30,15 +30,21 @@ def _server(host: str, port: int) -> object:
 
 
 def _warm_dashboards() -> None:
-    """This month's summary of every county computed in the background (tasks.reports.summary_cache)."""
+    """This month's summary of every county, and every user scope's coverage and alarm counts, computed in the
+    background (tasks.reports.summary_cache)."""
+    from config.actors import load_actors
     from config.catalogue import load_regions
     from config.settings import get_settings
     from models.common import local_today
+    from models.enums import ActorRole
     from tasks.infra.db import get_engine
     from tasks.reports.summary_cache import warm_later
+    from web.dashboard import quarter_start
 
+    today = local_today(get_settings().timezone)
     regions = [r.code for r in load_regions().regions]
-    warm_later(get_engine(), "monthly", local_today(get_settings().timezone), regions)
+    prefixes = sorted({a.region for a in load_actors() if a.role != ActorRole.SYSTEM})
+    warm_later(get_engine(), "monthly", today, regions, tuple((quarter_start(today), p) for p in prefixes))
 
 
 def run_console(host: str = "127.0.0.1", port: int | None = None) -> None:

@@ -113,9 +113,17 @@ def test_warming_fills_the_cache_in_the_background(db_url: str) -> None:
     build_cohort(50, regions=REGIONS)
     summary_cache.forget()
     with session_scope() as s:
-        summary_cache.warm_later(get_engine(), "monthly", NIGHT, REGIONS).join(timeout=60)
-        with patch.object(summary_cache, "collect_summary", side_effect=AssertionError("computed again")):
+        scopes = ((date(2017, 10, 1), REGIONS[0][:4]),)
+        summary_cache.warm_later(get_engine(), "monthly", NIGHT, REGIONS, scopes).join(timeout=60)
+        computed_again = AssertionError("computed again")
+        with (
+            patch.object(summary_cache, "collect_summary", side_effect=computed_again),
+            patch.object(summary_cache.bulletin, "collect_coverage", side_effect=computed_again),
+            patch.object(summary_cache.open_alarms, "count_open", side_effect=computed_again),
+        ):
             for region in REGIONS:
                 data, _ = summary_cache.recent_summary(s, "monthly", NIGHT, region)
                 assert data.region_code == region
+            assert REGIONS[0] in summary_cache.recent_coverage(s, date(2017, 10, 1), NIGHT, REGIONS[0][:4])
+            summary_cache.recent_alarms(s, REGIONS[0][:4], NIGHT)
     summary_cache.forget()

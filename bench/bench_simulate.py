@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import time
 from datetime import date
@@ -41,27 +42,48 @@ def _proposal(folder: Path) -> Path:
     return out
 
 
-def main(patients: int, workers: int) -> None:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    db = CACHE / f"simulate-cohort-{patients}-v2.db"
+def _build(patients: int, db: Path) -> None:
+    """The cohort into ``db`` (run in a child process on a temporary file: see ``_cohort``)."""
     os.environ["DABING_DATABASE_URL"] = f"sqlite:///{db}"
     os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
     from bench.cohort import build_cohort
-    from config.policies import load_policies, load_policy_file
-    from tasks.infra.db import session_scope
-    from tasks.simulation.read import stay_chunks
-    from tasks.simulation.work import Scenarios, run_chunks
+    from config.policies import load_policies
+    from tasks.infra.db import get_engine
 
+    build_cohort(patients, regions=sorted({p.region for p in load_policies().policies}))
+    get_engine().dispose()  # the last connection closed: the WAL checkpointed into the file
+
+
+def _cohort(patients: int) -> Path:
+    """The cached cohort, built once: into a temporary file by a child process, renamed only once complete
+    (a killed build leaves a ``.building`` file, never one taken as built)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    db = CACHE / f"simulate-cohort-{patients}-v2.db"
     if not db.exists():
+        tmp = db.with_name(db.name + ".building")
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
         t0 = time.perf_counter()
-        build_cohort(patients, regions=sorted({p.region for p in load_policies().policies}))
+        subprocess.run([sys.executable, __file__, "--build-into", str(tmp), "--patients", str(patients)], check=True)
+        if Path(f"{tmp}-wal").exists():
+            raise SystemExit(f"{tmp}: the build left a WAL file, not renamed")
+        tmp.rename(db)
         print(f"cohort of {patients:,} patients built in {time.perf_counter() - t0:.1f} s ({db})")
+    return db
+
+
+def main(patients: int, workers: int) -> None:
+    db = _cohort(patients)
+    os.environ["DABING_DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DABING_ALLOW_DEV_KEY", "true")
+    from config.policies import load_policies, load_policy_file
+    from tasks.simulation.work import Scenarios, simulate_stays
+
     proposal = _proposal(CACHE)
     start, end = date(2017, 1, 1), date(2017, 12, 31)
     scenarios = Scenarios(load_policies(), {"plus5": load_policy_file(proposal)}, start)
     t0, cpu0 = time.perf_counter(), time.process_time()
-    with session_scope() as s:
-        tallies = run_chunks(scenarios, stay_chunks(s, None, start, end), workers)["plus5"]
+    tallies = simulate_stays(scenarios, f"sqlite:///{db}", None, start, end, workers)["plus5"]
     wall = time.perf_counter() - t0
     stays = sum(t.stays for t in tallies.values())
     held = sum(t.held for t in tallies.values())
@@ -72,6 +94,7 @@ def main(patients: int, workers: int) -> None:
         f"re-settled {stays:,} stays ({held:,} without a policy in force, not priced) in {wall:.1f} s wall "
         f"with {workers} worker(s): {stays / wall:,.0f} stays/s; parent CPU {time.process_time() - cpu0:.1f} s"
     )
+    print(f"load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"peak RSS: parent {rss:.0f} MiB, largest worker {children:.0f} MiB")
     print(f"target {TARGET_SECONDS:.0f} s per 1M stays → {target:.1f} s for {stays:,}: ratio {target / wall:.2f}"
           f" (≥ 1 meets it); projected 1M: {wall * TARGET_STAYS / max(stays, 1):.1f} s")  # fmt: skip
@@ -81,5 +104,9 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=1_600_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)  # the child process of ``_cohort``
     a = ap.parse_args()
-    main(a.patients, a.workers)
+    if a.build_into:
+        _build(a.patients, a.build_into)
+    else:
+        main(a.patients, a.workers)

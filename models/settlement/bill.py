@@ -162,19 +162,20 @@ class Bill(BaseModel):
         check_amounts(total, out_of_scope, sessions)
         if hospital_level not in _LEVELS:
             raise BillError("hospital_level", f"unknown hospital level {hospital_level!r}")
-        return cls.model_construct(
-            region=region,
-            service_date=service_date,
-            setting=CareSetting(setting),
-            hospital_level=HospitalLevel(hospital_level),
-            hospital_location=hospital_location,
-            patient=patient,
-            total=total.quantize(FEN),
-            out_of_scope=out_of_scope.quantize(FEN),
-            sessions=sessions,
-            treatment_kind=TreatmentKind(treatment_kind),
-            prior_paid=prior_paid,
-        )
+        values = {
+            "region": region,
+            "service_date": service_date,
+            "setting": CareSetting(setting),
+            "hospital_level": HospitalLevel(hospital_level),
+            "hospital_location": hospital_location,
+            "patient": patient,
+            "total": total.quantize(FEN),
+            "out_of_scope": out_of_scope.quantize(FEN),
+            "sessions": sessions,
+            "treatment_kind": TreatmentKind(treatment_kind),
+            "prior_paid": prior_paid,
+        }
+        return trusted(cls, values)  # every field given: model_construct without its per-field loop
 
 
 def parse_bill(data: dict[str, Any]) -> Bill:

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from models.common import ZERO
 from models.enums import CareSetting, HospitalLocation, PovertyStatus
 from models.settlement.bill import Bill, PriorUse
-from models.settlement.engine import SELF_PAY_LIMIT, settle
+from models.settlement.engine import SELF_PAY_LIMIT, amounts
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
 from models.summary import BINS, ratio_bin
@@ -49,24 +50,41 @@ class Priced:
 
 def resettle(stays: Iterable[SimStay], resolve: Resolver) -> Iterator[tuple[SimStay, Priced]]:
     """Each stay priced under ``resolve``'s policy, with the patient's own ledger per year (stays of one
-    patient must be consecutive and in service-date order)."""
+    patient must be consecutive and in service-date order). The engine's ``amounts``: the settlement's own
+    arithmetic, without the statement around it."""
     years: dict[tuple[int, int], dict[PayerLayer, PriorUse]] = {}
     current = None
     for stay in stays:
         if stay.patient_id != current:
             years.clear()  # a new patient: nobody else's ledger is needed again
             current = stay.patient_id
-        key = (stay.patient_id, stay.bill.service_date.year)
-        prior = years.get(key, {})
-        bill = stay.bill.model_copy(update={"prior_paid": prior})
-        statement, deltas = settle(bill, resolve(bill.region, bill.service_date))
+        bill = stay.bill
+        key = (stay.patient_id, bill.service_date.year)
+        prior = years.get(key, _EMPTY)
+        rows, deltas, patient_pays, ratio = amounts(bill, resolve(bill.region, bill.service_date), prior)
         years[key] = apply_statement(prior, deltas)
-        paid = {line.layer: line.paid for line in statement.layers}
-        yield stay, Priced(paid, statement.patient_pays, statement.self_pay_ratio)
+        yield stay, Priced({row[0].payer: row[3] for row in rows}, patient_pays, ratio)
+
+
+_EMPTY: dict[PayerLayer, PriorUse] = {}
+#: (hospital level, location) → the ``by_place`` key ("level/location")
+_PLACES: dict[tuple[str, str], str] = {}
+
+
+def _place(bill: Bill) -> str:
+    key = (bill.hospital_level, bill.hospital_location)
+    found = _PLACES.get(key)
+    if found is None:
+        found = _PLACES[key] = f"{bill.hospital_level.value}/{bill.hospital_location.value}"
+    return found
 
 
 def _add(into: dict[str, Decimal], key: str, value: Decimal) -> None:
     into[key] = into.get(key, ZERO) + value
+
+
+#: a layer's ``layers`` key (its value: a plain str, so reports and fingerprints read the same)
+_LAYER_KEY = {layer: layer.value for layer in PayerLayer}
 
 
 @dataclass
@@ -81,9 +99,12 @@ class Side:
     over_target: int = 0
 
     def add(self, bill: Bill, paid: dict[PayerLayer, Decimal], patient_pays: Decimal, ratio: Decimal) -> None:
+        layers, by_place = self.layers, self.by_place
+        place = _place(bill)
         for layer, amount in paid.items():
-            _add(self.layers, layer.value, amount)
-            _add(self.by_place, f"{bill.hospital_level.value}/{bill.hospital_location.value}", amount)
+            key = _LAYER_KEY[layer]
+            layers[key] = layers.get(key, ZERO) + amount
+            by_place[place] = by_place.get(place, ZERO) + amount
         self.patient_pays += patient_pays
         self.bins[ratio_bin(ratio)] += 1
         if bill.setting == CareSetting.INPATIENT and bill.hospital_location == HospitalLocation.IN_COUNTY:
@@ -132,18 +153,25 @@ class Tally:
         self.held += other.held
         self.today.merge(other.today)
         self.proposed.merge(other.proposed)
-        for key, (was, now) in other.patients.items():
-            a, b = self.patients.get(key, (ZERO, ZERO))
-            self.patients[key] = (a + was, b + now)
-        for hkey, (was, now) in other.households.items():
-            a, b = self.households.get(hkey, (ZERO, ZERO))
-            self.households[hkey] = (a + was, b + now)
+        _merge_pairs(self.patients, other.patients)
+        _merge_pairs(self.households, other.households)
 
     def changes(self) -> tuple[int, int, list[tuple[int, Decimal]]]:
         """(patients paying more, paying less, the 10 largest increases as (patient id, increase))."""
         deltas = [(pid, now - was) for pid, (was, now) in self.patients.items()]
         more = sorted((d for d in deltas if d[1] > 0), key=lambda d: (-d[1], d[0]))
         return len(more), sum(1 for d in deltas if d[1] < 0), more[:10]
+
+
+K = TypeVar("K")
+
+
+def _merge_pairs(into: dict[K, tuple[Decimal, Decimal]], other: dict[K, tuple[Decimal, Decimal]]) -> None:
+    """Pairs of sums added key by key: the keys in both summed, the others taken as they are (workers' tallies
+    share few keys: their patients are distinct)."""
+    both = {k: (into[k][0] + other[k][0], into[k][1] + other[k][1]) for k in other.keys() & into.keys()}
+    into.update(other)
+    into.update(both)
 
 
 def simulate(stays: Iterable[SimStay], resolve: Resolver, region_of: Callable[[SimStay], str]) -> dict[str, Tally]:

@@ -13,9 +13,8 @@ from config.policies import load_policies
 from models.simulation.core import Tally
 from tasks.infra.db import session_scope
 from tasks.settlement.settle import settle_many
-from tasks.simulation.read import stay_chunks
 from tasks.simulation.run import SimulationRequest, simulate_policies
-from tasks.simulation.work import Scenarios, run_chunks
+from tasks.simulation.work import Scenarios, simulate_stays
 from tests.reliability.builders import BILLS, discharged_cases
 
 IN_FORCE = Path(__file__).resolve().parents[2] / "config" / "data" / "policies" / "hezhang-2016b.yaml"
@@ -34,8 +33,7 @@ def _tallies(url: str, proposal: Path) -> dict[str, Tally]:
     from config.policies import load_policy_file
 
     scenarios = Scenarios(load_policies(), {"p": load_policy_file(proposal)}, date(2017, 1, 1))
-    with session_scope(url) as s:
-        return run_chunks(scenarios, stay_chunks(s, "520527", date(2017, 1, 1), date(2017, 12, 31), size=2), 1)["p"]
+    return simulate_stays(scenarios, url, "520527", date(2017, 1, 1), date(2017, 12, 31), 1, width=2)["p"]
 
 
 def _without_critical_illness(tmp_path: Path) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -66,6 +66,12 @@ def windows(session: Session, width: int = WINDOW) -> list[Window]:
     return [(a, min(a + width - 1, hi)) for a in range(lo, hi + 1, width)]
 
 
+def _text(column: Any) -> Any:
+    """An enum column read as its stored text (its value): the bill maps values to members with a dict,
+    SQLAlchemy's per-value enum processing is skipped."""
+    return type_coerce(col(column), String).label(column.key)
+
+
 def _statement(region: str | None, start: date, end: date, window: Window) -> Any:
     stmt = (
         select(
@@ -73,13 +79,13 @@ def _statement(region: str | None, start: date, end: date, window: Window) -> An
             col(TreatmentEpisode.id),
             col(TreatmentEpisode.patient_id),
             col(Patient.household_id),
-            col(Patient.poverty_status),
+            _text(Patient.poverty_status),
             col(Patient.birth_date),
             col(Patient.region_code),
-            col(Hospital.level),
+            _text(Hospital.level),
             col(Hospital.region_code),
-            col(TreatmentEpisode.setting),
-            col(TreatmentEpisode.treatment_kind),
+            _text(TreatmentEpisode.setting),
+            _text(TreatmentEpisode.treatment_kind),
             col(TreatmentEpisode.discharged_on),
             col(TreatmentEpisode.total_cost),
             col(TreatmentEpisode.out_of_scope),
@@ -125,7 +131,7 @@ def _lines(session: Session, start: date, end: date, window: Window) -> dict[int
         .where(col(Settlement.patient_id).between(*window), col(Settlement.service_date).between(start, end))
     )
     out: dict[int, dict[str, Any]] = {}
-    for sid, layer, paid in session.execute(stmt).tuples():
+    for sid, layer, paid in session.connection().execute(stmt).tuples():
         out.setdefault(sid, {})[str(layer)] = paid
     return out
 
@@ -134,7 +140,8 @@ def read_window(session: Session, region: str | None, start: date, end: date, wi
     """The window's settled stays from ``start`` to ``end`` (inclusive), per patient in service-date order, each
     with the status and groups in force on its service date (``facts_on``, as the settlement reads them: a
     patient without a status row in force has the status they were registered with)."""
-    stays = [StoredStay(*values) for values in session.execute(_statement(region, start, end, window)).tuples()]
+    conn = session.connection()  # Core rows: no ORM loading per row
+    stays = [StoredStay(*values) for values in conn.execute(_statement(region, start, end, window)).tuples()]
     if not stays:
         return []
     history = _history(session, window)

@@ -21,6 +21,7 @@ from models.settlement.policy import Base, LayerPolicy, Match, PayerLayer, Per, 
 
 ONE = Decimal("1")
 _set = object.__setattr__
+_new = object.__new__
 _LINE_FIELDS = {"layer", "base", "deductible", "ratio", "paid", "rule", "basis"}
 SELF_PAY_LIMIT = Decimal("0.10")
 _NO_PRIOR = PriorUse()
@@ -39,7 +40,7 @@ def _line(
     layer: PayerLayer, base: Decimal, deductible: Decimal, ratio: Decimal, paid: Decimal, rule: str, basis: Basis
 ) -> LayerLine:
     """A statement line without validation (``trusted``, inlined: four lines per bill)."""
-    m = LayerLine.__new__(LayerLine)
+    m = _new(LayerLine)
     fields = {"layer": layer, "base": base, "deductible": deductible, "ratio": ratio, "paid": paid, "rule": rule,
               "basis": basis}  # fmt: skip
     _set(m, "__dict__", fields)

@@ -89,6 +89,8 @@ def _add(into: dict[str, Decimal], key: str, value: Decimal) -> None:
     into[key] = into.get(key, ZERO) + value
 
 
+#: self-pay ratio → its histogram bin (a ratio has 4 places: at most 10,001 of them)
+_BIN_OF: dict[Decimal, int] = {}
 #: a layer's ``layers`` key (its value: a plain str, so reports and fingerprints read the same)
 _LAYER_KEY = {layer: layer.value for layer in PayerLayer}
 
@@ -117,7 +119,10 @@ class Side:
             layers[key] = layers.get(key, ZERO) + amount
             by_place[place] = by_place.get(place, ZERO) + amount
         self.patient_pays += patient_pays
-        self.bins[ratio_bin(ratio)] += 1
+        b = _BIN_OF.get(ratio)
+        if b is None:
+            b = _BIN_OF[ratio] = ratio_bin(ratio)
+        self.bins[b] += 1
         if in_target:
             self.in_county_inpatient += 1
             self.over_target += ratio > SELF_PAY_LIMIT

@@ -141,7 +141,7 @@ def read_window(session: Session, region: str | None, start: date, end: date, wi
     with the status and groups in force on its service date (``facts_on``, as the settlement reads them: a
     patient without a status row in force has the status they were registered with)."""
     conn = session.connection()  # Core rows: no ORM loading per row
-    stays = [StoredStay(*values) for values in conn.execute(_statement(region, start, end, window)).tuples()]
+    stays = [StoredStay._make(values) for values in conn.execute(_statement(region, start, end, window)).all()]
     if not stays:
         return []
     history = _history(session, window)

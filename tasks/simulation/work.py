@@ -4,6 +4,7 @@ each scenario → tallies per region, kept per worker and merged once by the cal
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,10 +129,19 @@ class Job:
 def _take(job: Job, engine: Engine, next_window: Callable[[], int]) -> Tallies:
     """Windows taken one at a time until none is left, each read and priced here; one tally per worker."""
     out: Tallies = {}
-    with Session(engine) as session:
-        while (i := next_window()) < len(job.windows):
-            tally_rows(job.scenarios, read_window(session, job.region, job.start, job.end, job.windows[i]), out)
-            session.rollback()  # end the read transaction between windows (SQLite: lets the WAL checkpoint)
+    # The tallies grow to millions of tuples, which the cyclic GC would walk again and again (measured: a sixth
+    # of the time at 200k stays); nothing here makes reference cycles, so it is paused while the windows are
+    # priced (what little cyclic garbage the reads leave is collected once it runs again).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        with Session(engine) as session:
+            while (i := next_window()) < len(job.windows):
+                tally_rows(job.scenarios, read_window(session, job.region, job.start, job.end, job.windows[i]), out)
+                session.rollback()  # end the read transaction between windows (SQLite: lets the WAL checkpoint)
+    finally:
+        if paused:
+            gc.enable()
     return out
 
 

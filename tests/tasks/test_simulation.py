@@ -83,3 +83,15 @@ def test_report_and_workbook_are_written_and_reproducible(tmp_path: Path, db_url
     assert (first.report.parent / "cost-per-layer.png").stat().st_size > 0 and "![self-pay](self-pay.png)" in text
     same = first.overall["hezhang-2016b"]
     assert all(v.split(" → ")[0] == v.split(" → ")[1] for v in same.values())
+
+
+def test_two_worker_processes_reading_their_own_windows_tally_the_same(tmp_path: Path, db_url: str) -> None:
+    from config.policies import load_policy_file
+
+    _settled(tmp_path, db_url)
+    scenarios = Scenarios(load_policies(), {"p": load_policy_file(IN_FORCE)}, date(2017, 1, 1))
+    period = ("520527", date(2017, 1, 1), date(2017, 12, 31))
+    alone = simulate_stays(scenarios, db_url, *period, 1, width=1)["p"]
+    shared = simulate_stays(scenarios, db_url, *period, 2, width=1)["p"]
+    assert alone["520527"].stays == len(BILLS)
+    assert shared == alone  # every region's sides, patients and households, whichever worker took a window

@@ -3,7 +3,9 @@
 Builds a synthetic cohort once (bench/cohort.py: settled stays across 2016–2017, cached under var/bench/), then
 re-settles every stay of the period under a proposal (the basic ratio of every in-force policy raised by 5
 points) with ``--workers`` processes, as ``dabing simulate`` does, and prints stays/s, peak RSS and the ratio
-to the target (target seconds × stays ÷ 1M, over the measured seconds: above 1 meets it).
+to the target (target seconds × stays ÷ 1M, over the measured seconds: above 1 meets it). On a shared machine
+the wall time says little: it also prints the load average and the CPU seconds of every process (µs per stay
+all-in, and the ratio those would give on ``--workers`` otherwise idle cores).
 Run: python bench/bench_simulate.py [--patients 1200000] [--workers 2]"""
 
 from __future__ import annotations

@@ -75,8 +75,9 @@ def fen(value: Decimal) -> int:
 
 
 def from_fen(value: int) -> Decimal:
-    """Whole fen (SQLite) back to a yuan Decimal with two places."""
-    return Decimal(int(value)).scaleb(-2).quantize(FEN)
+    """Whole fen (SQLite) back to a yuan Decimal with two places (``scaleb`` sets the exponent to -2 exactly: a
+    64-bit integer's 19 digits fit the context's 28, so nothing rounds and no quantize is needed)."""
+    return Decimal(int(value)).scaleb(-2)
 
 
 def money_bind(dialect_name: str, amount: Decimal) -> Decimal | int:

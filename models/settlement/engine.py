@@ -9,9 +9,10 @@ Inputs are already exact to the fen, so bases, deductibles and caps need no roun
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from models.common import FEN, RATIO_PLACES, ZERO
 from models.enums import CareSetting, HospitalLocation
@@ -20,6 +21,7 @@ from models.settlement.policy import Base, LayerPolicy, Match, PayerLayer, Per, 
 
 ONE = Decimal("1")
 _set = object.__setattr__
+_new = object.__new__
 _LINE_FIELDS = {"layer", "base", "deductible", "ratio", "paid", "rule", "basis"}
 SELF_PAY_LIMIT = Decimal("0.10")
 _NO_PRIOR = PriorUse()
@@ -38,7 +40,7 @@ def _line(
     layer: PayerLayer, base: Decimal, deductible: Decimal, ratio: Decimal, paid: Decimal, rule: str, basis: Basis
 ) -> LayerLine:
     """A statement line without validation (``trusted``, inlined: four lines per bill)."""
-    m = LayerLine.__new__(LayerLine)
+    m = _new(LayerLine)
     fields = {"layer": layer, "base": base, "deductible": deductible, "ratio": ratio, "paid": paid, "rule": rule,
               "basis": basis}  # fmt: skip
     _set(m, "__dict__", fields)
@@ -166,18 +168,27 @@ def _plan(bill: Bill, policy: Policy) -> tuple[_Step, ...]:
     return found
 
 
-def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
-    """Apply the layers in order. Raises nothing for a valid bill; the caller picks the policy."""
+#: One layer's outcome in ``amounts``: the step, then (base, deductible, paid, reached its cap) — base None when
+#: the layer pays nothing for the bill's signature (``_Step.skip``), paid then ZERO.
+Paid = tuple[_Step, Decimal | None, Decimal, Decimal, bool]
+
+
+def amounts(
+    bill: Bill, policy: Policy, prior_paid: Mapping[PayerLayer, PriorUse]
+) -> tuple[list[Paid], list[LedgerDelta], Decimal, Decimal]:
+    """The engine's arithmetic, nothing built around it: each layer's outcome, the ledger deltas, what the patient
+    pays and its ratio to the total. ``settle`` makes them a statement; the policy simulation reads them as they
+    are (one computation, so the two can never price a bill differently). ``prior_paid`` is the year's ledger
+    (the bill's own ``prior_paid`` for ``settle``)."""
     total = bill.total
     in_scope = total - bill.out_of_scope
-    prior_paid = bill.prior_paid
     paid_so_far = ZERO
-    lines: list[LayerLine] = []
+    rows: list[Paid] = []
     deltas: list[LedgerDelta] = []
     capped: set[PayerLayer] = set()
     for st in _plan(bill, policy):
         if st.skip is not None and (st.rule is None or st.waits_for not in capped):
-            lines.append(st.skip)
+            rows.append((st, None, ZERO, ZERO, False))
             continue
         prior = prior_paid.get(st.payer, _NO_PRIOR) if prior_paid else _NO_PRIOR
         if st.base is Base.IN_SCOPE:
@@ -203,10 +214,24 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
                 paid, at_cap = room, True
                 capped.add(st.payer)
         paid_so_far += paid
-        lines.append(_line(st.payer, base, deductible, st.ratio, paid, st.name, Basis(st.layer, st.rule, bill, at_cap)))
+        rows.append((st, base, deductible, paid, at_cap))
         deltas.append(LedgerDelta(st.payer, paid, deductible if st.per_year else ZERO))
     patient_pays = total - paid_so_far
     ratio = (patient_pays / total).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP) if total else ZERO  # point 2
+    return rows, deltas, patient_pays, ratio
+
+
+def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
+    """Apply the layers in order. Raises nothing for a valid bill; the caller picks the policy."""
+    rows, deltas, patient_pays, ratio = amounts(bill, policy, bill.prior_paid)
+    lines: list[LayerLine] = []
+    for st, base, deductible, paid, at_cap in rows:
+        if base is None:  # the signature's shared line of a layer paying nothing
+            lines.append(cast(LayerLine, st.skip))
+        else:
+            lines.append(
+                _line(st.payer, base, deductible, st.ratio, paid, st.name, Basis(st.layer, st.rule, bill, at_cap))
+            )
     flags = []
     if (
         bill.setting == CareSetting.INPATIENT
@@ -218,8 +243,8 @@ def settle(bill: Bill, policy: Policy) -> tuple[Statement, list[LedgerDelta]]:
         Statement,
         {
             "policy_id": policy.id,
-            "total": total,
-            "in_scope": in_scope,
+            "total": bill.total,
+            "in_scope": bill.total - bill.out_of_scope,
             "layers": lines,
             "patient_pays": patient_pays,
             "self_pay_ratio": ratio,

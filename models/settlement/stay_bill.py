@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from models.common import age_on
-from models.enums import PovertyStatus, TreatmentKind
+from models.enums import PovertyStatus
 from models.referral import location_of
 from models.settlement.bill import Bill, PatientFacts
 
@@ -63,5 +63,5 @@ def bill_of(row: StayRow, facts: Facts) -> Bill:
         out_of_scope=row.out_of_scope,
         sessions=row.sessions,
         prior_paid={},
-        treatment_kind=TreatmentKind(row.treatment_kind),
+        treatment_kind=row.treatment_kind,  # type: ignore[arg-type]  # made a member by from_record
     )

@@ -17,14 +17,13 @@ from config.policies import load_policies, load_policy_file
 from models.enums import PovertyStatus
 from models.ledger_rows import Cell
 from models.nightly import PovertyAlarmRules, year_limit
-from models.settlement.policy import Policy
+from models.settlement.policy import LAYER_ORDER, Policy
 from models.simulation.core import AlarmLimit, Tally, alarm_changes
 from models.simulation.report import tally_lines
-from tasks.infra.db import session_scope
+from tasks.infra.db import get_engine
 from tasks.reports.spreadsheets import write_xlsx
 from tasks.simulation.charts import draw
-from tasks.simulation.read import stay_chunks
-from tasks.simulation.work import Scenarios, Tallies, run_chunks
+from tasks.simulation.work import Scenarios, Tallies, simulate_stays
 
 
 class SimulationRequest(BaseModel):
@@ -111,10 +110,10 @@ def simulate_policies(req: SimulationRequest) -> SimulationOutcome:
     proposals = {p.stem: load_policy_file(p) for p in req.proposals}
     registry = load_policies()
     year_start = date(req.start.year, 1, 1)  # the year's earlier stays rebuild the annual ledgers
-    with session_scope() as s:
-        tallies = run_chunks(
-            Scenarios(registry, proposals, req.start), stay_chunks(s, req.region, year_start, req.end), req.workers
-        )
+    url = get_engine().url.render_as_string(hide_password=False)  # to the workers only, never logged
+    tallies = simulate_stays(
+        Scenarios(registry, proposals, req.start), url, req.region, year_start, req.end, req.workers
+    )
     fp = _fingerprint(req.proposals, registry.policies, tallies)
     folder = req.out / fp[:12]
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,9 +128,11 @@ def simulate_policies(req: SimulationRequest) -> SimulationOutcome:
     write_xlsx(workbook, [(name[:31], header, fmts, _patient_rows(name, tallies.get(name, {}))) for name in proposals])
     overall = {}
     for name, whole in wholes.items():
-        figures = {
-            k: f"{whole.today.layers.get(k, Decimal(0)):.2f} → {v:.2f}" for k, v in whole.proposed.layers.items()
-        }
+        proposed = whole.proposed.layers
+        figures: dict[str, str] = {  # in payer order, whichever worker saw a layer first
+            k: f"{whole.today.layers.get(k, Decimal(0)):.2f} → {proposed[k]:.2f}"
+            for k in (layer.value for layer in LAYER_ORDER) if k in proposed
+        }  # fmt: skip
         figures["patient_pays"] = f"{whole.today.patient_pays:.2f} → {whole.proposed.patient_pays:.2f}"
         overall[name] = figures
     stays = max((whole.stays for whole in wholes.values()), default=0)

@@ -13,9 +13,8 @@ from config.policies import load_policies
 from models.simulation.core import Tally
 from tasks.infra.db import session_scope
 from tasks.settlement.settle import settle_many
-from tasks.simulation.read import stay_chunks
 from tasks.simulation.run import SimulationRequest, simulate_policies
-from tasks.simulation.work import Scenarios, run_chunks
+from tasks.simulation.work import Scenarios, simulate_stays
 from tests.reliability.builders import BILLS, discharged_cases
 
 IN_FORCE = Path(__file__).resolve().parents[2] / "config" / "data" / "policies" / "hezhang-2016b.yaml"
@@ -34,8 +33,7 @@ def _tallies(url: str, proposal: Path) -> dict[str, Tally]:
     from config.policies import load_policy_file
 
     scenarios = Scenarios(load_policies(), {"p": load_policy_file(proposal)}, date(2017, 1, 1))
-    with session_scope(url) as s:
-        return run_chunks(scenarios, stay_chunks(s, "520527", date(2017, 1, 1), date(2017, 12, 31), size=2), 1)["p"]
+    return simulate_stays(scenarios, url, "520527", date(2017, 1, 1), date(2017, 12, 31), 1, width=2)["p"]
 
 
 def _without_critical_illness(tmp_path: Path) -> Path:
@@ -85,3 +83,15 @@ def test_report_and_workbook_are_written_and_reproducible(tmp_path: Path, db_url
     assert (first.report.parent / "cost-per-layer.png").stat().st_size > 0 and "![self-pay](self-pay.png)" in text
     same = first.overall["hezhang-2016b"]
     assert all(v.split(" → ")[0] == v.split(" → ")[1] for v in same.values())
+
+
+def test_two_worker_processes_reading_their_own_windows_tally_the_same(tmp_path: Path, db_url: str) -> None:
+    from config.policies import load_policy_file
+
+    _settled(tmp_path, db_url)
+    scenarios = Scenarios(load_policies(), {"p": load_policy_file(IN_FORCE)}, date(2017, 1, 1))
+    period = ("520527", date(2017, 1, 1), date(2017, 12, 31))
+    alone = simulate_stays(scenarios, db_url, *period, 1, width=1)["p"]
+    shared = simulate_stays(scenarios, db_url, *period, 2, width=1)["p"]
+    assert alone["520527"].stays == len(BILLS)
+    assert shared == alone  # every region's sides, patients and households, whichever worker took a window

@@ -20,6 +20,7 @@ from models.settlement.policy import PayerLayer, Policy
 from models.settlement.stay_bill import bill_of
 from models.simulation.core import Resolver, SimStay, Tally, resettle
 from tasks.simulation.read import StayRow, Window, read_window, windows
+from tasks.simulation.transfer import Sent, receive, send
 
 #: proposal name → {region → tally}
 Tallies = dict[str, dict[str, Tally]]
@@ -162,13 +163,13 @@ def _next_window() -> int:
     return i
 
 
-def _work(_: int) -> Tallies:
+def _work(_: int) -> Sent:
     from tasks.infra.db import get_engine
 
     assert _worker is not None
     engine = get_engine(_worker[0].url)
     try:
-        return _take(_worker[0], engine, _next_window)
+        return send(_take(_worker[0], engine, _next_window))
     finally:
         engine.dispose()
 
@@ -186,8 +187,8 @@ def run_job(job: Job, workers: int) -> Tallies:
     counter = ctx.Value("q", 0)
     total: Tallies = {}
     with ctx.Pool(workers, initializer=_start, initargs=(job, counter)) as pool:
-        for part in pool.map(_work, range(workers), chunksize=1):
-            merge(total, part)
+        for part in pool.imap_unordered(_work, range(workers), chunksize=1):
+            merge(total, receive(part))
     return total
 
 

@@ -128,10 +128,10 @@ def simulate_policies(req: SimulationRequest) -> SimulationOutcome:
     write_xlsx(workbook, [(name[:31], header, fmts, _patient_rows(name, tallies.get(name, {}))) for name in proposals])
     overall = {}
     for name, whole in wholes.items():
-        proposed = whole.proposed.layers
-        figures: dict[str, str] = {  # in payer order, whichever worker saw a layer first
-            k: f"{whole.today.layers.get(k, Decimal(0)):.2f} → {proposed[k]:.2f}"
-            for k in (layer.value for layer in LAYER_ORDER) if k in proposed
+        today, proposed = whole.today.layers, whole.proposed.layers
+        figures: dict[str, str] = {  # in payer order; a layer the proposal removes reads "… → 0.00"
+            k: f"{today.get(k, Decimal(0)):.2f} → {proposed.get(k, Decimal(0)):.2f}"
+            for k in (layer.value for layer in LAYER_ORDER) if k in proposed or k in today
         }  # fmt: skip
         figures["patient_pays"] = f"{whole.today.patient_pays:.2f} → {whole.proposed.patient_pays:.2f}"
         overall[name] = figures

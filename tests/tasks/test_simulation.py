@@ -83,6 +83,8 @@ def test_report_and_workbook_are_written_and_reproducible(tmp_path: Path, db_url
     assert (first.report.parent / "cost-per-layer.png").stat().st_size > 0 and "![self-pay](self-pay.png)" in text
     same = first.overall["hezhang-2016b"]
     assert all(v.split(" → ")[0] == v.split(" → ")[1] for v in same.values())
+    removed = first.overall["no-critical"]["critical_illness"]  # the removed layer is shown, not left out
+    assert removed == f"{same['critical_illness'].split(' → ')[0]} → 0.00" and not removed.startswith("0.00")
 
 
 def test_two_worker_processes_reading_their_own_windows_tally_the_same(tmp_path: Path, db_url: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
@@ -22,21 +23,27 @@ from tasks.infra.events import record
 Facts = tuple[PovertyStatus, frozenset[str]]
 
 
-def history_of(session: Session, patient_ids: Sequence[int]) -> dict[int, list[FactRow]]:
-    """Every history row of the patients, grouped by patient."""
-    found: dict[int, list[FactRow]] = {}
-    if not patient_ids:
-        return found
+def history_where(session: Session, which: Any) -> dict[int, list[FactRow]]:
+    """Every history row of the patients ``which`` (a condition on ``patient_fact.patient_id``) selects, grouped
+    by patient."""
     stmt = select(
         col(PatientFact.patient_id),
         col(PatientFact.kind),
         col(PatientFact.value),
         col(PatientFact.effective_from),
         col(PatientFact.id),
-    ).where(id_in(session, col(PatientFact.patient_id), sorted(set(patient_ids))))
+    ).where(which)
+    found: dict[int, list[FactRow]] = {}
     for pid, kind, value, since, rid in session.execute(stmt).tuples():
         found.setdefault(pid, []).append(FactRow(FactKind(kind), value, since, rid))
     return found
+
+
+def history_of(session: Session, patient_ids: Sequence[int]) -> dict[int, list[FactRow]]:
+    """Every history row of the patients, grouped by patient."""
+    if not patient_ids:
+        return {}
+    return history_where(session, id_in(session, col(PatientFact.patient_id), sorted(set(patient_ids))))
 
 
 def status_and_groups_on(

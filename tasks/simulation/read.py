@@ -13,10 +13,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models.care import Hospital, TreatmentEpisode
-from models.corrections import FactKind, FactRow, PatientFact, facts_on
+from models.corrections import FactRow, PatientFact, facts_on
 from models.enums import PovertyStatus
 from models.people import Patient
 from models.settlement.tables import Settlement, SettlementLine
+from tasks.pathway.patient_facts import history_where
 
 #: patient ids per window (~0.8 stays a patient in a province: a few thousand stays a read)
 WINDOW = 4000
@@ -110,17 +111,7 @@ def _statement(region: str | None, start: date, end: date, window: Window) -> An
 
 def _history(session: Session, window: Window) -> dict[int, list[FactRow]]:
     """The status and group history of the window's patients (most have none)."""
-    stmt = select(
-        col(PatientFact.patient_id),
-        col(PatientFact.kind),
-        col(PatientFact.value),
-        col(PatientFact.effective_from),
-        col(PatientFact.id),
-    ).where(col(PatientFact.patient_id).between(*window))
-    found: dict[int, list[FactRow]] = {}
-    for pid, kind, value, since, rid in session.execute(stmt).tuples():
-        found.setdefault(pid, []).append(FactRow(FactKind(kind), value, since, rid))
-    return found
+    return history_where(session, col(PatientFact.patient_id).between(*window))
 
 
 def _lines(session: Session, start: date, end: date, window: Window) -> dict[int, dict[str, Any]]:

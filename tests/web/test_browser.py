@@ -4,9 +4,6 @@ DABING_SCREENSHOTS when set). Skipped where Chromium is not installed; CI instal
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,49 +12,31 @@ from typing import Any
 
 import pytest
 
+from tests.web.browser import free_port, need_chromium, shot, zh_tab
 from tests.web.conftest import PASSWORD, World
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture()
 def browser_page(world: World) -> Iterator[tuple[Any, str]]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} missing: CI installs chromium in .ci/run")
-        pytest.skip("chromium not installed (apt-get install chromium fonts-noto-cjk)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need_chromium()
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(world.client.app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        try:
+    try:
+        with zh_tab() as page:
             yield page, f"http://127.0.0.1:{port}"
-        finally:
-            browser.close()
-            server.should_exit = True
-            thread.join(timeout=10)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def _shot(page: Any, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    if folder := os.environ.get("DABING_SCREENSHOTS"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(folder) / name)
+    path = shot(page, tmp_path, name)
     assert path.stat().st_size > 10_000
     return path
 

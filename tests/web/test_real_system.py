@@ -17,9 +17,7 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,12 +33,12 @@ import pytest
 from config.catalogue import load_hospitals
 from models import national_id
 from tests.conftest import BACKEND
+from tests.web.browser import free_port, need_chromium, shot, zh_tab
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse 20"
 NAME = "欧阳明华"
 NID = national_id.make("520527", date(1958, 6, 7), 417)
@@ -98,17 +96,11 @@ class System:
         self.up.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(tmp_path: Path) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DABING_"))},
-        "DABING_PREFECT_PORT": str(_free_port()),
-        "DABING_CONSOLE_PORT": str(_free_port()),
+        "DABING_PREFECT_PORT": str(free_port()),
+        "DABING_CONSOLE_PORT": str(free_port()),
         "DABING_PREFECT_HOME": str(tmp_path / "prefect"),
         "DABING_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         "DABING_BACKUP_DIR": str(tmp_path / "var" / "backups"),  # the console's uploads go beside it
@@ -145,10 +137,7 @@ def system(tmp_path: Path) -> Iterator[System]:
     """`dabing up` on a new app database, two users with a password (the second set while `up` starts)."""
     if BACKEND != "sqlite":
         pytest.skip("the real system runs once, on the SQLite pass (module docstring)")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} missing: CI installs chromium in .ci/run")
-        pytest.skip("chromium not installed (apt-get install chromium fonts-noto-cjk)")
+    need_chromium()
     env = _env(tmp_path)
     _done(_set_password("coordinator", env))  # the first command migrates the new database
     log = tmp_path / "up.log"
@@ -178,23 +167,9 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture()
 def page(system: System) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=zh-CN"])
-        tab = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    with zh_tab() as tab:
         tab.set_default_timeout(30_000)
-        try:
-            yield tab
-        finally:
-            browser.close()
-
-
-def _shot(page: Any, tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    if folder := os.environ.get("DABING_SCREENSHOTS"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(folder) / name)
+        yield tab
 
 
 def _login(page: Any, base: str, actor: str) -> None:
@@ -286,7 +261,7 @@ def _a_day(system: System, page: Any, tmp_path: Path) -> None:
     base = system.base
     _login(page, base, "coordinator")
     assert page.inner_text("header .who").startswith("赫章县协调员（协调员，赫章县）")  # no English for the user
-    _shot(page, tmp_path, "real-home.png")
+    shot(page, tmp_path, "real-home.png")
     screened = (date.today() - timedelta(days=20)).isoformat()
     good = tmp_path / "筛查名单.csv"
     good.write_text(_csv([("H901", NID, NAME, screened)]), encoding="utf-8")
@@ -314,7 +289,7 @@ def _a_day(system: System, page: Any, tmp_path: Path) -> None:
     hospital = page.inner_text("section.case strong.hospital")
     assert page.inner_text("section.case .state") == "已转诊"
     assert page.inner_text("section.case strong.category") == LONG_TERM
-    _shot(page, tmp_path, "real-referred.png")
+    shot(page, tmp_path, "real-referred.png")
 
     _act(page, system, "admit")
     page.goto(patient_url)
@@ -325,7 +300,7 @@ def _a_day(system: System, page: Any, tmp_path: Path) -> None:
     assert "结算单" in statement and "基本医保" in statement and "大病保险" in statement, statement
     assert page.inner_text("section.case .state") == "已结算"
     assert "医疗总费用 38,734.00 元，目录外 733.00 元" in page.inner_text("table.timeline")
-    _shot(page, tmp_path, "real-settled.png")
+    shot(page, tmp_path, "real-settled.png")
 
     rejected = [("H903", national_id.make("520527", date(1962, 4, 5), 419), "上官秀英", screened), *BAD_ROWS]
     bad = tmp_path / "名单-gbk.csv"
@@ -334,7 +309,7 @@ def _a_day(system: System, page: Any, tmp_path: Path) -> None:
     cells = [c.split("\t") for c in page.inner_text("table.errors tbody").splitlines()]
     assert cells == [["3", "screened_on", "不是真实存在的日期"]], cells
     assert "未导入任何内容" in page.inner_text("main") and page.locator("form[action='/upload/import']").count() == 0
-    _shot(page, tmp_path, "real-gbk-errors.png")
+    shot(page, tmp_path, "real-gbk-errors.png")
     _find(page, base, rejected[0][1])
     assert "/patients/" not in page.url and "没有" in page.inner_text("main")
 
@@ -344,7 +319,7 @@ def _a_day(system: System, page: Any, tmp_path: Path) -> None:
     token = page.get_attribute("input[name=csrf]", "value")
     refused = page.goto(patient_url)
     assert refused is not None and refused.status == 403 and "无权" in page.inner_text("main")
-    _shot(page, tmp_path, "real-refused.png")
+    shot(page, tmp_path, "real-refused.png")
     posted = page.request.post(
         f"{base}/cases/{case_id}/actions/follow-up",
         form={"csrf": str(token), "followed_on": date.today().isoformat(), "outcome": "stable"},

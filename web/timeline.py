@@ -17,6 +17,7 @@ from models.findings import Finding
 from models.identity import open_name, open_national_id
 from models.people import Household, Patient
 from models.settlement.policy import PayerLayer
+from models.settlement.stored import in_effect
 from models.settlement.tables import Settlement, SettlementLine
 from web import labels
 from web import timeline_rows as rows
@@ -35,9 +36,7 @@ class Stay:
 
     @property
     def in_effect(self) -> Settlement | None:
-        reversed_ids = {st.reverses_id for st in self.settlements if st.reverses_id is not None}
-        live = [st for st in self.settlements if st.reverses_id is None and st.id not in reversed_ids]
-        return max(live, key=lambda st: st.generation or 0) if live else None
+        return in_effect(self.settlements)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from models.settlement.bill import Statement
 from models.settlement.engine import LedgerDelta
 from models.settlement.label import label_zh
 from models.settlement.policy import PayerLayer
+from models.settlement.tables import Settlement
 
 #: The prefix of a reversal line's label: 冲销 · <the original line's label>.
 REVERSAL_ZH = "冲销"
@@ -63,3 +64,13 @@ def reversed_rows(lines: Sequence[LineRow]) -> list[LineRow]:
 def ledger_deltas(lines: Iterable[LineRow]) -> list[LedgerDelta]:
     """What stored lines did to the annual ledger (negative for a reversal's lines)."""
     return [LedgerDelta(ln.layer, ln.paid, ln.ledger_deductible) for ln in lines]
+
+
+def in_effect(rows: Iterable[Settlement]) -> Settlement | None:
+    """A stay's settlement in effect among its stored rows: the latest generation, unless a reversal row reverses
+    it (the rule ``tasks.settlement.reversal`` reads in SQL, for a page that holds every row already)."""
+    rows = list(rows)
+    reversed_ids = {r.reverses_id for r in rows if r.reverses_id is not None}
+    settled = [r for r in rows if r.generation is not None]
+    latest = max(settled, key=lambda r: r.generation or 0, default=None)
+    return None if latest is None or latest.id in reversed_ids else latest

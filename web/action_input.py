@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flows.params import MAX_INT
 from models.console import note_ref
 from models.free_text import no_id_number
 from models.settlement.bill import BillError, parse_money
 from web.actions import Action, Field
 
-MAX_INT = 2_147_483_647
 MAX_NOTE = 500
 TEXT_LIMIT = 40
 

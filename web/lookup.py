@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from config.catalogue import load_regions
 from config.identity import identity_keys
+from flows.params import MAX_INT
 from models import national_id
 from models.alarms import PENDING
 from models.care import Hospital
@@ -58,7 +59,7 @@ def find(s: Session, user: User, kind: str, text: str) -> Found:
         stmt = select(Patient).join(Household, col(Household.id) == col(Patient.household_id))
         return _in_scope(user, list(s.execute(stmt.where(col(Household.ref) == text)).scalars()))
     if kind in ("case", "patient"):
-        if not text.isdigit() or not 1 <= int(text) <= 2_147_483_647:
+        if not text.isdigit() or not 1 <= int(text) <= MAX_INT:
             return Found([], f"{KINDS[kind]}应为正整数")
         if kind == "case":
             case = s.get(Case, int(text))

@@ -17,7 +17,7 @@ from models.identity import IdentityKeys, Purpose, lookup_hash, seal
 from models.intake import Checked, ImportRejected
 from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
-from tasks.pathway import stage
+from tasks.pathway import stage, stage_checks
 from tasks.pathway.households import refusal
 
 #: rows staged at a time: what the import holds in memory, whatever the file's size
@@ -60,21 +60,25 @@ def chunks(rows: Iterable[Checked], size: int) -> Iterator[list[Checked]]:
 
 def staged(
     keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]
-) -> list[tuple[Any, ...]]:
-    """Stage tuples (``stage.COLUMNS``): identity as its lookup hash, and sealed only for people not ``stored``
-    yet (sealing is the costly part; a re-import seals nothing), once per person a chunk."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Stage tuples (``stage.COLUMNS``) with identity as its lookup hash, and the sealed identity
+    (``stage.IDENTITY_COLUMNS``) of the first line of each person a chunk names who is not ``stored`` yet
+    (sealing is the costly part; a re-import seals nothing). The first line of a person in the file is the first
+    of their first chunk: the patient insert reads the sealed identity there."""
     hashes = {nid: lookup_hash(keys, nid) for nid in {r.national_id for r in rows}}
     known = stored(list(hashes.values()))
-    sealed: dict[str, tuple[str | None, str | None]] = {}
+    seen: set[str] = set()
     out: list[tuple[Any, ...]] = []
+    identities: list[tuple[Any, ...]] = []
     for r in rows:
         nid, digest = r.national_id, hashes[r.national_id]
-        who = sealed.get(nid)
-        if who is None:
-            who = sealed[nid] = (None, None) if digest in known else sealed_identity(keys, nid, r.name, digest)
-        out.append((r.line, r.household_ref, digest, *who, r.region_code, r.poverty_status.value, r.sex,
+        if nid not in seen:
+            seen.add(nid)
+            if digest not in known:
+                identities.append((r.line, *sealed_identity(keys, nid, r.name, digest)))
+        out.append((r.line, r.household_ref, digest, r.region_code, r.poverty_status.value, r.sex,
                     r.born.isoformat(), r.screened_on.isoformat(), r.icd10, r.method))  # fmt: skip
-    return out
+    return out, identities
 
 
 def sealed_identity(keys: IdentityKeys, nid: str, name: str, digest: str) -> tuple[str, str]:
@@ -86,19 +90,19 @@ def stage_rows(session: Session, rows: Iterable[Checked]) -> None:
     keys = guarded_keys(session)
     stage.create(session)
     for batch in chunks(rows, CHUNK):
-        stage.add(session, staged(keys, batch, lambda hashes: stage.stored_hashes(session, hashes)))
+        stage.add(session, *staged(keys, batch, lambda hashes: stage.stored_hashes(session, hashes)))
 
 
 def _check_usable(session: Session, actor: str, scope: Scope | None) -> None:
     """Every row usable (``tasks.pathway.households.usable``): its household, if stored, of its region; with a
     scope, its region and its stored person's within it. The first line that is not refuses the whole file."""
-    moved = stage.household_moved(session)
+    moved = stage_checks.household_moved(session)
     if moved is not None:
         raise refusal(actor, scope, moved[0], f" (line {moved[1]})")
     if scope is None:
         return
     outside = sorted(
-        (line, region) for region, checked, line in stage.region_lines(session) if not scope.covers(checked)
+        (line, region) for region, checked, line in stage_checks.region_lines(session) if not scope.covers(checked)
     )
     if outside:
         raise refusal(actor, scope, outside[0][1], f" (line {outside[0][0]})")
@@ -109,15 +113,16 @@ def write_staged(session: Session, rows_seen: int, actor: str, scope: Scope | No
     contradict each other; AccessDenied when a row is not the actor's to import."""
     stage.lock_for_write(session)
     stage.index(session)
-    errors = stage.inconsistencies(session)
+    errors = stage_checks.inconsistencies(session)
     if errors:
         raise ImportRejected(errors)
-    duplicates = stage.mark_duplicates(session)
+    duplicates = stage_checks.mark_duplicates(session)
     _check_usable(session, actor, scope)
-    differs = stage.status_differs(session)
+    differs = stage_checks.status_differs(session)
     now = utcnow()
     households, patients = stage.write_people(session, now)
-    _check_usable(session, actor, scope)  # a concurrent writer's people: the same rules
+    if stage.others_may_write(session):
+        _check_usable(session, actor, scope)  # a concurrent writer's people: the same rules
     fresh, known = stage.mark_fresh(session)
     case_ids = stage.write_findings(session, actor, now) if fresh else ()
     stage.drop(session)

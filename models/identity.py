@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypedDict
@@ -79,9 +80,20 @@ def _associated(purpose: Purpose, row_hash: str) -> bytes:
     return f"{purpose.value}:{row_hash}".encode()
 
 
-def seal(keys: IdentityKeys, purpose: Purpose, value: str, row_hash: str) -> str:
-    """``v2.<base64url(nonce + ciphertext + tag)>``, bound to ``purpose`` and to the row's lookup hash."""
-    nonce = os.urandom(_NONCE)
+def nonces(n: int) -> Iterator[bytes]:
+    """``n`` random 96-bit nonces from one read of the OS's CSPRNG: each is as random as its own read, and a
+    bulk import seals two values per new person (one ``getrandom`` call per value measured ~4 µs here)."""
+    block = os.urandom(_NONCE * n)
+    return (block[i : i + _NONCE] for i in range(0, len(block), _NONCE))
+
+
+def seal(keys: IdentityKeys, purpose: Purpose, value: str, row_hash: str, nonce: bytes | None = None) -> str:
+    """``v2.<base64url(nonce + ciphertext + tag)>``, bound to ``purpose`` and to the row's lookup hash; a fresh
+    random nonce unless one of ``nonces`` is given (each used once)."""
+    if nonce is None:
+        nonce = os.urandom(_NONCE)
+    elif len(nonce) != _NONCE:
+        raise ValueError(f"a nonce is {_NONCE} bytes")
     blob = nonce + keys.sealing.encrypt(nonce, value.encode(), _associated(purpose, row_hash))
     return f"{TOKEN_VERSION}.{base64.urlsafe_b64encode(blob).decode()}"
 

@@ -106,6 +106,7 @@ class ImportRejected(ValueError):
 _REGION_SHAPE = re.compile(r"[0-9]{6}")
 _ICD_SHAPE = re.compile(r"[A-Z](?=[0-9A-Z]*[0-9])[0-9A-Z]{2,3}(\.[0-9A-Z]{1,8})?")  # with a digit: not a name
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_CACHED_DAYS = 100_000  # distinct date texts remembered (a file of any size: the cache stays bounded)
 
 
 def _echo(value: str, shape: re.Pattern[str]) -> str:
@@ -136,6 +137,7 @@ class RowChecker:
     ) -> None:
         self._known_region, self._refusal = known_region, refusal
         self._regions: dict[str, str | None] = {}
+        self._days: dict[str, date | str] = {}
         self.today = today
 
     def _region_problem(self, code: str) -> str | None:
@@ -182,17 +184,29 @@ class RowChecker:
         sex = "M" if int(nid[16]) % 2 else "F"
         return Checked(line, ref, nid, name, region, status, screened, icd, method, born, sex), errors
 
+    def _day(self, raw: str) -> date | str:
+        """The day written YYYY-MM-DD, or what is wrong with its form (cached: a file repeats a few hundred dates)."""
+        day = self._days.get(raw)
+        if day is None:
+            m = _ISO_DATE.fullmatch(raw)
+            if m is None:
+                day = "must be a date written YYYY-MM-DD"
+            else:
+                try:
+                    day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    day = "not a real date"
+            if len(self._days) < _CACHED_DAYS:
+                self._days[raw] = day
+        return day
+
     def _screened_on(self, raw: str, born: date | None) -> tuple[date | None, str | None]:
         """The screening date, or what is wrong with it: its form, a real day, not after today, not before birth."""
         if not raw:
             return None, None
-        m = _ISO_DATE.fullmatch(raw)
-        if m is None:
-            return None, "must be a date written YYYY-MM-DD"
-        try:
-            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None, "not a real date"
+        day = self._day(raw)
+        if isinstance(day, str):
+            return None, day
         if day > self.today:
             return None, f"in the future (after today, {self.today.isoformat()})"
         if born is not None and day < born:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models.access import Scope
 from models.common import utcnow
 from models.events import Change, DomainEvent
-from models.identity import IdentityKeys, Purpose, lookup_hash, seal
+from models.identity import IdentityKeys, Purpose, lookup_hash, nonces, seal
 from models.intake import Checked, ImportRejected
 from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
@@ -67,6 +67,7 @@ def staged(
     of their first chunk: the patient insert reads the sealed identity there."""
     hashes = {nid: lookup_hash(keys, nid) for nid in {r.national_id for r in rows}}
     known = stored(list(hashes.values()))
+    draw = nonces(2 * sum(1 for digest in hashes.values() if digest not in known))
     seen: set[str] = set()
     out: list[tuple[Any, ...]] = []
     identities: list[tuple[Any, ...]] = []
@@ -75,14 +76,18 @@ def staged(
         if nid not in seen:
             seen.add(nid)
             if digest not in known:
-                identities.append((r.line, *sealed_identity(keys, nid, r.name, digest)))
+                identities.append((r.line, *sealed_identity(keys, nid, r.name, digest, draw)))
         out.append((r.line, r.household_ref, digest, r.region_code, r.poverty_status.value, r.sex,
                     r.born.isoformat(), r.screened_on.isoformat(), r.icd10, r.method))  # fmt: skip
     return out, identities
 
 
-def sealed_identity(keys: IdentityKeys, nid: str, name: str, digest: str) -> tuple[str, str]:
-    return seal(keys, Purpose.NATIONAL_ID, nid, digest), seal(keys, Purpose.NAME, name, digest)
+def sealed_identity(
+    keys: IdentityKeys, nid: str, name: str, digest: str, draw: Iterator[bytes] | None = None
+) -> tuple[str, str]:
+    """The sealed number and name (nonces from ``draw`` when given, else each its own)."""
+    first, second = (next(draw), next(draw)) if draw is not None else (None, None)
+    return seal(keys, Purpose.NATIONAL_ID, nid, digest, first), seal(keys, Purpose.NAME, name, digest, second)
 
 
 def stage_rows(session: Session, rows: Iterable[Checked]) -> None:

@@ -18,6 +18,7 @@ from models.identity import (
     lookup_hash,
     mask_text,
     mask_value,
+    nonces,
     open_name,
     open_national_id,
     protect,
@@ -60,6 +61,17 @@ def test_sealed_values_open_only_with_their_key_purpose_and_row() -> None:
         unseal(KEYS, Purpose.NATIONAL_ID, tampered, row)
     with pytest.raises(IdentityKeyError, match="not a sealed value"):
         unseal(KEYS, Purpose.NATIONAL_ID, NID, row)
+
+
+def test_nonces_drawn_in_bulk_are_distinct_and_seal_like_their_own() -> None:
+    """A bulk import draws the nonces of a chunk in one read; each is used once and the values open."""
+    drawn = list(nonces(1000))
+    assert len(drawn) == 1000 and {len(n) for n in drawn} == {12} and len(set(drawn)) == 1000
+    row = lookup_hash(KEYS, NID)
+    tokens = [seal(KEYS, Purpose.NAME, NAME, row, n) for n in drawn[:2]]
+    assert tokens[0] != tokens[1] and all(unseal(KEYS, Purpose.NAME, t, row) == NAME for t in tokens)
+    with pytest.raises(ValueError, match="12 bytes"):
+        seal(KEYS, Purpose.NAME, NAME, row, b"short")
 
 
 def test_a_sealed_value_copied_into_another_row_does_not_open() -> None:

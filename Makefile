@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test lint bench bench-nightly bench-events bench-export bench-outbox bench-import bench-simulate bench-console serve up demo-up
+.PHONY: setup demo test lint bench bench-nightly bench-events bench-export bench-outbox bench-import bench-simulate bench-console bench-journey serve up demo-up
 
 setup: $(VENV)/.installed
 
@@ -45,6 +45,9 @@ bench-simulate: setup
 
 bench-import: setup
 	$(VENV)/bin/python bench/bench_import.py
+
+bench-journey: setup  # issue 17: a county of 100k and 1M patients driven through the whole journey (demo)
+	$(VENV)/bin/python bench/bench_journey.py
 
 bench-console: setup  # issue 20: find / patient page p95 ≤ 200 ms, dashboard ≤ 1 s at 1M patients
 	$(VENV)/bin/python bench/bench_console.py

@@ -16,6 +16,7 @@ from models.settlement.bill import Bill, PriorUse, Statement, trusted
 from models.settlement.engine import LedgerDelta, settle
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
+from models.settlement.label import Labels
 from models.settlement.stored import line_rows
 from models.settlement.tables import PayerLedger, Settlement
 from tasks.infra.bulkwrite import append_rows, id_in
@@ -102,11 +103,12 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
     if not priced:
         return
     enc = Encoder(session.connection().dialect.name, now)
+    labels = Labels()
     settlements: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     for sid, (row, st, deltas) in zip(_reserve_ids(session, len(priced)), priced, strict=True):
         settlements.append(enc.settlement(sid, row, st, actor))
-        lines.extend([enc.line(sid, ln) for ln in line_rows(st, deltas)])
+        lines.extend([enc.line(sid, ln) for ln in line_rows(st, deltas, labels)])
     insert_encoded(session, "settlement", SETTLEMENT_COLUMNS, settlements)
     insert_encoded(session, "settlement_line", LINE_COLUMNS, lines)
     changed, fresh = _carry(stored, years)

@@ -75,7 +75,7 @@ def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
         )
         .order_by(col(TreatmentEpisode.patient_id), col(TreatmentEpisode.discharged_on), col(TreatmentEpisode.id))
     )
-    return list(session.execute(stmt).all())
+    return list(session.connection().execute(stmt).all())  # Core: no ORM loading per row
 
 
 def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:

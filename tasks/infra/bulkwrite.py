@@ -9,6 +9,7 @@ A unique-constraint violation is raised as SQLAlchemy's ``IntegrityError`` so re
 from __future__ import annotations
 
 import gc
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,10 +19,11 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, TypeDecorator, any_, literal
+from sqlalchemy import BigInteger, DateTime, TypeDecorator, any_, func, literal, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 
 from models.common import Money, fen
@@ -138,12 +140,13 @@ def _pg_text(v: Any) -> str:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def id_in(session: Session, column: Any, ids: Sequence[int]) -> Any:
-    """``column IN ids`` — one array parameter on PostgreSQL (thousands of placeholders cost ~40 µs each
-    to render), an expanding IN elsewhere (keep ``ids`` under SQLite's 32,766-parameter limit)."""
+def id_in(session: OrmSession, column: Any, ids: Sequence[int]) -> Any:
+    """``column IN ids`` as one parameter: an array on PostgreSQL, a JSON array read by ``json_each`` on SQLite
+    (an expanding IN renders and binds a placeholder per id: ~8 ms for a chunk of 5,000)."""
     if session.connection().dialect.name == "postgresql":
         return column == any_(literal(list(ids), ARRAY(BigInteger)))
-    return column.in_(ids)
+    listed = func.json_each(json.dumps([int(i) for i in ids])).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def append_rows(session: Session, table: str, columns: Sequence[str], rows: Iterable[Row]) -> int:

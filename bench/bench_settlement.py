@@ -60,12 +60,13 @@ def _settle_chunk(ids: list[int]) -> None:
     """What the settle_chunk task does, with its retry on a conflict with a concurrent chunk."""
     from sqlalchemy.exc import IntegrityError, OperationalError
 
+    from tasks.infra.bulkwrite import gc_paused
     from tasks.infra.db import session_scope
     from tasks.settlement.settle import settle_many
 
     for attempt in range(4):
         try:
-            with session_scope() as s:
+            with gc_paused(), session_scope() as s:
                 settle_many(s, ids, "bench")
             return
         except (IntegrityError, OperationalError):

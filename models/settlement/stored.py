@@ -7,11 +7,11 @@ take exactly that back out of the payer ledger without re-reading the policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from models.settlement.bill import Statement
+from models.settlement.bill import LayerLine, Statement
 from models.settlement.engine import LedgerDelta
 from models.settlement.label import label_zh
 from models.settlement.policy import PayerLayer
@@ -37,12 +37,15 @@ class LineRow(NamedTuple):
 LINE_COLUMNS = ("settlement_id", *LineRow._fields)
 
 
-def line_rows(statement: Statement, deltas: Iterable[LedgerDelta]) -> list[LineRow]:
-    """The statement's lines as stored: each with its Chinese label and the deductible its delta added."""
+def line_rows(
+    statement: Statement, deltas: Iterable[LedgerDelta], label: Callable[[LayerLine], str] = label_zh
+) -> list[LineRow]:
+    """The statement's lines as stored: each with its Chinese label (``label``: ``label_zh``, or a batch's
+    ``Labels``) and the deductible its delta added."""
     used = {d.layer: d.deductible for d in deltas}
     zero = Decimal("0.00")
     return [
-        LineRow(ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule, label_zh(ln), used.get(ln.layer, zero))
+        LineRow(ln.layer, ln.base, ln.deductible, ln.ratio, ln.paid, ln.rule, label(ln), used.get(ln.layer, zero))
         for ln in statement.layers
     ]
 

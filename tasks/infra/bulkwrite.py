@@ -9,6 +9,7 @@ A unique-constraint violation is raised as SQLAlchemy's ``IntegrityError`` so re
 from __future__ import annotations
 
 import gc
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,9 +19,11 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, any_, literal
+from sqlalchemy import BigInteger, DateTime, TypeDecorator, any_, func, literal, select
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 
 from models.common import Money, fen
@@ -69,14 +72,52 @@ def _sqlite_money(v: Any) -> Any:
     return None if v is None else fen(v)
 
 
+_PLAIN = frozenset({int, str, bool, float, type(None)})
+
+
+def _sqlite_plain(v: Any) -> Any:
+    """``_sqlite_value``, with the plain values it returns as they are checked first (a StrEnum binds as its
+    value either way)."""
+    return v if v.__class__ in _PLAIN else _sqlite_value(v)
+
+
+def _sqlite_enum(v: Any) -> Any:
+    return v.value if isinstance(v, Enum) else _sqlite_plain(v)
+
+
+def _sqlite_datetime() -> Callable[[Any], Any]:
+    """A datetime column: the last value converted is remembered (a batch stamps every row with one time)."""
+    last: list[tuple[Any, Any]] = [(None, None)]
+
+    def convert(v: Any) -> Any:
+        seen, out = last[0]  # one tuple: another thread may replace it, never half of it
+        if v is seen and v is not None:
+            return out
+        out = _sqlite_value(v)
+        last[0] = (v, out)
+        return out
+
+    return convert
+
+
+def _sqlite_converter(column: Any) -> Callable[[Any], Any]:
+    """``_sqlite_value`` for every value (the same output whatever the type), with a fast path for the column's
+    usual Python type."""
+    kind = column.type
+    if isinstance(kind, Money):
+        return _sqlite_money
+    if isinstance(kind, SAEnum):
+        return _sqlite_enum
+    if isinstance(kind, DateTime) or (isinstance(kind, TypeDecorator) and isinstance(kind.impl, DateTime)):
+        return _sqlite_datetime()
+    return _sqlite_plain
+
+
 @lru_cache(maxsize=64)
 def _sqlite_converters(table: str, columns: tuple[str, ...]) -> tuple[Callable[[Any], Any], ...]:
     """Per column: whole fen for a money column, else what SQLAlchemy's SQLite types would bind."""
     t = SQLModel.metadata.tables.get(table)
-    return tuple(
-        _sqlite_money if t is not None and c in t.c and isinstance(t.c[c].type, Money) else _sqlite_value
-        for c in columns
-    )
+    return tuple(_sqlite_converter(t.c[c]) if t is not None and c in t.c else _sqlite_plain for c in columns)
 
 
 def _pg_text(v: Any) -> str:
@@ -99,12 +140,13 @@ def _pg_text(v: Any) -> str:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def id_in(session: Session, column: Any, ids: Sequence[int]) -> Any:
-    """``column IN ids`` — one array parameter on PostgreSQL (thousands of placeholders cost ~40 µs each
-    to render), an expanding IN elsewhere (keep ``ids`` under SQLite's 32,766-parameter limit)."""
+def id_in(session: OrmSession, column: Any, ids: Sequence[int]) -> Any:
+    """``column IN ids`` as one parameter: an array on PostgreSQL, a JSON array read by ``json_each`` on SQLite
+    (an expanding IN renders and binds a placeholder per id: ~8 ms for a chunk of 5,000)."""
     if session.connection().dialect.name == "postgresql":
         return column == any_(literal(list(ids), ARRAY(BigInteger)))
-    return column.in_(ids)
+    listed = json.dumps([int(i) for i in ids if i is not None])  # NULL would match nothing anyway
+    return column.in_(select(func.json_each(listed).table_valued("value").c.value))
 
 
 def append_rows(session: Session, table: str, columns: Sequence[str], rows: Iterable[Row]) -> int:

@@ -30,6 +30,7 @@ from models.clinical import Case
 from models.events import BATCH_MAX, Change, EventSpec, Where, batched_cases, plan_events, single_entities
 from models.outbox import EventOutbox
 from models.people import Patient
+from tasks.infra.bulkwrite import id_in
 
 log = get_logger(__name__)
 _KEY = "dabing.events"  # changes recorded in the unit of work
@@ -100,7 +101,9 @@ def regions_of(session: Session, case_ids: set[int]) -> dict[int, str]:
     """The region of every case in a batch event (one query per 5,000 ids, a bulk chunk's size)."""
     ids, regions = sorted(case_ids), {}
     for start in range(0, len(ids), BATCH_MAX):
-        stmt = select(col(Case.id), col(Case.region_code)).where(col(Case.id).in_(ids[start : start + BATCH_MAX]))
+        stmt = select(col(Case.id), col(Case.region_code)).where(
+            id_in(session, col(Case.id), ids[start : start + BATCH_MAX])
+        )
         regions.update({int(cid or 0): region for cid, region in session.execute(stmt).tuples()})
     return regions
 

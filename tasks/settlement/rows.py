@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from models.common import fen
 from models.settlement.bill import Statement
+from models.settlement.policy import PayerLayer
 from models.settlement.stored import LineRow
 
 SETTLEMENT_COLUMNS = ("id", "episode_id", "case_id", "patient_id", "policy_id", "service_date", "total",
@@ -29,6 +30,7 @@ LINE_COLUMNS = (
     "label_zh",
     "ledger_deductible",
 )
+LEDGER_COLUMNS = ("patient_id", "year", "layer", "paid", "deductible_used")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -42,7 +44,7 @@ class Encoder:
         self.now = utc.replace(tzinfo=None).isoformat() if self.pg else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
         self.null: Any = "\\N" if self.pg else None
         self.text: Callable[[str], str] = (lambda s: s.translate(_COPY_ESCAPES)) if self.pg else (lambda s: s)
-        self._lines: dict[LineRow, tuple[Any, ...]] = {}
+        self._zero: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def settlement(self, sid: int, row: Any, st: Statement, actor: str) -> tuple[Any, ...]:
         m, on = self.money, row.discharged_on
@@ -51,15 +53,25 @@ class Encoder:
                 m(st.in_scope), m(st.patient_pays), str(st.self_pay_ratio), self.text(",".join(st.flags)), self.now,
                 self.text(actor))  # fmt: skip
 
-    def line(self, sid: int, ln: LineRow) -> tuple[Any, ...]:
-        """A line's values but its settlement id, shared by equal lines (most bills repeat a few shapes)."""
-        tail = self._lines.get(ln)
-        if tail is None:
-            m = self.money
-            tail = (ln.layer.value, m(ln.base), m(ln.deductible), str(ln.ratio), m(ln.paid), self.text(ln.rule),
-                    self.text(ln.label_zh), m(ln.ledger_deductible))  # fmt: skip
-            self._lines[ln] = tail
-        return (sid, *tail)
+    def ledger(self, patient_id: int, year: int, layer: PayerLayer, paid: Decimal, used: Decimal) -> tuple[Any, ...]:
+        """A new payer_ledger row (in ``LEDGER_COLUMNS`` order)."""
+        return (patient_id, year, layer.value, self.money(paid), self.money(used))
+
+    def lines(self, sid: int, rows: Sequence[LineRow]) -> list[tuple[Any, ...]]:
+        """A settlement's lines with its id; a line that pays nothing (a third of them) is shared."""
+        m, text, out = self.money, self.text, []
+        for layer, base, deductible, ratio, paid, rule, label, ledger in rows:
+            if paid or base:
+                out.append((sid, layer.value, m(base), m(deductible), str(ratio), m(paid), text(rule), text(label),
+                            m(ledger)))  # fmt: skip
+            else:
+                key = (layer, deductible, ratio, rule, label, ledger)
+                tail = self._zero.get(key)
+                if tail is None:
+                    tail = self._zero[key] = (layer.value, m(base), m(deductible), str(ratio), m(paid), text(rule),
+                                              text(label), m(ledger))  # fmt: skip
+                out.append((sid, *tail))
+        return out
 
 
 def _iso(d: date) -> str:

@@ -14,12 +14,13 @@ from sqlmodel import Session, col
 from models.people import Patient
 from models.settlement.bill import Bill, PriorUse, Statement, trusted
 from models.settlement.engine import LedgerDelta, settle
+from models.settlement.label import Labels
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
 from models.settlement.stored import line_rows
 from models.settlement.tables import PayerLedger, Settlement
-from tasks.infra.bulkwrite import append_rows, id_in
-from tasks.settlement.rows import LINE_COLUMNS, SETTLEMENT_COLUMNS, Encoder, insert_encoded
+from tasks.infra.bulkwrite import id_in
+from tasks.settlement.rows import LEDGER_COLUMNS, LINE_COLUMNS, SETTLEMENT_COLUMNS, Encoder, insert_encoded
 
 #: (patient id, year, layer) → (ledger row id, paid, deductible used) as stored before this call.
 Stored = dict[tuple[int, int, PayerLayer], tuple[int, Decimal, Decimal]]
@@ -102,11 +103,12 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
     if not priced:
         return
     enc = Encoder(session.connection().dialect.name, now)
+    labels = Labels()
     settlements: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     for sid, (row, st, deltas) in zip(_reserve_ids(session, len(priced)), priced, strict=True):
         settlements.append(enc.settlement(sid, row, st, actor))
-        lines.extend([enc.line(sid, ln) for ln in line_rows(st, deltas)])
+        lines += enc.lines(sid, line_rows(st, deltas, labels))
     insert_encoded(session, "settlement", SETTLEMENT_COLUMNS, settlements)
     insert_encoded(session, "settlement_line", LINE_COLUMNS, lines)
     changed, fresh = _carry(stored, years)
@@ -119,13 +121,15 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
             changed,
         )
     if fresh:
-        append_rows(session, "payer_ledger", ("patient_id", "year", "layer", "paid", "deductible_used"), fresh)
+        insert_encoded(session, "payer_ledger", LEDGER_COLUMNS, [enc.ledger(*r) for r in fresh])
 
 
-def _carry(stored: Stored, years: Years) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+def _carry(
+    stored: Stored, years: Years
+) -> tuple[list[dict[str, Any]], list[tuple[int, int, PayerLayer, Decimal, Decimal]]]:
     """The new ledgers: (updates of stored rows that changed, new rows for layers without one yet)."""
     changed: list[dict[str, Any]] = []
-    fresh: list[tuple[Any, ...]] = []
+    fresh: list[tuple[int, int, PayerLayer, Decimal, Decimal]] = []
     for (patient_id, year), layers in years.items():
         for layer, use in layers.items():
             was = stored.get((patient_id, year, layer))

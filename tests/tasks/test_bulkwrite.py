@@ -91,3 +91,20 @@ def test_round_trip_sqlite(db_url: str) -> None:
 
 def test_round_trip_postgres(pg_url: str) -> None:
     _round_trip()
+
+
+def test_sqlite_converters_bind_what_the_generic_conversion_binds() -> None:
+    """Each column's converter (money, enum, a remembered timestamp, the plain fast path) gives exactly what
+    ``_sqlite_value`` gives for a value of any type, so a caller passing an unusual type is written as before."""
+    import models.tables  # noqa: F401  (every table mapped)
+    from tasks.infra.bulkwrite import _sqlite_converters, _sqlite_money, _sqlite_value
+
+    at = datetime(2017, 3, 1, 8, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
+    values = [None, 7, True, 1.5, "text", AWKWARD, HospitalLevel.LEVEL3, PayerLayer.CRITICAL_ILLNESS, at,
+              at.replace(tzinfo=None), date(2017, 3, 1), Decimal("12.30")]  # fmt: skip
+    columns = ("case_id", "from_state", "to_state", "actor", "at", "event_id")
+    for convert in _sqlite_converters("case_transition", columns):
+        for _ in range(2):  # the second time from the timestamp's memory
+            assert [convert(v) for v in values] == [_sqlite_value(v) for v in values]
+    paid = _sqlite_converters("payer_ledger", ("patient_id", "paid"))[1]
+    assert paid is _sqlite_money and paid(Decimal("38534.01")) == 3853401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -129,3 +130,40 @@ def test_every_shipped_rule_names_its_clause_in_chinese() -> None:
         if not (r.zh and r.clause)
     ]
     assert missing == []
+
+
+def test_batch_labels_are_the_labels_of_each_line() -> None:
+    """``Labels`` (one label per shape of line, the yearly deductible written per line) gives every line the
+    label ``label_zh`` gives it: many bills across levels, locations, statuses, groups and partly used years."""
+    import random
+
+    from models.settlement.label import Labels
+
+    rng = random.Random(3)
+    batch, seen = Labels(), 0
+    for _ in range(400):
+        data = bill(
+            **rng.choice(
+                [
+                    {"region": "520527", "service_date": "2016-08-10"},
+                    {"region": "520527", "service_date": "2017-02-10"},
+                    {"region": "530427", "service_date": "2017-09-01"},
+                ]
+            ),
+            hospital_level=rng.choice(["township", "level1", "level2", "level3"]),
+            hospital_location=rng.choice(["in_county", "out_of_county", "out_of_province"]),
+            total=str(rng.randint(100, 400_000)),
+            patient={
+                "poverty_status": rng.choice(["general", "registered_poor", "destitute", "minimum_living"]),
+                "age": rng.randint(1, 95),
+                "groups": rng.choice([[], ["severe_illness"]]),
+            },
+            prior_paid={"critical_illness": {"paid": "0", "deductible": str(rng.choice([0, 1000, 4000, 9000]))}},
+        )
+        statement, _ = settle(
+            parse_bill(data), POLICIES.in_force(data["region"], date.fromisoformat(data["service_date"]))
+        )
+        for line in statement.layers:
+            assert batch(line) == label_zh(line)
+            seen += 1
+    assert seen >= 1200

@@ -109,7 +109,8 @@ def case_dates(session: Session, sc: Scope, where: list[Any], case_range: tuple[
     )
     rows = (
         select(col(Case.id).label("case_id"), confirmed.label("confirmed"), since.label("since"),
-               contact.c.last.label("contact"))
+               contact.c.last.label("contact"), state.label("state"), col(Case.category).label("category"),
+               col(Case.disease_code).label("disease_code"))
         .select_from(Case)
         .join(Condition, col(Condition.id) == col(Case.condition_id))
         .outerjoin(Screening, col(Screening.id) == col(Condition.screening_id))
@@ -136,11 +137,11 @@ def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int, dates: Any
     due = sc.cut.follow_up_before
     if not due:
         return 0
-    due_date = case(*[(col(Case.disease_code) == code, _on(d)) for code, d in due.items()])
+    due_date = case(*[(dates.c.disease_code == code, _on(d)) for code, d in due.items()])
     reason = literal("follow-up interval exceeded", String)
     rows = _about_cases(sc, dates, FindingKind.OVERDUE_FOLLOW_UP, reason, lo, hi).where(
-        col(Case.state).in_([s.value for s in FOLLOWED_STATES]),
-        col(Case.disease_code).in_(list(due)),
+        dates.c.state.in_([s.value for s in FOLLOWED_STATES]),
+        dates.c.disease_code.in_(list(due)),
         dates.c.since <= _on(sc.cut.night),
         func.coalesce(dates.c.contact, dates.c.since) < due_date,
     )
@@ -207,8 +208,8 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: An
         + func.coalesce(col(Case.state_reason), literal("", String))
     )
     untreated = _about_cases(sc, dates, FindingKind.UNTREATED, reason, lo, hi).where(
-        col(Case.state).in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
-        col(Case.category).is_not(None),
+        dates.c.state.in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
+        dates.c.category.is_not(None),
         dates.c.since <= _on(sc.cut.night),
         dates.c.confirmed < _on(sc.cut.untreated_before),
     )
@@ -216,10 +217,10 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: An
     limits = sc.cut.stuck_before
     if not limits:
         return n
-    limit = case(*[(col(Case.state) == s.value, _on(d)) for s, d in limits.items()])
+    limit = case(*[(dates.c.state == s.value, _on(d)) for s, d in limits.items()])
     reason = literal("too long in state ", String) + cast(col(Case.state), String)
     stuck = _about_cases(sc, dates, FindingKind.STUCK, reason, lo, hi).where(
-        col(Case.state).in_([s.value for s in limits]), dates.c.since < limit
+        dates.c.state.in_([s.value for s in limits]), dates.c.since < limit
     )
     return n + insert_found(session, stuck)
 

@@ -49,7 +49,13 @@ dates = Table(
     Column("confirmed", Date),
     Column("since", Date),
     Column("contact", Date),
+    Column("state", String(40)),
+    Column("category", String(20)),
+    Column("disease_code", String(40)),
 )
+
+#: The columns of ``nightly_dates``, in this order.
+DATES_COLUMNS = ("case_id", "confirmed", "since", "contact", "state", "category", "disease_code")
 
 _DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS nightly_found (kind VARCHAR(40), subject VARCHAR(64), reason VARCHAR(120), "
@@ -68,12 +74,17 @@ def reset_found(session: Session) -> None:
 
 
 def fill_dates(session: Session, rows: Select[Any]) -> Table:
-    """``nightly_dates`` holding ``rows`` (case_id, confirmed, since, contact): computed once per chunk, read by
-    several checks."""
-    columns = "case_id INTEGER PRIMARY KEY, confirmed DATE, since DATE, contact DATE"
+    """``nightly_dates`` holding ``rows`` (``DATES_COLUMNS``): computed once per chunk, read by several checks.
+    The checks filter on its copy of the case's state, category and disease, never on ``case``'s own columns:
+    the planner then walks the chunk (tonight's few thousand rows), never an index on ``case.state`` over
+    every case of that state in the province for each chunk."""
+    columns = (
+        "case_id INTEGER PRIMARY KEY, confirmed DATE, since DATE, contact DATE, state VARCHAR(40), "
+        "category VARCHAR(20), disease_code VARCHAR(40)"
+    )
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS nightly_dates ({columns})"))
     session.execute(dates.delete())
-    session.execute(dates.insert().from_select(("case_id", "confirmed", "since", "contact"), rows))
+    session.execute(dates.insert().from_select(DATES_COLUMNS, rows))
     return dates
 
 

@@ -95,7 +95,22 @@ def insert_found(session: Session, rows: Select[Any]) -> int:
 
 
 def add_found(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Condition rows decided in Python (re-triage, poverty alarms)."""
-    if rows:
-        session.execute(found.insert(), list(rows))
+    """Condition rows decided in Python (re-triage, poverty alarms: a fifth of a million some nights), sent
+    to the driver's executemany as they are, only ``amount`` converted by its column type: SQLAlchemy's
+    per-row parameter processing cost three times the insert itself."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    compiled = found.insert().compile(dialect=conn.dialect, column_keys=list(FOUND_COLUMNS))
+    money = found.c.amount.type.bind_processor(conn.dialect)
+    order = compiled.positiontup or list(FOUND_COLUMNS)
+    amount = order.index("amount")
+
+    def params(r: dict[str, Any]) -> Any:
+        values = [r[k] for k in order]
+        if money is not None:
+            values[amount] = money(values[amount])
+        return tuple(values) if compiled.positional else dict(zip(order, values, strict=True))
+
+    conn.exec_driver_sql(str(compiled), [params(r) for r in rows])
     return len(rows)

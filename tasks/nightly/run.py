@@ -45,7 +45,7 @@ from tasks.nightly.found import add_found, reset_found
 from tasks.nightly.poverty import household_alarms
 from tasks.nightly.report import snapshot, summary
 from tasks.pathway.retriage import taken_diseases
-from tasks.pathway.transitions import lock_case, move_case
+from tasks.pathway.transitions import lock_cases, move_case
 
 #: Stage → (table whose ids are chunked, its region column).
 STAGES: dict[str, tuple[Any, Any]] = {
@@ -115,9 +115,10 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
     ).all()
     found, moved, now = [], [], utcnow()
     taken = taken_diseases(session, sorted({r.patient_id for r in rows}))
+    locked = lock_cases(session, [r.id for r in rows])
     for case_id, patient_id, state, old_code, icd10, born in rows:
         result = triage(icd10, catalogue, sc.cut.night, age_on(born, sc.cut.night))
-        row = lock_case(session, case_id)
+        row = locked[case_id]
         row.catalogue_version, row.triaged_at = catalogue.version, now
         if result.disease_code == old_code:
             session.add(row)

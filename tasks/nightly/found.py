@@ -54,6 +54,16 @@ dates = Table(
     Column("disease_code", String(40)),
 )
 
+touch = Table(
+    "nightly_touch",
+    MetaData(),
+    Column("case_id", Integer, primary_key=True),
+    Column("admitted", Date),
+    Column("discharged", Date),
+    Column("referred", Date),
+    Column("contact", Date),
+)
+
 #: The columns of ``nightly_dates``, in this order.
 DATES_COLUMNS = ("case_id", "confirmed", "since", "contact", "state", "category", "disease_code")
 
@@ -86,6 +96,17 @@ def fill_dates(session: Session, rows: Select[Any]) -> Table:
     session.execute(dates.delete())
     session.execute(dates.insert().from_select(DATES_COLUMNS, rows))
     return dates
+
+
+def fill_touch(session: Session, rows: Select[Any]) -> Table:
+    """``nightly_touch`` holding ``rows`` (case_id, admitted, discharged, referred, contact): a chunk's stays,
+    referrals and contacts aggregated once, alone, then joined by its primary key. Joined as subqueries
+    instead, PostgreSQL (estimating one case where there were hundreds) re-aggregated them for every case."""
+    columns = "case_id INTEGER PRIMARY KEY, admitted DATE, discharged DATE, referred DATE, contact DATE"
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS nightly_touch ({columns})"))
+    session.execute(touch.delete())
+    session.execute(touch.insert().from_select(("case_id", "admitted", "discharged", "referred", "contact"), rows))
+    return touch
 
 
 def insert_found(session: Session, rows: Select[Any]) -> int:

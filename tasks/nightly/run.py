@@ -193,7 +193,7 @@ def assess(
     if stage == "cases":
         _, moved = retriage(session, sc, lo, hi, actor)
     now, night = utcnow(), sc.cut.night
-    n = open_new(session, run_id, night, now)
+    n = open_new(session, run_id, night, now, STAGE_KINDS[stage], (lo, hi))
     cleared = clear_ended(session, night, now, actor, STAGE_KINDS[stage], (lo, hi), sc.region_code, rules)
     if before_commit is not None:
         before_commit(stage, lo)

@@ -156,7 +156,8 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
     ]
     if sc.region_code:
         by_patient.append(col(Case.region_code) == sc.region_code)
-    span = session.execute(select(func.min(col(Case.id)), func.max(col(Case.id))).where(by_patient[0])).one()
+    case_id = func.coalesce(col(Case.id), 0)  # not min(id): PostgreSQL would walk the primary key from either end
+    span = session.execute(select(func.min(case_id), func.max(case_id)).where(by_patient[0])).one()
     if span[0] is None:
         return 0
     dates = case_dates(session, sc, by_patient, (int(span[0]), int(span[1])))

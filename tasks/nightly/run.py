@@ -44,6 +44,7 @@ from tasks.nightly.diff import clear_ended, escalate, open_new
 from tasks.nightly.found import add_found, reset_found
 from tasks.nightly.poverty import household_alarms
 from tasks.nightly.report import snapshot, summary
+from tasks.nightly.stats import plan_for_key_lookups
 from tasks.pathway.retriage import taken_diseases
 from tasks.pathway.transitions import lock_cases, move_case
 
@@ -177,6 +178,7 @@ def assess(
     opened, cases whose state changed). ``before_commit(stage, lo)`` runs after the chunk's work, before its
     commit (fault injection)."""
     sc = _scope(session, run_id, actor)
+    plan_for_key_lookups(session)
     reset_found(session)
     moved: list[int] = []
     rules: list[tuple[str, str]] | None = None

@@ -57,3 +57,11 @@ def refresh_statistics() -> int:
         tables = stale_tables(s)
         analyze(s, tables)
         return len(tables)
+
+
+def plan_for_key_lookups(session: Session) -> None:
+    """A chunk reads its few thousand rows by key from tables the server has cached: say so for this transaction
+    (PostgreSQL's default random_page_cost of 4, meant for spinning disks, made it seq-scan a million conditions
+    for each chunk rather than look 10,000 up by primary key; 1.1 is the usual SSD setting). Nothing on SQLite."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL random_page_cost = 1.1"))

@@ -21,6 +21,7 @@ from models.nightly import check_night
 from models.schemas import NightlySummary
 from tasks.infra.access import authorize_nightly
 from tasks.nightly.run import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
+from tasks.nightly.stats import refresh_statistics
 from tasks.pathway.retriage import retriage_catalogue
 from tasks.pathway.waiting import refer_waiting_list
 from tasks.reports.artifacts import publish_nightly_summary
@@ -56,6 +57,7 @@ def nightly_adjustment(
         run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
         if finished:
             return load_summary(run_id)
+        refresh_statistics()  # PostgreSQL after a bulk load: plan the night on statistics, not on none
         retriage_catalogue(night, region_code, actor)  # a catalogue version in force tonight, set-based
         size = get_settings().nightly_chunk_size
         for stage in STAGES:

@@ -150,14 +150,20 @@ def poverty_alarms(rows: Iterable[HouseholdYear], rules: PovertyAlarmRules, year
       disposable income, by the household's status (no alarm where that income is not configured).
     """
     alarms: list[Alarm] = []
+    limits: dict[tuple[int, str], Decimal | None] = {}  # (year rule, province) → limit: computed once per call
     for hy in rows:
         for stay in rules.one_stay:
             largest = hy.largest_stay.get(stay.name)
             if largest is not None and largest > stay.threshold:
                 alarms.append(Alarm(hy.household_id, hy.region_code, stay.name, largest, stay.threshold))
-        for yr in rules.household_year:
-            limit = year_limit(yr, rules, hy.region_code, year)
-            if limit is not None and hy.poverty_status in yr.statuses and hy.total > limit:
+        for i, yr in enumerate(rules.household_year):
+            if hy.poverty_status not in yr.statuses:
+                continue
+            key = (i, hy.region_code[:2])
+            if key not in limits:
+                limits[key] = year_limit(yr, rules, hy.region_code, year)
+            limit = limits[key]
+            if limit is not None and hy.total > limit:
                 alarms.append(Alarm(hy.household_id, hy.region_code, yr.name, hy.total, limit))
     return alarms
 

@@ -22,7 +22,7 @@ from models.enums import CaseState, Category
 from models.findings import FindingKind
 from models.nightly import FOLLOWED_STATES, OUTCOME_STATES, Cutoffs
 from models.people import ExternalStatus, Patient
-from tasks.nightly.found import fill_dates, insert_found
+from tasks.nightly.found import fill_dates, fill_touch, insert_found
 
 
 class Scope:
@@ -68,54 +68,53 @@ def case_dates(session: Session, sc: Scope, where: list[Any], case_range: tuple[
     def of_chunk(case_id: Any) -> Any:
         return case_id.between(*case_range) if case_range else case_id.in_(ids)
 
-    ep = (
+    no_date = cast(null(), Date)
+    te, fu, rf = TreatmentEpisode, FollowUp, Referral
+    parts = union_all(  # per row: (case, admitted, discharged, referred, contact on or before the night)
         select(
-            col(TreatmentEpisode.case_id),
-            func.max(col(TreatmentEpisode.admitted_on)).label("admitted"),
-            func.max(col(TreatmentEpisode.discharged_on)).label("discharged"),
-        )
-        .where(of_chunk(col(TreatmentEpisode.case_id)))
-        .group_by(col(TreatmentEpisode.case_id))
-        .subquery()
-    )
-    ref = (
-        select(col(Referral.case_id), func.max(col(Referral.referred_on)).label("referred"))
-        .where(of_chunk(col(Referral.case_id)))
-        .group_by(col(Referral.case_id))
-        .subquery()
-    )
-    touches = union_all(
-        select(col(FollowUp.case_id).label("cid"), col(FollowUp.followed_on).label("d")).where(
-            of_chunk(col(FollowUp.case_id)), col(FollowUp.followed_on) <= night
+            col(fu.case_id).label("cid"),
+            no_date.label("admitted"),
+            no_date.label("discharged"),
+            no_date.label("referred"),
+            col(fu.followed_on).label("contact"),
+        ).where(of_chunk(col(fu.case_id)), col(fu.followed_on) <= night),
+        select(
+            col(te.case_id),
+            col(te.admitted_on),
+            col(te.discharged_on),
+            no_date,
+            case((col(te.admitted_on) <= night, col(te.admitted_on)), else_=no_date),
+        ).where(of_chunk(col(te.case_id))),
+        select(col(te.case_id), no_date, no_date, no_date, col(te.discharged_on)).where(
+            of_chunk(col(te.case_id)), col(te.discharged_on) <= night
         ),
-        select(col(TreatmentEpisode.case_id), col(TreatmentEpisode.admitted_on)).where(
-            of_chunk(col(TreatmentEpisode.case_id)), col(TreatmentEpisode.admitted_on) <= night
-        ),
-        select(col(TreatmentEpisode.case_id), col(TreatmentEpisode.discharged_on)).where(
-            of_chunk(col(TreatmentEpisode.case_id)), col(TreatmentEpisode.discharged_on) <= night
-        ),
+        select(col(rf.case_id), no_date, no_date, col(rf.referred_on), no_date).where(of_chunk(col(rf.case_id))),
     ).subquery()
-    contact = select(touches.c.cid, func.max(touches.c.d).label("last")).group_by(touches.c.cid).subquery()
+    t = fill_touch(
+        session,
+        select(parts.c.cid, func.max(parts.c.admitted), func.max(parts.c.discharged), func.max(parts.c.referred),
+               func.max(parts.c.contact))
+        .group_by(parts.c.cid),
+    )  # fmt: skip
     state = col(Case.state)
     confirmed = col(Condition.confirmed_on)
     since = case(
         (state == CaseState.SCREENED.value, func.coalesce(col(Screening.screened_on), confirmed)),
         (state.in_([CaseState.CONFIRMED.value, CaseState.TRIAGED.value]), confirmed),
-        (state == CaseState.REFERRED.value, func.coalesce(ref.c.referred, confirmed)),
-        (state == CaseState.IN_TREATMENT.value, ep.c.admitted),
-        (state.in_([CaseState.DISCHARGED.value, CaseState.SETTLED.value]), ep.c.discharged),
-        (state.in_([s.value for s in OUTCOME_STATES]), func.coalesce(ep.c.discharged, confirmed)),
+        (state == CaseState.REFERRED.value, func.coalesce(t.c.referred, confirmed)),
+        (state == CaseState.IN_TREATMENT.value, t.c.admitted),
+        (state.in_([CaseState.DISCHARGED.value, CaseState.SETTLED.value]), t.c.discharged),
+        (state.in_([s.value for s in OUTCOME_STATES]), func.coalesce(t.c.discharged, confirmed)),
         else_=null(),
     )
     rows = (
         select(col(Case.id).label("case_id"), confirmed.label("confirmed"), since.label("since"),
-               contact.c.last.label("contact"))
+               t.c.contact.label("contact"), state.label("state"), col(Case.category).label("category"),
+               col(Case.disease_code).label("disease_code"))
         .select_from(Case)
         .join(Condition, col(Condition.id) == col(Case.condition_id))
         .outerjoin(Screening, col(Screening.id) == col(Condition.screening_id))
-        .outerjoin(ep, ep.c.case_id == col(Case.id))
-        .outerjoin(ref, ref.c.case_id == col(Case.id))
-        .outerjoin(contact, contact.c.cid == col(Case.id))
+        .outerjoin(t, t.c.case_id == col(Case.id))
         .where(*where)
     )  # fmt: skip
     return fill_dates(session, rows)
@@ -136,11 +135,11 @@ def overdue_follow_ups(session: Session, sc: Scope, lo: int, hi: int, dates: Any
     due = sc.cut.follow_up_before
     if not due:
         return 0
-    due_date = case(*[(col(Case.disease_code) == code, _on(d)) for code, d in due.items()])
+    due_date = case(*[(dates.c.disease_code == code, _on(d)) for code, d in due.items()])
     reason = literal("follow-up interval exceeded", String)
     rows = _about_cases(sc, dates, FindingKind.OVERDUE_FOLLOW_UP, reason, lo, hi).where(
-        col(Case.state).in_([s.value for s in FOLLOWED_STATES]),
-        col(Case.disease_code).in_(list(due)),
+        dates.c.state.in_([s.value for s in FOLLOWED_STATES]),
+        dates.c.disease_code.in_(list(due)),
         dates.c.since <= _on(sc.cut.night),
         func.coalesce(dates.c.contact, dates.c.since) < due_date,
     )
@@ -157,7 +156,8 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
     ]
     if sc.region_code:
         by_patient.append(col(Case.region_code) == sc.region_code)
-    span = session.execute(select(func.min(col(Case.id)), func.max(col(Case.id))).where(by_patient[0])).one()
+    case_id = func.coalesce(col(Case.id), 0)  # not min(id): PostgreSQL would walk the primary key from either end
+    span = session.execute(select(func.min(case_id), func.max(case_id)).where(by_patient[0])).one()
     if span[0] is None:
         return 0
     dates = case_dates(session, sc, by_patient, (int(span[0]), int(span[1])))
@@ -207,8 +207,8 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: An
         + func.coalesce(col(Case.state_reason), literal("", String))
     )
     untreated = _about_cases(sc, dates, FindingKind.UNTREATED, reason, lo, hi).where(
-        col(Case.state).in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
-        col(Case.category).is_not(None),
+        dates.c.state.in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
+        dates.c.category.is_not(None),
         dates.c.since <= _on(sc.cut.night),
         dates.c.confirmed < _on(sc.cut.untreated_before),
     )
@@ -216,10 +216,10 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: An
     limits = sc.cut.stuck_before
     if not limits:
         return n
-    limit = case(*[(col(Case.state) == s.value, _on(d)) for s, d in limits.items()])
+    limit = case(*[(dates.c.state == s.value, _on(d)) for s, d in limits.items()])
     reason = literal("too long in state ", String) + cast(col(Case.state), String)
     stuck = _about_cases(sc, dates, FindingKind.STUCK, reason, lo, hi).where(
-        col(Case.state).in_([s.value for s in limits]), dates.c.since < limit
+        dates.c.state.in_([s.value for s in limits]), dates.c.since < limit
     )
     return n + insert_found(session, stuck)
 

@@ -25,10 +25,25 @@ OPEN_COLUMNS = (
 )  # fmt: skip
 
 
-def open_new(session: Session, run_id: int, night: date, now: datetime) -> int:
-    """Opens an alarm for every condition without an open one; returns how many opened."""
+def open_new(
+    session: Session,
+    run_id: int,
+    night: date,
+    now: datetime,
+    kinds: Iterable[FindingKind] | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> int:
+    """Opens an alarm for every condition without an open one; returns how many opened. ``kinds`` and
+    ``id_range``: every condition found is of these kinds and about a subject id in this range (a chunk's) —
+    said to the planner, so PostgreSQL reads the chunk's open alarms, not every open alarm of the province."""
+    bounds: list[Any] = []
+    if kinds is not None:
+        bounds.append(_F.c.kind.in_([k.value for k in kinds]))
+    if id_range is not None:
+        bounds.append(_F.c.subject_id.between(*id_range))
     active = exists().where(
         _F.c.cleared_on.is_(None),
+        *bounds,
         _F.c.kind == found.c.kind,
         _F.c.subject_id == found.c.subject_id,
         _F.c.subject == found.c.subject,

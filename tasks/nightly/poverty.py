@@ -76,16 +76,18 @@ def household_alarms(session: Session, sc: Scope, lo: int, hi: int) -> tuple[int
         .group_by(col(Household.id), col(Household.region_code), col(Household.poverty_status))
         .having(or_(*maybe))
     )  # fmt: skip
-    found: list[Any] = []
-    for r in session.execute(stmt):
-        sums = dict(zip(windows, r[3 : 3 + len(windows)], strict=True))
+    spends: list[HouseholdSpend] = []
+    years: list[HouseholdYear] = []
+    n = len(windows)
+    for r in session.execute(stmt).tuples():  # the rules run once per chunk, over every household kept
+        sums = dict(zip(windows, r[3 : 3 + n], strict=True))
         status = PovertyStatus(r[2])
         if r[1] in regional:
-            found += regional_alarms([HouseholdSpend(r[0], r[1], status, sums)], regional)
+            spends.append(HouseholdSpend(r[0], r[1], status, sums))
         else:
-            tops = dict(zip(largest, r[3 + len(windows) :], strict=True))
-            found += poverty_alarms([HouseholdYear(r[0], r[1], status, sums.get(year_start) or Decimal(0), tops)],
-                                    rules, night.year)  # fmt: skip
+            tops = dict(zip(largest, r[3 + n :], strict=True))
+            years.append(HouseholdYear(r[0], r[1], status, sums.get(year_start) or Decimal(0), tops))
+    found = regional_alarms(spends, regional) + poverty_alarms(years, rules, night.year)
     rows = [
         {"kind": FindingKind.POVERTY_ALARM.value, "subject": a.subject, "reason": a.reason[:120],
          "region_code": a.region_code, "patient_id": None, "household_id": a.household_id, "case_id": None,

@@ -44,8 +44,9 @@ from tasks.nightly.diff import clear_ended, escalate, open_new
 from tasks.nightly.found import add_found, reset_found
 from tasks.nightly.poverty import household_alarms
 from tasks.nightly.report import snapshot, summary
+from tasks.nightly.stats import plan_for_key_lookups
 from tasks.pathway.retriage import taken_diseases
-from tasks.pathway.transitions import lock_case, move_case
+from tasks.pathway.transitions import lock_cases, move_case
 
 #: Stage → (table whose ids are chunked, its region column).
 STAGES: dict[str, tuple[Any, Any]] = {
@@ -115,9 +116,10 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
     ).all()
     found, moved, now = [], [], utcnow()
     taken = taken_diseases(session, sorted({r.patient_id for r in rows}))
+    locked = lock_cases(session, [r.id for r in rows])
     for case_id, patient_id, state, old_code, icd10, born in rows:
         result = triage(icd10, catalogue, sc.cut.night, age_on(born, sc.cut.night))
-        row = lock_case(session, case_id)
+        row = locked[case_id]
         row.catalogue_version, row.triaged_at = catalogue.version, now
         if result.disease_code == old_code:
             session.add(row)
@@ -176,6 +178,7 @@ def assess(
     opened, cases whose state changed). ``before_commit(stage, lo)`` runs after the chunk's work, before its
     commit (fault injection)."""
     sc = _scope(session, run_id, actor)
+    plan_for_key_lookups(session)
     reset_found(session)
     moved: list[int] = []
     rules: list[tuple[str, str]] | None = None
@@ -192,7 +195,7 @@ def assess(
     if stage == "cases":
         _, moved = retriage(session, sc, lo, hi, actor)
     now, night = utcnow(), sc.cut.night
-    n = open_new(session, run_id, night, now)
+    n = open_new(session, run_id, night, now, STAGE_KINDS[stage], (lo, hi))
     cleared = clear_ended(session, night, now, actor, STAGE_KINDS[stage], (lo, hi), sc.region_code, rules)
     if before_commit is not None:
         before_commit(stage, lo)

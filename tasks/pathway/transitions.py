@@ -46,6 +46,20 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
+def lock_cases(session: Session, case_ids: Sequence[int]) -> dict[int, Case]:
+    """``lock_case`` for many cases in one statement per 10,000 ids (none missing: raises CaseNotFound), so a
+    loop over them changes loaded rows instead of flushing one UPDATE before each next lock."""
+    cases: dict[int, Case] = {}
+    for start in range(0, len(case_ids), 10_000):
+        part = case_ids[start : start + 10_000]
+        stmt = select(Case).where(id_in(session, col(Case.id), part)).with_for_update()
+        cases.update((c.id or 0, c) for c in session.execute(stmt).scalars())
+    for case_id in case_ids:
+        if case_id not in cases:
+            raise CaseNotFound(case_id)
+    return cases
+
+
 def move_case(
     session: Session,
     case: Case,

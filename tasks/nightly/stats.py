@@ -1,0 +1,67 @@
+"""Planner statistics of the tables a nightly run reads (PostgreSQL): a county's import is a bulk load, and a
+server may run without autovacuum, so the first night after it would be planned on no statistics at all —
+nested loops over aggregates that re-run for every row. The run ANALYZEs, before its chunks, the tables whose
+statistics are missing or stale by autovacuum's own default rule; on any other night it costs one query."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import text
+from sqlmodel import Session
+
+from tasks.infra.db import session_scope
+
+#: The tables the nightly checks read.
+READ_TABLES = (
+    "case",
+    "condition",
+    "screening",
+    "treatment_episode",
+    "referral",
+    "follow_up",
+    "patient",
+    "household",
+    "settlement",
+    "family_doctor_contract",
+    "contract_event",
+    "external_status",
+    "finding",
+)
+
+_STALE = text(
+    "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ANY(:names) "
+    "AND ((last_analyze IS NULL AND last_autoanalyze IS NULL) OR n_mod_since_analyze > 50 + 0.1 * n_live_tup) "
+    "ORDER BY relname"
+)
+
+
+def stale_tables(session: Session) -> list[str]:
+    """The read tables never analysed, or changed by more than 50 rows + 10% since (none on SQLite, whose
+    nightly queries do not depend on statistics)."""
+    if session.connection().dialect.name != "postgresql":
+        return []
+    return list(session.execute(_STALE, {"names": list(READ_TABLES)}).scalars())
+
+
+def analyze(session: Session, tables: list[str]) -> None:
+    quote = session.connection().dialect.identifier_preparer.quote
+    for name in tables:
+        session.execute(text(f"ANALYZE {quote(name)}"))
+
+
+@task(cache_policy=NO_CACHE)
+def refresh_statistics() -> int:
+    """ANALYZE the stale read tables; returns how many."""
+    with session_scope() as s:
+        tables = stale_tables(s)
+        analyze(s, tables)
+        return len(tables)
+
+
+def plan_for_key_lookups(session: Session) -> None:
+    """A chunk reads its few thousand rows by key from tables the server has cached: say so for this transaction
+    (PostgreSQL's default random_page_cost of 4, meant for spinning disks, made it seq-scan a million conditions
+    for each chunk rather than look 10,000 up by primary key; 1.1 is the usual SSD setting). Nothing on SQLite."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL random_page_cost = 1.1"))

@@ -194,7 +194,7 @@ def _link_patients(session: Session) -> None:
     session.execute(
         text(f"UPDATE {STAGE} SET patient_id = (SELECT k.patient_id FROM import_link k WHERE k.line = {STAGE}.line)")
     )
-    session.execute(text("DROP TABLE temp.import_link"))
+    session.execute(text("DROP TABLE IF EXISTS temp.import_link"))
 
 
 def mark_fresh(session: Session) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, TypeDecorator, any_, func, literal, select
+from sqlalchemy import BigInteger, DateTime, Table, TypeDecorator, any_, func, literal, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
@@ -114,9 +114,12 @@ def _sqlite_converter(column: Any) -> Callable[[Any], Any]:
 
 
 @lru_cache(maxsize=64)
-def _sqlite_converters(table: str, columns: tuple[str, ...]) -> tuple[Callable[[Any], Any], ...]:
-    """Per column: whole fen for a money column, else what SQLAlchemy's SQLite types would bind."""
-    t = SQLModel.metadata.tables.get(table)
+def _sqlite_converters(
+    table: str, columns: tuple[str, ...], types: Table | None = None
+) -> tuple[Callable[[Any], Any], ...]:
+    """Per column: whole fen for a money column, else what SQLAlchemy's SQLite types would bind. The column
+    types are ``types``' (a table outside the app's metadata, e.g. a run's temporary table) or the app table's."""
+    t = types if types is not None else SQLModel.metadata.tables.get(table)
     return tuple(_sqlite_converter(t.c[c]) if t is not None and c in t.c else _sqlite_plain for c in columns)
 
 
@@ -149,8 +152,11 @@ def id_in(session: OrmSession, column: Any, ids: Sequence[int]) -> Any:
     return column.in_(select(func.json_each(listed).table_valued("value").c.value))
 
 
-def append_rows(session: Session, table: str, columns: Sequence[str], rows: Iterable[Row]) -> int:
-    """Insert ``rows`` (tuples in ``columns`` order) into ``table``; returns how many were written."""
+def append_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Row], types: Table | None = None
+) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order) into ``table``; returns how many were written. ``types``:
+    the table whose column types convert the values when ``table`` is not one of the app's (a temporary one)."""
     conn = session.connection()
     dialect = conn.dialect.name
     quote = conn.dialect.identifier_preparer.quote
@@ -166,7 +172,7 @@ def append_rows(session: Session, table: str, columns: Sequence[str], rows: Iter
                 with driver_conn.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                     copy.write(("\n".join(lines) + "\n").encode())
         elif dialect == "sqlite":
-            convert = _sqlite_converters(name, tuple(columns))
+            convert = _sqlite_converters(name, tuple(columns), types)
             values = [[f(v) for f, v in zip(convert, row, strict=True)] for row in rows]
             marks = ", ".join("?" * len(columns))
             driver_conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)

@@ -123,14 +123,4 @@ def add_found(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     if not rows:
         return 0
     values = [tuple(r[k] for k in FOUND_COLUMNS) for r in rows]
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        return append_rows(session, "nightly_found", FOUND_COLUMNS, values)
-    money: Any = found.c.amount.type.bind_processor(conn.dialect)
-    at = FOUND_COLUMNS.index("amount")
-    marks = ", ".join("?" * len(FOUND_COLUMNS))
-    conn.exec_driver_sql(
-        f"INSERT INTO nightly_found ({', '.join(FOUND_COLUMNS)}) VALUES ({marks})",
-        [(*v[:at], money(v[at]), *v[at + 1 :]) for v in values],
-    )
-    return len(values)
+    return append_rows(session, "nightly_found", FOUND_COLUMNS, values, types=found)

@@ -108,3 +108,19 @@ def test_sqlite_converters_bind_what_the_generic_conversion_binds() -> None:
             assert [convert(v) for v in values] == [_sqlite_value(v) for v in values]
     paid = _sqlite_converters("payer_ledger", ("patient_id", "paid"))[1]
     assert paid is _sqlite_money and paid(Decimal("38534.01")) == 3853401
+
+
+def test_a_temporary_tables_money_is_written_as_its_type_writes_it(db_url: str) -> None:
+    """A run's own table (nightly_found, outside the app's metadata) takes its column types from ``types``: an
+    amount goes in as whole fen on SQLite and reads back to the fen on either backend."""
+    from tasks.nightly.found import FOUND_COLUMNS, add_found, found, reset_found
+
+    row = dict.fromkeys(FOUND_COLUMNS) | {"kind": "poverty_alarm", "subject": "household:7", "reason": "r",
+                                           "region_code": "520527", "household_id": 7, "amount": Decimal("12345.67"),
+                                           "subject_id": 7, "rule": "year"}  # fmt: skip
+    with session_scope() as s:
+        reset_found(s)
+        assert add_found(s, [row]) == 1
+        assert s.execute(select(found.c.amount)).scalar_one() == Decimal("12345.67")
+        if s.connection().dialect.name == "sqlite":
+            assert s.connection().exec_driver_sql("SELECT amount FROM nightly_found").scalar_one() == 1234567

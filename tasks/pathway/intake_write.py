@@ -82,12 +82,9 @@ def staged(
     return out, identities
 
 
-def sealed_identity(
-    keys: IdentityKeys, nid: str, name: str, digest: str, draw: Iterator[bytes] | None = None
-) -> tuple[str, str]:
-    """The sealed number and name (nonces from ``draw`` when given, else each its own)."""
-    first, second = (next(draw), next(draw)) if draw is not None else (None, None)
-    return seal(keys, Purpose.NATIONAL_ID, nid, digest, first), seal(keys, Purpose.NAME, name, digest, second)
+def sealed_identity(keys: IdentityKeys, nid: str, name: str, digest: str, draw: Iterator[bytes]) -> tuple[str, str]:
+    """The sealed number and name, their nonces the next two of ``draw``."""
+    return seal(keys, Purpose.NATIONAL_ID, nid, digest, next(draw)), seal(keys, Purpose.NAME, name, digest, next(draw))
 
 
 def stage_rows(session: Session, rows: Iterable[Checked]) -> None:

@@ -26,6 +26,8 @@ IDENTITY = "import_identity"
 COLUMNS = ("line", "household_ref", "nid_hash", "region_code", "poverty_status", "sex", "birth_date", "screened_on",
            "icd10", "method")  # fmt: skip
 IDENTITY_COLUMNS = ("line", "nid_sealed", "name_sealed")
+#: each row's patient id, found walking the stage in hash order (SQLite; ``_link_patients``)
+LINK = "import_link"
 _DDL = (
     "line INTEGER PRIMARY KEY, household_ref VARCHAR(40) NOT NULL, nid_hash VARCHAR(64) NOT NULL, "
     "region_code VARCHAR(6) NOT NULL, poverty_status VARCHAR(40) NOT NULL, sex VARCHAR(1) NOT NULL, "
@@ -38,14 +40,14 @@ _PART = 900  # SQLite bound parameters a statement
 #: the first line of each person (nid_hash) and of each household (household_ref): one pass over the covering
 #: index each (SQLite keeps the set for the statement), not a lookup per row
 FIRST_OF_PERSON = f"s.line IN (SELECT min(line) FROM {STAGE} GROUP BY nid_hash)"
-FIRST_OF_HOUSEHOLD = f"s.line IN (SELECT min(line) FROM {STAGE} GROUP BY household_ref)"
+_FIRST_OF_HOUSEHOLD = f"s.line IN (SELECT min(line) FROM {STAGE} GROUP BY household_ref)"
 
 
 def pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def rows(session: Session, sql: str, **params: Any) -> list[Any]:
+def fetch(session: Session, sql: str, **params: Any) -> list[Any]:
     return list(session.execute(text(sql), params).all())
 
 
@@ -153,7 +155,7 @@ def write_people(session: Session, now: datetime) -> tuple[int, int]:
     homes = session.execute(
         text(
             "INSERT INTO household (ref, region_code, poverty_status, created_at) "
-            f"SELECT s.household_ref, s.region_code, s.poverty_status, :at FROM {STAGE} s WHERE {FIRST_OF_HOUSEHOLD} "
+            f"SELECT s.household_ref, s.region_code, s.poverty_status, :at FROM {STAGE} s WHERE {_FIRST_OF_HOUSEHOLD} "
             "ON CONFLICT (ref) DO NOTHING"
         ),
         {"at": at},
@@ -183,18 +185,18 @@ def _link_patients(session: Session) -> None:
             )
         )
         return
-    session.execute(text("DROP TABLE IF EXISTS temp.import_link"))
-    session.execute(text("CREATE TEMP TABLE import_link (line INTEGER PRIMARY KEY, patient_id BIGINT NOT NULL)"))
+    session.execute(text(f"DROP TABLE IF EXISTS temp.{LINK}"))
+    session.execute(text(f"CREATE TEMP TABLE {LINK} (line INTEGER PRIMARY KEY, patient_id BIGINT NOT NULL)"))
     session.execute(
         text(
-            f"INSERT INTO import_link (line, patient_id) SELECT s.line, p.id FROM {STAGE} s "
+            f"INSERT INTO {LINK} (line, patient_id) SELECT s.line, p.id FROM {STAGE} s "
             f"INDEXED BY ix_{STAGE}_person CROSS JOIN patient p ON p.national_id_hash = s.nid_hash ORDER BY s.line"
         )
     )
     session.execute(
-        text(f"UPDATE {STAGE} SET patient_id = (SELECT k.patient_id FROM import_link k WHERE k.line = {STAGE}.line)")
+        text(f"UPDATE {STAGE} SET patient_id = (SELECT k.patient_id FROM {LINK} k WHERE k.line = {STAGE}.line)")
     )
-    session.execute(text("DROP TABLE IF EXISTS temp.import_link"))
+    session.execute(text(f"DROP TABLE IF EXISTS temp.{LINK}"))
 
 
 def mark_fresh(session: Session) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from models.intake import MAX_ERRORS, RowError
-from tasks.pathway.stage import FIRST_OF_PERSON, STAGE, rows
+from tasks.pathway.stage import FIRST_OF_PERSON, STAGE, fetch
 
 
 def _first_differs(
@@ -23,7 +23,7 @@ def _first_differs(
         + " OR ".join(f"{c} <> first_{c}" for c in differs.split(", "))
         + f" ORDER BY line LIMIT {MAX_ERRORS}"
     )
-    return [RowError(line, field, message.format(first)) for line, first in rows(session, sql) if line not in skip]
+    return [RowError(line, field, message.format(first)) for line, first in fetch(session, sql) if line not in skip]
 
 
 def _consistent(session: Session) -> bool:
@@ -33,7 +33,7 @@ def _consistent(session: Session) -> bool:
         "min(household_ref) <> max(household_ref) OR min(poverty_status) <> max(poverty_status) LIMIT 1"
     )
     home = f"SELECT 1 FROM {STAGE} GROUP BY household_ref HAVING min(region_code) <> max(region_code) LIMIT 1"
-    return not rows(session, person) and not rows(session, home)
+    return not fetch(session, person) and not fetch(session, home)
 
 
 def inconsistencies(session: Session) -> list[RowError]:
@@ -63,14 +63,14 @@ def mark_duplicates(session: Session) -> list[int]:
             f"(PARTITION BY nid_hash, icd10, screened_on ORDER BY line) AS n FROM {STAGE}) x WHERE n > 1)"
         )
     )
-    return [r[0] for r in rows(session, f"SELECT line FROM {STAGE} WHERE dup = 1 ORDER BY line")]
+    return [r[0] for r in fetch(session, f"SELECT line FROM {STAGE} WHERE dup = 1 ORDER BY line")]
 
 
 def region_lines(session: Session) -> list[tuple[str, str, int]]:
     """(row's region, region to check, first line): each region of the file, and the stored region of each
     person the file names who is already registered."""
-    own = rows(session, f"SELECT region_code, region_code, min(line) FROM {STAGE} GROUP BY region_code")
-    stored = rows(
+    own = fetch(session, f"SELECT region_code, region_code, min(line) FROM {STAGE} GROUP BY region_code")
+    stored = fetch(
         session,
         f"SELECT s.region_code, p.region_code, min(s.line) FROM {STAGE} s "
         "JOIN patient p ON p.national_id_hash = s.nid_hash GROUP BY s.region_code, p.region_code",
@@ -80,7 +80,7 @@ def region_lines(session: Session) -> list[tuple[str, str, int]]:
 
 def household_moved(session: Session) -> tuple[str, int] | None:
     """(region, line) of the first row whose household is stored under another region, if any."""
-    found = rows(
+    found = fetch(
         session,
         f"SELECT s.region_code, s.line FROM {STAGE} s JOIN household h ON h.ref = s.household_ref "
         "WHERE h.region_code <> s.region_code ORDER BY s.line LIMIT 1",
@@ -92,7 +92,7 @@ def status_differs(session: Session) -> list[int]:
     """First lines of people already stored with another poverty status (reported, never overwritten)."""
     return [
         r[0]
-        for r in rows(
+        for r in fetch(
             session,
             f"SELECT s.line FROM {STAGE} s JOIN patient p ON p.national_id_hash = s.nid_hash "
             f"WHERE p.poverty_status <> s.poverty_status AND {FIRST_OF_PERSON} ORDER BY s.line",

@@ -9,8 +9,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Dialect, Numeric, TypeDecorator
+from sqlalchemy import BigInteger, Dialect, Numeric, String, TypeDecorator
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Field
 
@@ -120,3 +122,23 @@ def enum_field(enum_cls: type[StrEnum], **kw: Any) -> Any:
     """A VARCHAR column storing the enum's *value* (readable in SQL, stable across renames of members)."""
     sa_enum = SAEnum(enum_cls, values_callable=lambda e: [m.value for m in e], native_enum=False, length=40)
     return Field(sa_type=sa_enum, **kw)
+
+
+class money_text(FunctionElement[str]):
+    """SQL: a ``Money`` expression as text with two places ("6123.45", as ``str`` gives a yuan ``Decimal``), on
+    both backends: whole fen formatted on SQLite, NUMERIC(18,2) cast on PostgreSQL."""
+
+    type = String()
+    name = "money_text"
+    inherit_cache = True
+
+
+@compiles(money_text, "sqlite")
+def _money_text_sqlite(element: money_text, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"printf('%s%d.%02d', CASE WHEN ({x}) < 0 THEN '-' ELSE '' END, abs({x}) / 100, abs({x}) % 100)"
+
+
+@compiles(money_text)
+def _money_text(element: money_text, compiler: Any, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AS TEXT)"

@@ -131,17 +131,6 @@ def year_limit(rule: YearRule, rules: PovertyAlarmRules, region_code: str, year:
     return None if income is None else (income * rule.income_share).quantize(FEN)
 
 
-def lowest_year_limit(rules: PovertyAlarmRules, year: int) -> Decimal | None:
-    """The smallest household-year limit of any province: a safe SQL pre-filter (HAVING total > it)."""
-    limits = [
-        (by_year[year - 1] * r.income_share).quantize(FEN)
-        for r in rules.household_year
-        for by_year in rules.rural_income.values()
-        if year - 1 in by_year
-    ]
-    return min(limits, default=None)
-
-
 def poverty_alarms(rows: Iterable[HouseholdYear], rules: PovertyAlarmRules, year: int) -> list[Alarm]:
     """防止返贫监测预警, one alarm per household and rule:
 
@@ -166,6 +155,30 @@ def poverty_alarms(rows: Iterable[HouseholdYear], rules: PovertyAlarmRules, year
             if limit is not None and hy.total > limit:
                 alarms.append(Alarm(hy.household_id, hy.region_code, yr.name, hy.total, limit))
     return alarms
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmTest:
+    """One default 防止返贫 rule as the set-based SQL applies it to a household's year: the amount compared is the
+    largest stay of the members the one-stay rule ``stay`` (its index) covers, or, for a year rule (``stay`` None),
+    the household's total when its status is one of ``statuses``; the limit is by province (first two digits of
+    the region code; the key "" for every province). The same decision as ``poverty_alarms``, row for row."""
+
+    name: str
+    stay: int | None
+    statuses: frozenset[PovertyStatus]
+    limits: dict[str, Decimal]
+
+
+def alarm_tests(rules: PovertyAlarmRules, provinces: Iterable[str], year: int) -> list[AlarmTest]:
+    """The default rules for households of ``provinces`` in ``year``: a year rule only where last year's rural
+    income is configured (no limit, no alarm)."""
+    tests = [AlarmTest(r.name, i, r.statuses, {"": r.threshold}) for i, r in enumerate(rules.one_stay)]
+    for yr in rules.household_year:
+        limits = {p: lim for p in sorted(set(provinces)) if (lim := year_limit(yr, rules, p, year)) is not None}
+        if limits:
+            tests.append(AlarmTest(yr.name, None, yr.statuses, limits))
+    return tests
 
 
 def chunk_bounds(boundary_ids: list[int], max_id: int) -> list[tuple[int, int]]:

@@ -70,6 +70,7 @@ def case_dates(session: Session, sc: Scope, where: list[Any], case_range: tuple[
 
     no_date = cast(null(), Date)
     te, fu, rf = TreatmentEpisode, FollowUp, Referral
+    adm, dis = col(te.admitted_on), col(te.discharged_on)
     parts = union_all(  # per row: (case, admitted, discharged, referred, contact on or before the night)
         select(
             col(fu.case_id).label("cid"),
@@ -78,16 +79,17 @@ def case_dates(session: Session, sc: Scope, where: list[Any], case_range: tuple[
             no_date.label("referred"),
             col(fu.followed_on).label("contact"),
         ).where(of_chunk(col(fu.case_id)), col(fu.followed_on) <= night),
-        select(
+        select(  # a stay's latest contact: the later of its admission and discharge on or before the night
             col(te.case_id),
             col(te.admitted_on),
             col(te.discharged_on),
             no_date,
-            case((col(te.admitted_on) <= night, col(te.admitted_on)), else_=no_date),
+            case(
+                (and_(dis <= night, or_(adm > night, dis >= adm)), dis),
+                (adm <= night, adm),
+                else_=no_date,
+            ),
         ).where(of_chunk(col(te.case_id))),
-        select(col(te.case_id), no_date, no_date, no_date, col(te.discharged_on)).where(
-            of_chunk(col(te.case_id)), col(te.discharged_on) <= night
-        ),
         select(col(rf.case_id), no_date, no_date, col(rf.referred_on), no_date).where(of_chunk(col(rf.case_id))),
     ).subquery()
     t = fill_touch(
@@ -156,15 +158,17 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
     ]
     if sc.region_code:
         by_patient.append(col(Case.region_code) == sc.region_code)
-    case_id = func.coalesce(col(Case.id), 0)  # not min(id): PostgreSQL would walk the primary key from either end
-    span = session.execute(select(func.min(case_id), func.max(case_id)).where(by_patient[0])).one()
-    if span[0] is None:
-        return 0
-    dates = case_dates(session, sc, by_patient, (int(span[0]), int(span[1])))
+    # The state began at the case's last discharge, or at confirmation if never admitted: ``case_dates``'s
+    # ``since`` of an outcome state, computed here for these few cases alone, not the whole set of dates.
+    last_discharge = (
+        select(func.max(col(TreatmentEpisode.discharged_on)))
+        .where(col(TreatmentEpisode.case_id) == col(Case.id))
+        .scalar_subquery()
+    )
     managed = (
         select(col(Case.patient_id), col(Case.region_code))
-        .join(dates, dates.c.case_id == col(Case.id))
-        .where(*by_patient, dates.c.since <= _on(sc.cut.night))
+        .join(Condition, col(Condition.id) == col(Case.condition_id))
+        .where(*by_patient, func.coalesce(last_discharge, col(Condition.confirmed_on)) <= _on(sc.cut.night))
         .distinct()
         .subquery()
     )

@@ -10,7 +10,7 @@ import pytest
 from config.catalogue import load_catalogue
 from config.nightly import load_nightly_rules
 from models.enums import CaseState, Category, PovertyStatus
-from models.nightly import HouseholdYear, chunk_bounds, cutoffs, lowest_year_limit, poverty_alarms, retriage_move
+from models.nightly import HouseholdYear, chunk_bounds, cutoffs, poverty_alarms, retriage_move
 
 RULES = load_nightly_rules().poverty_alarm
 S = CaseState
@@ -57,11 +57,6 @@ def hy(status: PovertyStatus, total: str, largest: dict[str, str | None], region
 )  # fmt: skip
 def test_poverty_alarms(row: HouseholdYear, rules_hit: list[str]) -> None:
     assert [a.rule for a in poverty_alarms([row], RULES, 2017)] == rules_hit
-
-
-def test_lowest_year_limit_is_a_safe_prefilter() -> None:
-    assert lowest_year_limit(RULES, 2017) == Decimal("4045.00")  # half of 贵州 2016 rural income 8,090
-    assert lowest_year_limit(RULES, 1990) is None
 
 
 def test_chunk_bounds_cover_every_id_once() -> None:

@@ -108,6 +108,13 @@ def _world() -> dict[str, Any]:
         w.case("monitored", CaseState.CURED, "cataract", "one_time_cure", "H25.9", 100)
         w.settled("monitored", "7000.00")
         w.person("resident", PovertyStatus.GENERAL)
+        for name in ("managed_later", "discharged_later"):  # under management only after the night: not judged
+            w.person(name)
+        w.case("managed_later", CaseState.UNDER_MANAGEMENT, "hypertension", "long_term", "I10", -10)
+        w.case("discharged_later", CaseState.UNDER_MANAGEMENT, "hypertension", "long_term", "I10", 300)
+        s.add(TreatmentEpisode(case_id=w.cases["discharged_later"], patient_id=w.patients["discharged_later"],
+                               hospital_id=w.hospital, icd10="I10", admitted_on=NIGHT - timedelta(days=5),
+                               discharged_on=NIGHT + timedelta(days=3)))  # fmt: skip
         w.case("resident", CaseState.CURED, "cataract", "one_time_cure", "H25.9", 100)
         w.settled("resident", "7000.00")
         s.add(ExternalStatus(patient_id=w.patients["untreated"], source="poverty_office", list_date=date(2017, 11, 1),
@@ -156,6 +163,8 @@ def _check_rules() -> None:
     must_not = {
         ("overdue_follow_up", f"case:{c['followed']}"),  # followed up 10 days ago
         ("expiring_contract", f"patient:{p['followed']}"),  # contract runs until mid-2018
+        ("expiring_contract", f"patient:{p['managed_later']}"),  # confirmed after the night
+        ("expiring_contract", f"patient:{p['discharged_later']}"),  # under management from a discharge after it
         ("untreated", f"case:{c['waiting_briefly']}"),  # referred 5 days ago
         ("status_mismatch", f"patient:{p['stuck']}"),  # external list agrees
     }

@@ -69,16 +69,22 @@ def open_run(session: Session, night: date, region_code: str | None, flow_run_id
 
 
 def pending_chunks(session: Session, run_id: int, stage: str, size: int, region_code: str | None) -> list[list[int]]:
-    """Keyset chunks [first_id, last_id] of a stage not yet finished in this run."""
+    """Keyset chunks [first_id, last_id] of a stage not yet finished in this run: every ``size`` rows a chunk
+    begins, found by hopping the id index (``… WHERE id >= first ORDER BY id LIMIT 1 OFFSET size`` per chunk:
+    the engine skips the rows inside the index) — numbering every row with a window function cost a second of
+    a 1M-patient night's serial part."""
     table, region = STAGES[stage]
-    ids = select(col(table.id), func.row_number().over(order_by=col(table.id)).label("rn"))
+    ident = col(table.id)
+    hop = select(ident).order_by(ident).limit(1)
     if region_code:
-        ids = ids.where(region == region_code)
-    sub = ids.subquery()
-    firsts = list(session.execute(select(sub.c.id).where((sub.c.rn - 1) % size == 0).order_by(sub.c.id)).scalars())
-    if not firsts:
+        hop = hop.where(region == region_code)
+    first = session.execute(hop).scalar_one_or_none()
+    if first is None:
         return []
-    last = session.execute(select(func.max(col(table.id)))).scalar_one()
+    firsts = [first]
+    while (nxt := session.execute(hop.where(ident >= firsts[-1]).offset(size)).scalar_one_or_none()) is not None:
+        firsts.append(nxt)
+    last = session.execute(select(func.max(ident))).scalar_one()
     done = set(
         session.execute(
             select(col(NightlyChunk.first_id)).where(

@@ -245,3 +245,18 @@ def test_a_retriage_onto_a_disease_the_patient_already_has_is_a_finding_not_a_cr
         assert kept is not None and (kept.disease_code, kept.state) == ("hepatitis", "under_maintenance")
         reason = s.execute(select(col(Finding.reason)).where(col(Finding.case_id) == second)).scalar_one()
         assert "already" in reason and s.get(Case, first) is not None
+
+
+@pytest.mark.parametrize("region", [None, "520527"])
+def test_chunks_begin_every_size_rows_of_the_scope(db_url: str, region: str | None) -> None:
+    """Keyset chunks start at rows 0, size, 2·size, … of the stage's ids in the scope (other regions' rows
+    skipped), and together cover the id range once."""
+    build_cohort(300, night=NIGHT)
+    with session_scope() as s:
+        ids = list(s.execute(select(col(Case.id)).where(*([col(Case.region_code) == region] if region else []))
+                             .order_by(col(Case.id))).scalars())  # fmt: skip
+        run_id = nightly.open_run(s, NIGHT, region, None).id or 0
+        chunks = nightly.pending_chunks(s, run_id, "cases", 17, region)
+        last = s.execute(select(func.max(col(Case.id)))).scalar_one()
+    assert [lo for lo, _ in chunks] == ids[::17]
+    assert [hi for _, hi in chunks] == [lo - 1 for lo, _ in chunks[1:]] + [last]

@@ -58,9 +58,12 @@ def nightly_adjustment(
         if finished:
             return load_summary(run_id)
         refresh_statistics()  # PostgreSQL after a bulk load: plan the night on statistics, not on none
-        retriage_catalogue(night, region_code, actor)  # a catalogue version in force tonight, set-based
+        # a catalogue version in force tonight, set-based; the households' stage (it reads no case) runs meanwhile
+        retriaged = retriage_catalogue.submit(night, region_code, actor)
         size = get_settings().nightly_chunk_size
         for stage in STAGES:
+            if stage == "cases":
+                retriaged.result()  # before the cases' own re-triage
             chunks = plan_chunks(run_id, stage, size)
             futures = assess_chunk.map(run_id, stage, chunks, actor)
             futures.result()

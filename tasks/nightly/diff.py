@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.alarms import PENDING, AlarmEvent, AlarmStatus, AlarmStep
 from models.findings import ONE_OFF, Finding, FindingKind
-from tasks.nightly.found import found
+from tasks.nightly.found import COUNTED, found
 
 _F: Any = Finding.__table__  # type: ignore[attr-defined]
 _E: Any = AlarmEvent.__table__  # type: ignore[attr-defined]
@@ -59,7 +59,7 @@ def open_new(
         .where(~active)
         .group_by(found.c.kind, found.c.subject_id, found.c.subject)
     )  # fmt: skip
-    result: Any = session.execute(insert(_F).from_select(OPEN_COLUMNS, rows))
+    result: Any = session.execute(insert(_F).from_select(OPEN_COLUMNS, rows), execution_options=COUNTED)
     return int(result.rowcount or 0)
 
 
@@ -130,7 +130,8 @@ def _step(
         literal(night, Date), literal(now, DateTime),
     ).where(and_(*where))  # fmt: skip
     result: Any = session.execute(
-        insert(_E).from_select(("finding_id", "step", "actor", "note", "night", "at"), events)
+        insert(_E).from_select(("finding_id", "step", "actor", "note", "night", "at"), events),
+        execution_options=COUNTED,
     )
     n = int(result.rowcount or 0)
     if n:

@@ -14,6 +14,10 @@ from sqlmodel import Session
 from models.common import Money
 from tasks.infra.bulkwrite import append_rows
 
+#: Execution options of an INSERT … SELECT whose row count is used: psycopg's is otherwise lost (-1) once
+#: SQLAlchemy closes the cursor, and -1 is truthy — every chunk then ran its UPDATE of cleared alarms for none.
+COUNTED: dict[str, Any] = {"preserve_rowcount": True}
+
 #: The columns a check selects, in this order.
 FOUND_COLUMNS = (
     "kind",
@@ -112,7 +116,7 @@ def fill_touch(session: Session, rows: Select[Any]) -> Table:
 
 def insert_found(session: Session, rows: Select[Any]) -> int:
     """INSERT … SELECT of a check's condition rows (``FOUND_COLUMNS``) into ``nightly_found``."""
-    result: Any = session.execute(found.insert().from_select(FOUND_COLUMNS, rows))
+    result: Any = session.execute(found.insert().from_select(FOUND_COLUMNS, rows), execution_options=COUNTED)
     return int(result.rowcount or 0)
 
 

@@ -193,6 +193,9 @@ def test_same_night_twice_changes_nothing(db_url: str) -> None:
         before = (s.execute(select(func.count()).select_from(Finding)).scalar_one(),
                   s.execute(select(func.count()).select_from(CaseTransition)).scalar_one())  # fmt: skip
     assert len(first) > 50, "the cohort must produce findings of several kinds"
+    with session_scope() as s:  # each chunk counted what it opened (psycopg's INSERT … SELECT row count was -1)
+        counted = s.execute(select(func.sum(col(NightlyChunk.findings)))).scalar_one()
+        assert counted == before[0] == len(first)
     assert _findings(_run(size=150)) == first
     with session_scope() as s:
         after = (s.execute(select(func.count()).select_from(Finding)).scalar_one(),

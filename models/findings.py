@@ -80,9 +80,9 @@ class Finding(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="nightly_run.id", index=True)
+    run_id: int = Field(foreign_key="nightly_run.id")  # indexed by uq_finding_run_kind_subject
     night: date = Field(index=True)
-    kind: FindingKind = enum_field(FindingKind, index=True)
+    kind: FindingKind = enum_field(FindingKind)  # open ones by kind: uq_finding_active
     subject: str = Field(max_length=64, description="'case:12', 'patient:7', 'household:3/rule', …")
     reason: str = Field(max_length=120)
     region_code: str = Field(max_length=6, index=True)

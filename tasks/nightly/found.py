@@ -79,13 +79,23 @@ _DDL = (
 )
 
 
+def _empty(session: Session, table: Table) -> None:
+    """Empty a chunk's temporary table. PostgreSQL: TRUNCATE — a DELETE leaves dead rows that nothing vacuums
+    in a temporary table, so a connection's table (it lives as long as the pooled connection) grew with every
+    chunk and each later chunk read through them (1M night: 13 s of DELETEs alone, on a loaded machine)."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text(f"TRUNCATE {table.name}"))
+    else:
+        session.execute(table.delete())  # SQLite empties a table without a WHERE in one step
+
+
 def reset_found(session: Session) -> None:
     """An empty ``nightly_found`` on this session's connection (created on first use)."""
     sqlite = session.connection().dialect.name == "sqlite"
     session.execute(text(_DDL.format(money="BIGINT" if sqlite else "NUMERIC(18, 2)")))
     index = "temp.nightly_found_kind_subject" if sqlite else "nightly_found_kind_subject"
     session.execute(text(f"CREATE INDEX IF NOT EXISTS {index} ON nightly_found (kind, subject)"))
-    session.execute(found.delete())
+    _empty(session, found)
 
 
 def fill_dates(session: Session, rows: Select[Any]) -> Table:
@@ -98,7 +108,7 @@ def fill_dates(session: Session, rows: Select[Any]) -> Table:
         "category VARCHAR(20), disease_code VARCHAR(40)"
     )
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS nightly_dates ({columns})"))
-    session.execute(dates.delete())
+    _empty(session, dates)
     session.execute(dates.insert().from_select(DATES_COLUMNS, rows))
     return dates
 
@@ -109,7 +119,7 @@ def fill_touch(session: Session, rows: Select[Any]) -> Table:
     instead, PostgreSQL (estimating one case where there were hundreds) re-aggregated them for every case."""
     columns = "case_id INTEGER PRIMARY KEY, admitted DATE, discharged DATE, referred DATE, contact DATE"
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS nightly_touch ({columns})"))
-    session.execute(touch.delete())
+    _empty(session, touch)
     session.execute(touch.insert().from_select(("case_id", "admitted", "discharged", "referred", "contact"), rows))
     return touch
 

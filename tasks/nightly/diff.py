@@ -79,7 +79,9 @@ def clear_ended(
     lasting = [k.value for k in kinds if k not in ONE_OFF]
     if not lasting:
         return 0
-    found_now = exists().where(found.c.kind == _F.c.kind, found.c.subject == _F.c.subject)
+    found_now = exists().where(
+        found.c.kind == _F.c.kind, found.c.subject_id == _F.c.subject_id, found.c.subject == _F.c.subject
+    )
     where: list[Any] = [
         _F.c.cleared_on.is_(None),
         _F.c.kind.in_(lasting),

@@ -93,8 +93,9 @@ def reset_found(session: Session) -> None:
     """An empty ``nightly_found`` on this session's connection (created on first use)."""
     sqlite = session.connection().dialect.name == "sqlite"
     session.execute(text(_DDL.format(money="BIGINT" if sqlite else "NUMERIC(18, 2)")))
-    index = "temp.nightly_found_kind_subject" if sqlite else "nightly_found_kind_subject"
-    session.execute(text(f"CREATE INDEX IF NOT EXISTS {index} ON nightly_found (kind, subject)"))
+    # the key of an open alarm (uq_finding_active's columns): the diff groups, probes and clears in its order
+    index = "temp.nightly_found_key" if sqlite else "nightly_found_key"
+    session.execute(text(f"CREATE INDEX IF NOT EXISTS {index} ON nightly_found (kind, subject_id, subject)"))
     _empty(session, found)
 
 

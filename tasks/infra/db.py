@@ -39,7 +39,9 @@ def _engine_for(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache (default 2 MiB): province-scale scans
+            # 16 MiB page cache per connection (default 2 MiB); the OS caches the file too. 64 MiB made the 1M
+            # nightly's three pooled connections hold 190 MiB more (peak 482 → 292 MiB) for no CPU saved.
+            cur.execute("PRAGMA cache_size=-16384")
             cur.close()
 
         return engine

@@ -80,7 +80,7 @@ class Finding(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="nightly_run.id")  # indexed by uq_finding_run_kind_subject
+    run_id: int  # nightly_run.id; indexed by uq_finding_run_kind_subject; no FK: see migration 0017
     night: date = Field(index=True)
     kind: FindingKind = enum_field(FindingKind)  # open ones by kind: uq_finding_active
     subject: str = Field(max_length=64, description="'case:12', 'patient:7', 'household:3/rule', …")

@@ -1,11 +1,11 @@
 """Two indexes of ``finding`` that no query needs, and its foreign key to ``nightly_run``, dropped: a first night
-at 1M patients opens 600,000 alarms and every index and constraint is checked or written for each (PostgreSQL, on a loaded machine, the foreign key aside: those 597,820 rows took 17.5 s
-with every index, 11.4 s without this pair and ``ix_finding_night``, which stays for the reports by period).
-``run_id`` stays indexed as the leading column of ``uq_finding_run_kind_subject``;
-open alarms by kind use the partial ``uq_finding_active`` (kind first); reports by kind group a run's or a
-period's rows, found by ``run_id`` or ``night``. The foreign key cost a third of the insert on PostgreSQL (a
-per-row trigger: 11,139 rows 725 → 474 ms, loaded machine); a finding's run is the one that writes it, opened
-first in its own transaction, and no code deletes a run.
+at 1M patients opens 600,000 alarms and every index and constraint is written or checked for each. PostgreSQL,
+on a loaded machine, the foreign key aside: those 597,820 rows took 17.5 s with every index, 11.4 s without this
+pair and ``ix_finding_night`` (which stays, for the reports by period). ``run_id`` stays indexed as the leading
+column of ``uq_finding_run_kind_subject``; open alarms by kind use the partial ``uq_finding_active`` (kind
+first); reports by kind group a run's or a period's rows, found by ``run_id`` or ``night``. The foreign key cost
+a third of the insert on PostgreSQL (a per-row trigger: 11,139 rows 725 → 474 ms, loaded machine); a finding's
+run is the one that writes it, opened first in its own transaction, and no code deletes a run.
 
 Revision ID: 0017
 Revises: 0016

@@ -13,7 +13,7 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -29,6 +29,7 @@ from models.findings import FindingKind, NightlyChunk, NightlyRun, RunStatus
 from models.nightly import chunk_bounds, cutoffs, retriage_move
 from models.people import Household, Patient
 from models.schemas import NightlySummary
+from tasks.infra.bulkwrite import id_in
 from tasks.infra.db import session_scope
 from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
@@ -122,16 +123,16 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
             | (col(Condition.updated_at) > col(Case.triaged_at)),
         )
     ).all()
-    found, moved, now = [], [], utcnow()
+    found, moved, now, same = [], [], utcnow(), []
     taken = taken_diseases(session, sorted({r.patient_id for r in rows}))
     locked = lock_cases(session, [r.id for r in rows])
     for case_id, patient_id, state, old_code, icd10, born in rows:
         result = triage(icd10, catalogue, sc.cut.night, age_on(born, sc.cut.night))
+        if result.disease_code == old_code:
+            same.append(case_id)  # only stamped: one UPDATE for them all below
+            continue
         row = locked[case_id]
         row.catalogue_version, row.triaged_at = catalogue.version, now
-        if result.disease_code == old_code:
-            session.add(row)
-            continue
         if result.category is None:
             reason = f"no longer a special disease ({result.reason.value})"
         elif (patient_id, result.disease_code) in taken:  # one case per patient and disease: a coordinator decides
@@ -150,6 +151,10 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
              "region_code": row.region_code, "patient_id": row.patient_id, "household_id": None,
              "case_id": case_id, "amount": None, "subject_id": case_id, "rule": ""}
         )  # fmt: skip
+    if same:  # the loaded rows of these are not changed: nothing of theirs is flushed after this
+        stamp = update(Case).where(id_in(session, col(Case.id), same))
+        session.execute(stamp.values(catalogue_version=catalogue.version, triaged_at=now),
+                        execution_options={"synchronize_session": False})  # fmt: skip
     return add_found(session, found), moved
 
 

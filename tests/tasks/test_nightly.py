@@ -108,6 +108,8 @@ def _world() -> dict[str, Any]:
         w.case("monitored", CaseState.CURED, "cataract", "one_time_cure", "H25.9", 100)
         w.settled("monitored", "7000.00")
         w.person("resident", PovertyStatus.GENERAL)
+        w.person("restamped")  # triaged under an older catalogue, the same disease under tonight's
+        w.case("restamped", CaseState.UNDER_MANAGEMENT, "hypertension", "long_term", "I10", 30, version="2016.1")
         for name in ("managed_later", "discharged_later"):  # under management only after the night: not judged
             w.person(name)
         w.case("managed_later", CaseState.UNDER_MANAGEMENT, "hypertension", "long_term", "I10", -10)
@@ -170,7 +172,10 @@ def _check_rules() -> None:
     }
     assert not must_not & found
     assert not any(s.startswith(f"household:{h['resident']}/") for _, s in found), "7,000 is under a resident's limits"
+    assert not any(subject == f"case:{c['restamped']}" for _, subject in found), "same disease: nothing to say"
     with session_scope() as s:
+        restamped = s.get(Case, c["restamped"])
+        assert restamped is not None and restamped.catalogue_version not in (None, "2016.1"), "stamped tonight"
         case = s.get(Case, c["retriaged"])
         assert case is not None
         assert (case.state, case.disease_code, case.category) == ("under_management", "hypertension", "long_term")

@@ -123,21 +123,23 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
             | (col(Condition.updated_at) > col(Case.triaged_at)),
         )
     ).all()
-    found, moved, now, same = [], [], utcnow(), []
+    found, moved, now, stamped = [], [], utcnow(), []
     taken = taken_diseases(session, sorted({r.patient_id for r in rows}))
     locked = lock_cases(session, [r.id for r in rows])
     for case_id, patient_id, state, old_code, icd10, born in rows:
         result = triage(icd10, catalogue, sc.cut.night, age_on(born, sc.cut.night))
-        if result.disease_code == old_code:
-            same.append(case_id)  # only stamped: one UPDATE for them all below
-            continue
         row = locked[case_id]
-        row.catalogue_version, row.triaged_at = catalogue.version, now
+        if result.disease_code == old_code:
+            stamped.append(case_id)  # only stamped (one UPDATE for them all, below)
+            continue
         if result.category is None:
+            stamped.append(case_id)
             reason = f"no longer a special disease ({result.reason.value})"
         elif (patient_id, result.disease_code) in taken:  # one case per patient and disease: a coordinator decides
+            stamped.append(case_id)
             reason = f"re-triaged {old_code} -> {result.disease_code}: the patient has a case of it already"
         else:
+            row.catalogue_version, row.triaged_at = catalogue.version, now
             taken.add((patient_id, str(result.disease_code)))
             reason = f"re-triaged {old_code} -> {result.disease_code} ({result.category.value})"
             row.disease_code, row.category = result.disease_code, result.category.value
@@ -145,14 +147,14 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
             if target is not None:
                 move_case(session, row, target, actor=actor, reason=reason)
                 moved.append(case_id)
-        session.add(row)
+            session.add(row)
         found.append(
             {"kind": FindingKind.RETRIAGE.value, "subject": f"case:{case_id}", "reason": reason[:120],
              "region_code": row.region_code, "patient_id": row.patient_id, "household_id": None,
              "case_id": case_id, "amount": None, "subject_id": case_id, "rule": ""}
         )  # fmt: skip
-    if same:  # the loaded rows of these are not changed: nothing of theirs is flushed after this
-        stamp = update(Case).where(id_in(session, col(Case.id), same))
+    if stamped:  # their loaded rows stay unchanged: nothing of theirs is flushed after this
+        stamp = update(Case).where(id_in(session, col(Case.id), stamped))
         session.execute(stamp.values(catalogue_version=catalogue.version, triaged_at=now),
                         execution_options={"synchronize_session": False})  # fmt: skip
     return add_found(session, found), moved

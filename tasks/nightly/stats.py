@@ -62,6 +62,9 @@ def refresh_statistics() -> int:
 def plan_for_key_lookups(session: Session) -> None:
     """A chunk reads its few thousand rows by key from tables the server has cached: say so for this transaction
     (PostgreSQL's default random_page_cost of 4, meant for spinning disks, made it seq-scan a million conditions
-    for each chunk rather than look 10,000 up by primary key; 1.1 is the usual SSD setting). Nothing on SQLite."""
+    for each chunk rather than look 10,000 up by primary key; 1.1 is the usual SSD setting). And no parallel
+    workers: the run already works its chunks side by side, one per core; a chunk's aggregate launched two worker
+    processes of its own (the households' spend: a Gather for 10,000 households). Nothing on SQLite."""
     if session.connection().dialect.name == "postgresql":
         session.execute(text("SET LOCAL random_page_cost = 1.1"))
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))

@@ -77,6 +77,8 @@ class Finding(SQLModel, table=True):
             sqlite_where=text("cleared_on IS NULL"),
             postgresql_where=text("cleared_on IS NULL"),
         ),
+        # the nightly summary's open alarms by region and kind from the index alone (migration 0018)
+        Index("ix_finding_region_kind_cleared", "region_code", "kind", "cleared_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,7 +87,7 @@ class Finding(SQLModel, table=True):
     kind: FindingKind = enum_field(FindingKind)  # open ones by kind: uq_finding_active
     subject: str = Field(max_length=64, description="'case:12', 'patient:7', 'household:3/rule', …")
     reason: str = Field(max_length=120)
-    region_code: str = Field(max_length=6, index=True)
+    region_code: str = Field(max_length=6)  # first column of ix_finding_region_kind_cleared
     patient_id: int | None = Field(default=None, index=True)
     household_id: int | None = Field(default=None, index=True)
     case_id: int | None = Field(default=None, index=True)

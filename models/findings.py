@@ -60,6 +60,12 @@ class NightlyChunk(SQLModel, table=True):
 ONE_OFF = frozenset({FindingKind.RETRIAGE})
 
 
+def _named(column: str) -> Index:
+    """An index of the alarms naming a patient, household or case (an alarm names one or two of them)."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_finding_{column}", column, sqlite_where=where, postgresql_where=where)
+
+
 class Finding(SQLModel, table=True):
     """An alarm: opened by the nightly run ``run_id`` on ``night`` once per (kind, subject) and kept while its
     condition holds (``cleared_on`` empty; the partial unique index enforces "once"). Coordinators move its
@@ -79,6 +85,7 @@ class Finding(SQLModel, table=True):
         ),
         # the nightly summary's open alarms by region and kind from the index alone (migration 0018)
         Index("ix_finding_region_kind_cleared", "region_code", "kind", "cleared_on"),
+        *(_named(column) for column in ("patient_id", "household_id", "case_id")),  # migration 0019
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,9 +95,9 @@ class Finding(SQLModel, table=True):
     subject: str = Field(max_length=64, description="'case:12', 'patient:7', 'household:3/rule', …")
     reason: str = Field(max_length=120)
     region_code: str = Field(max_length=6)  # first column of ix_finding_region_kind_cleared
-    patient_id: int | None = Field(default=None, index=True)
-    household_id: int | None = Field(default=None, index=True)
-    case_id: int | None = Field(default=None, index=True)
+    patient_id: int | None = None  # ix_finding_patient_id: the rows naming one
+    household_id: int | None = None  # ix_finding_household_id: the rows naming one
+    case_id: int | None = None  # ix_finding_case_id: the rows naming one
     amount: Decimal | None = Field(default=None, sa_type=Money())
     created_at: datetime = Field(default_factory=utcnow)
     subject_id: int = Field(default=0, description="the chunked id: case, household or patient")

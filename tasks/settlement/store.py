@@ -17,7 +17,6 @@ from models.settlement.engine import LedgerDelta, settle
 from models.settlement.label import Labels
 from models.settlement.ledger import apply_statement
 from models.settlement.policy import PayerLayer, Policy
-from models.settlement.stored import line_rows
 from models.settlement.tables import PayerLedger, Settlement
 from tasks.infra.bulkwrite import id_in
 from tasks.settlement.rows import LEDGER_COLUMNS, LINE_COLUMNS, SETTLEMENT_COLUMNS, Encoder, insert_encoded
@@ -108,7 +107,7 @@ def write(session: Session, priced: list[Priced], years: Years, stored: Stored, 
     lines: list[tuple[Any, ...]] = []
     for sid, (row, st, deltas) in zip(_reserve_ids(session, len(priced)), priced, strict=True):
         settlements.append(enc.settlement(sid, row, st, actor))
-        lines += enc.lines(sid, line_rows(st, deltas, labels))
+        lines += enc.lines(sid, st, deltas, labels)
     insert_encoded(session, "settlement", SETTLEMENT_COLUMNS, settlements)
     insert_encoded(session, "settlement_line", LINE_COLUMNS, lines)
     changed, fresh = _carry(stored, years)

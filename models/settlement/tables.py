@@ -29,8 +29,9 @@ class Settlement(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    #: indexed as the leading column of uq_settlement_episode_generation (migration 0018)
-    episode_id: int = Field(foreign_key="treatment_episode.id")
+    #: treatment_episode.id; indexed as the leading column of uq_settlement_episode_generation. No foreign key here,
+    #: on the case, the patient, a line's settlement or a ledger's patient: see migration 0018.
+    episode_id: int
     #: 0 for the settlement at discharge, n for the n-th re-settlement; NULL on a reversal row.
     generation: int | None = Field(default=0, sa_column_kwargs={"server_default": "0"})
     #: The settlement this row reverses (冲销); NULL on a settlement.
@@ -38,8 +39,8 @@ class Settlement(SQLModel, table=True):
     #: Why a reversal or re-settlement was made (the coordinator's words); empty at discharge.
     reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     #: The special-disease case the stay treated (None: any other stay).
-    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
+    case_id: int | None = Field(default=None, index=True)
+    patient_id: int = Field(index=True)
     policy_id: str = Field(max_length=40)
     service_date: date
     total: Decimal = money_field()
@@ -54,7 +55,7 @@ class Settlement(SQLModel, table=True):
 class SettlementLine(SQLModel, table=True):
     __tablename__ = "settlement_line"
 
-    settlement_id: int = Field(foreign_key="settlement.id", primary_key=True)
+    settlement_id: int = Field(primary_key=True)  # settlement.id (no foreign key: migration 0018)
     layer: PayerLayer = enum_field(PayerLayer, primary_key=True)
     base: Decimal = money_field()
     deductible: Decimal = money_field()
@@ -74,7 +75,7 @@ class PayerLedger(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("patient_id", "year", "layer", name="uq_payer_ledger"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id")  # indexed by the unique constraint's prefix
+    patient_id: int  # patient.id, indexed by the unique constraint's prefix (no foreign key: migration 0018)
     year: int
     layer: PayerLayer = enum_field(PayerLayer)
     paid: Decimal = money_field()

@@ -69,11 +69,10 @@ def to_fen(value: Decimal) -> Decimal:
 
 def fen(value: Decimal) -> int:
     """A yuan amount as whole fen (how SQLite stores money); refuses a value with a fraction of a fen."""
-    scaled = value.scaleb(2)
-    whole = int(scaled)
-    if whole != scaled:
+    num, den = value.as_integer_ratio()  # exact (NaN: ValueError, infinity: OverflowError); cheaper than scaleb
+    if 100 % den:
         raise ValueError(f"{value} yuan is not a whole number of fen")
-    return whole
+    return num * 100 // den
 
 
 def from_fen(value: int) -> Decimal:

@@ -29,7 +29,8 @@ class Settlement(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    episode_id: int = Field(foreign_key="treatment_episode.id", index=True)
+    #: indexed as the leading column of uq_settlement_episode_generation (migration 0020)
+    episode_id: int = Field(foreign_key="treatment_episode.id")
     #: 0 for the settlement at discharge, n for the n-th re-settlement; NULL on a reversal row.
     generation: int | None = Field(default=0, sa_column_kwargs={"server_default": "0"})
     #: The settlement this row reverses (冲销); NULL on a settlement.

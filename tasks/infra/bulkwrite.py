@@ -9,7 +9,6 @@ A unique-constraint violation is raised as SQLAlchemy's ``IntegrityError`` so re
 from __future__ import annotations
 
 import gc
-import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,11 +18,11 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Table, TypeDecorator, any_, func, literal, select
+from sqlalchemy import DateTime, Table, TypeDecorator, any_, func, literal, select
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.types import UserDefinedType
 from sqlmodel import Session, SQLModel
 
 from models.common import Money, fen
@@ -132,7 +131,7 @@ def _pg_text(v: Any) -> str:
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, str):
-        return v.translate(_COPY_ESCAPES)
+        return v.translate(COPY_ESCAPES)
     if isinstance(v, datetime) and v.tzinfo is not None:
         return v.astimezone(UTC).replace(tzinfo=None).isoformat()  # sessions run in UTC (tasks.infra.db)
     if isinstance(v, datetime | date):
@@ -140,16 +139,64 @@ def _pg_text(v: Any) -> str:
     return str(v)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+#: COPY's text format: what a string value escapes (a backslash, and the field and row separators).
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _pg_lines(rows: Iterable[Row], width: int) -> list[str]:
+    """Each row as a COPY text line; a value that is the same object as the row before's in its column (a batch's
+    actor, reason, state, time) is encoded once."""
+    last: list[Any] = [_pg_lines] * width  # no row holds this function: every first value is encoded
+    text: list[str] = [""] * width
+    lines = []
+    for row in rows:
+        for i, v in enumerate(row):
+            if v is not last[i]:
+                last[i], text[i] = v, _pg_text(v)
+        lines.append("\t".join(text))
+    return lines
 
 
 def id_in(session: OrmSession, column: Any, ids: Sequence[int]) -> Any:
-    """``column IN ids`` as one parameter: an array on PostgreSQL, a JSON array read by ``json_each`` on SQLite
-    (an expanding IN renders and binds a placeholder per id: ~8 ms for a chunk of 5,000)."""
-    if session.connection().dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(BigInteger)))
-    listed = json.dumps([int(i) for i in ids if i is not None])  # NULL would match nothing anyway
-    return column.in_(select(func.json_each(listed).table_valued("value").c.value))
+    """``column IN ids`` as one parameter: the ids as one text value, an array literal cast to BIGINT[] on
+    PostgreSQL (bound as a list, psycopg dumps and checks every element: ~6 ms for a chunk of 5,000), a JSON array
+    read by ``json_each`` on SQLite (an expanding IN renders and binds a placeholder per id: ~8 ms)."""
+    listed = ",".join([str(int(i)) for i in ids if i is not None])  # NULL would match nothing anyway
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.connection.driver_connection.adapters.register_dumper(_IdArray, _id_array_dumper())  # type: ignore[union-attr]
+        return column == any_(literal(_IdArray("{" + listed + "}"), _BigIntArray()))
+    return column.in_(select(func.json_each("[" + listed + "]").table_valued("value").c.value))
+
+
+class _IdArray(str):
+    """Ids already written as a PostgreSQL array literal ("{1,2,3}"), sent typed BIGINT[] (``_id_array_dumper``):
+    a constant when the statement is planned (a text cast to BIGINT[] is not folded, and was evaluated per row)."""
+
+    __slots__ = ()
+
+
+class _BigIntArray(UserDefinedType[str]):
+    """The SQL type of an ``_IdArray`` parameter: no bind processing (SQLAlchemy's ARRAY would list its characters)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "BIGINT[]"
+
+
+@lru_cache(maxsize=1)
+def _id_array_dumper() -> type[Any]:
+    import psycopg
+    from psycopg.adapt import Dumper
+
+    class IdArrayDumper(Dumper):
+        oid = psycopg.postgres.types["int8"].array_oid
+
+        def dump(self, obj: Any) -> bytes:
+            return str(obj).encode()
+
+    return IdArrayDumper
 
 
 def append_rows(
@@ -166,7 +213,7 @@ def append_rows(
     n = 0
     try:
         if dialect == "postgresql":
-            lines = ["\t".join([_pg_text(v) for v in row]) for row in rows]
+            lines = _pg_lines(rows, len(columns))
             n = len(lines)
             if n:
                 with driver_conn.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:

@@ -15,7 +15,7 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -38,12 +38,14 @@ from tasks.infra.events import record
 from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.patient_facts import status_and_groups_on
 from tasks.pathway.transitions import advance_many, lock_case
-from tasks.settlement.store import Priced, lock_ledgers, price, unsettled, write
+from tasks.settlement.store import Pending, Priced, lock_ledgers, price, unsettled, write
+
+_tuple = tuple.__new__  # a Row as the named tuple of its columns, without a keyword call per row
 
 
-def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
+def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Pending]:
     """The discharged, unsettled stays among ``ids`` (stay ids, or case ids with ``key`` = the stay's case_id)
-    with what pricing them needs, as labelled rows (``row.total``): a stay of a case only while its case is
+    with what pricing them needs, as ``Pending`` tuples (``row.total``): a stay of a case only while its case is
     discharged. Per patient, by discharge date: the order the annual ledgers see them in."""
     settled = aliased(Settlement)
     stmt = (
@@ -75,7 +77,8 @@ def _pending(session: Session, key: Any, ids: Sequence[int]) -> list[Row[Any]]:
         )
         .order_by(col(TreatmentEpisode.patient_id), col(TreatmentEpisode.discharged_on), col(TreatmentEpisode.id))
     )
-    return list(session.connection().execute(stmt).all())  # Core: no ORM loading per row
+    assert tuple(stmt.selected_columns.keys()) == Pending._fields  # the tuples are built by position
+    return [_tuple(Pending, r) for r in session.connection().execute(stmt)]  # Core: no ORM loading per row
 
 
 def settle_many(session: Session, case_ids: Sequence[int], actor: str) -> tuple[list[int], dict[str, int]]:
@@ -92,12 +95,12 @@ def settle_stays(session: Session, stay_ids: Sequence[int], actor: str) -> tuple
     return [p.row.episode_id for p in priced], held
 
 
-def _settle(session: Session, pending: list[Row[Any]], actor: str) -> tuple[list[Priced], dict[str, int]]:
+def _settle(session: Session, pending: list[Pending], actor: str) -> tuple[list[Priced], dict[str, int]]:
     """Validate every pending bill, move the valid stays' cases (the UPDATE row-locks them), lock the patients,
     claim the stays without a case that are still unsettled, then price what this call claimed."""
     policies = load_policies()
     held: dict[str, int] = {}
-    bills: list[tuple[Row[Any], Bill, Policy]] = []
+    bills: list[tuple[Pending, Bill, Policy]] = []
     facts = status_and_groups_on(
         session, [(r.patient_id, r.discharged_on) for r in pending], {r.patient_id: r.poverty_status for r in pending}
     )

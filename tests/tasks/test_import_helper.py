@@ -58,7 +58,7 @@ def helper_from(monkeypatch: pytest.MonkeyPatch, min_bytes: int) -> list[subproc
         started.append(popen(*args, **kwargs))
         return started[-1]
 
-    monkeypatch.setattr(intake_helper.subprocess, "Popen", spy)
+    monkeypatch.setattr(subprocess, "Popen", spy)
     return started
 
 

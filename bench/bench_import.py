@@ -155,8 +155,9 @@ def main() -> None:
         )
         print(
             f"  helper process (reads, checks, hashes and seals while the import stages): CPU {r['helper_cpu']:.1f} s, "
-            f"peak {r['helper_mib']:.0f} MiB; both processes: CPU {r['cpu'] + r['helper_cpu']:.1f} s, peak at most "
-            f"{r['rss_mib'] + r['helper_mib']:.0f} MiB (memory {(r['rss_mib'] + r['helper_mib']) / TARGET_MIB:.2f})"
+            f"peak {r['helper_mib']:.0f} MiB (counts the import's pages when it was started); both processes: CPU "
+            f"{r['cpu'] + r['helper_cpu']:.1f} s, peak at most {r['rss_mib'] + r['helper_mib']:.0f} MiB (the sum: the "
+            f"helper has ended before the import writes; memory {(r['rss_mib'] + r['helper_mib']) / TARGET_MIB:.2f})"
         )
         print(
             f"  re-import: wall {r['again_seconds']:.1f} s, CPU {r['again_cpu']:.1f} s (+ helper "

@@ -131,7 +131,8 @@ def import_file(session: Session, path: Path, actor: str, today: date) -> Import
             stage_rows(session, rows.good(records(path, rows)))
             rows.raise_if_bad(1)
             return write_staged(session, rows.seen, actor, scope)
-        with IntakeHelper(path, today, intake_write.CHUNK, guarded_keys(session).key_id) as helper:
+        database = session.get_bind().engine.url.render_as_string(hide_password=False)
+        with IntakeHelper(path, today, intake_write.CHUNK, guarded_keys(session).key_id, database) as helper:
             stage_prepared(session, helper.chunks())
         return write_staged(session, helper.seen, actor, scope)
     except BaseException:

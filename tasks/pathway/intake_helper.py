@@ -3,12 +3,14 @@
 (the SQL half): the Python half of a row's cost runs on a second core.
 
 The helper is ``python -m tasks.pathway.intake_helper FD``: a plain interpreter importing only the checks, not the
-importing program's own main module (the CLI, Prefect). It reads its request (file, day, chunk size, the key's id)
-pickled on its standard input and writes pickled messages to the pipe ``FD``: ``chunk`` (a ``Prepared``), then
-``done`` (rows seen), ``rejected`` (bad rows: line, field, message) or ``failed`` (masked text). Once a row is bad
-the file is rejected, so no more chunks are sent; the rest is still checked, to list every bad row. The pipe holds
-little: a helper a chunk ahead waits for the importer (memory stays flat). The importer ends the helper however the
-import ends (``IntakeHelper.__exit__``); a helper whose importer is gone fails writing and ends too.
+importing program's own main module (the CLI, Prefect). It reads its request (file, day, chunk size, the key's
+id, the database) pickled on its standard input and writes pickled messages to the pipe ``FD``: ``chunk`` (a
+``Staged``), then ``done`` (rows seen), ``rejected`` (bad rows: line, field, message) or ``failed`` (masked
+text). Once a row is bad the file is rejected, so no more chunks are sent; the rest is still checked, to list every
+bad row. The pipe holds little: a helper a chunk ahead waits for the importer (memory stays flat). The importer ends
+the helper however the import ends (``IntakeHelper.__exit__``); a helper whose importer is gone fails writing and
+ends too. People stored already are looked up by the helper in the importer's database (a connection of its own,
+reading only), so a re-import seals nothing, as in one process.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import IO, Any, NamedTuple
 
 from models.identity import mask_text
 from models.intake import ImportRejected, RowError
-from tasks.pathway.intake_prepare import Prepared
+from tasks.pathway.intake_prepare import Staged
 
 #: files from this size on are prepared by a helper process (a smaller one is a chunk or two: starting the helper
 #: costs more than it saves)
@@ -39,14 +41,15 @@ class Request(NamedTuple):
     today: date
     chunk: int
     key_id: str
+    database: str  # the importer's database (URL): which people are stored already
 
 
 class IntakeHelper:
     """The helper process of one import: ``chunks()`` yields its prepared chunks, then ``seen`` is the number of
     rows read; bad rows raise ImportRejected, as the import in one process does."""
 
-    def __init__(self, path: Path, today: date, chunk: int, key_id: str) -> None:
-        self._request = Request(str(path), today, chunk, key_id)
+    def __init__(self, path: Path, today: date, chunk: int, key_id: str, database: str) -> None:
+        self._request = Request(str(path), today, chunk, key_id, database)
         self._proc: subprocess.Popen[bytes] | None = None
         self._pipe: IO[bytes] | None = None
         self.seen = 0
@@ -66,7 +69,7 @@ class IntakeHelper:
             pickle.dump(self._request, stdin)
         return self
 
-    def chunks(self) -> Iterator[Prepared]:
+    def chunks(self) -> Iterator[Staged]:
         assert self._pipe is not None
         while True:
             try:
@@ -98,14 +101,19 @@ class IntakeHelper:
 
 
 def _serve(request: Request, send: Any) -> None:
-    """The helper's side: check, prepare and send the file's chunks, then how it ended."""
+    """The helper's side: check, prepare and send the file's chunks, then how it ended. People stored already are
+    looked up in the importer's database (its own connection, reading only): their identity is not sealed."""
+    from sqlmodel import Session
+
     from config.catalogue import load_regions
     from config.policies import settlement_refusal
     from config.settings import get_settings
     from models.identity import derive_keys
     from models.intake import RowChecker, Rows
-    from tasks.pathway.intake_prepare import chunks, prepare
+    from tasks.infra.db import get_engine
+    from tasks.pathway.intake_prepare import chunks, staged
     from tasks.pathway.intake_read import records
+    from tasks.pathway.stage import stored_hashes
 
     keys = derive_keys(get_settings().identity_key.get_secret_value())  # the importer checked it (guarded_keys)
     if keys.key_id != request.key_id:
@@ -113,9 +121,10 @@ def _serve(request: Request, send: Any) -> None:
         return
     rows = Rows(RowChecker(load_regions().is_known, request.today, settlement_refusal))
     try:
-        for batch in chunks(rows.good(records(Path(request.path), rows)), request.chunk):
-            if not rows.bad:  # once a row is bad nothing will be written: only check the rest
-                send(("chunk", prepare(keys, batch, lambda _: set())))
+        with Session(get_engine(request.database)) as session:
+            for batch in chunks(rows.good(records(Path(request.path), rows)), request.chunk):
+                if not rows.bad:  # once a row is bad nothing will be written: only check the rest
+                    send(("chunk", staged(keys, batch, lambda hashes: stored_hashes(session, hashes))))
         rows.raise_if_bad(1)
     except ImportRejected as exc:
         send(("rejected", ([(e.line, e.field, e.message) for e in exc.errors], exc.total)))

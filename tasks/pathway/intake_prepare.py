@@ -6,19 +6,10 @@ in the import's process or in its helper process (``tasks.pathway.intake_helper`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from models.identity import IdentityKeys, Purpose, lookup_hash, nonces, seal
 from models.intake import Checked
-
-
-class Prepared(NamedTuple):
-    """One chunk ready for the stage: rows (``stage.COLUMNS``), sealed identities (``stage.IDENTITY_COLUMNS``)
-    and, for each identity, its person's lookup hash (the importing process leaves out those stored by then)."""
-
-    rows: list[tuple[Any, ...]]
-    identities: list[tuple[Any, ...]]
-    identity_hashes: list[str]
 
 
 def chunks(rows: Iterable[Checked], size: int) -> Iterator[list[Checked]]:
@@ -32,36 +23,30 @@ def chunks(rows: Iterable[Checked], size: int) -> Iterator[list[Checked]]:
         yield batch
 
 
-def staged(
-    keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+#: one chunk ready for the stage: rows (``stage.COLUMNS``) and sealed identities (``stage.IDENTITY_COLUMNS``)
+Staged = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def staged(keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]) -> Staged:
     """Stage tuples (``stage.COLUMNS``) with identity as its lookup hash, and the sealed identity
     (``stage.IDENTITY_COLUMNS``) of the first line of each person a chunk names who is not ``stored`` yet
     (sealing is the costly part; a re-import seals nothing). The first line of a person in the file is the first
     of their first chunk: the patient insert reads the sealed identity there."""
-    prepared = prepare(keys, rows, stored)
-    return prepared.rows, prepared.identities
-
-
-def prepare(keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]) -> Prepared:
-    """``staged``, with the lookup hash of each sealed identity."""
     hashes = {nid: lookup_hash(keys, nid) for nid in {r.national_id for r in rows}}
     known = stored(list(hashes.values()))
     draw = nonces(2 * sum(1 for digest in hashes.values() if digest not in known))
     seen: set[str] = set()
     out: list[tuple[Any, ...]] = []
     identities: list[tuple[Any, ...]] = []
-    identity_hashes: list[str] = []
     for r in rows:
         nid, digest = r.national_id, hashes[r.national_id]
         if nid not in seen:
             seen.add(nid)
             if digest not in known:
                 identities.append((r.line, *sealed_identity(keys, nid, r.name, digest, draw)))
-                identity_hashes.append(digest)
         out.append((r.line, r.household_ref, digest, r.region_code, r.poverty_status.value, r.sex,
                     r.born.isoformat(), r.screened_on.isoformat(), r.icd10, r.method))  # fmt: skip
-    return Prepared(out, identities, identity_hashes)
+    return out, identities
 
 
 def sealed_identity(keys: IdentityKeys, nid: str, name: str, digest: str, draw: Iterator[bytes]) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
 from tasks.pathway import stage, stage_checks
 from tasks.pathway.households import refusal
-from tasks.pathway.intake_prepare import Prepared, chunks
+from tasks.pathway.intake_prepare import Staged, chunks
 from tasks.pathway.intake_prepare import staged as staged  # re-exported: the chunk tests spy on it here
 
 #: rows staged at a time: what the import holds in memory, whatever the file's size
@@ -55,18 +55,11 @@ def stage_rows(session: Session, rows: Iterable[Checked]) -> None:
         stage.add(session, *staged(keys, batch, lambda hashes: stage.stored_hashes(session, hashes)))
 
 
-def stage_prepared(session: Session, prepared: Iterable[Prepared]) -> None:
-    """Creates the stage and streams chunks prepared elsewhere (``tasks.pathway.intake_helper``) into it; the
-    sealed identities of people stored by now are left out, as ``stage_rows`` leaves them unsealed."""
+def stage_prepared(session: Session, prepared: Iterable[Staged]) -> None:
+    """Creates the stage and streams chunks prepared elsewhere (``tasks.pathway.intake_helper``) into it."""
     stage.create(session)
-    for chunk in prepared:
-        stored = stage.stored_hashes(session, chunk.identity_hashes)
-        identities = chunk.identities
-        if stored:
-            identities = [
-                i for i, digest in zip(identities, chunk.identity_hashes, strict=True) if digest not in stored
-            ]
-        stage.add(session, chunk.rows, identities)
+    for rows, identities in prepared:
+        stage.add(session, rows, identities)
 
 
 def _check_usable(session: Session, actor: str, scope: Scope | None) -> None:

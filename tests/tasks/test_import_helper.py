@@ -107,7 +107,7 @@ def import_and_roll_back(path: Path) -> tuple[intake_write.ImportReport, dict[st
 def test_the_helper_stores_what_one_process_stores(
     tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, small_chunks: None
 ) -> None:
-    earlier = table()[:10]  # some people stored before: the helper seals them, the import leaves them out
+    earlier = table()[:10]  # some people stored before: not sealed again
     import_screenings_file.fn(str(write(tmp_path / "earlier.csv", earlier)), "system", today=TODAY)
     path = write(tmp_path / "s.csv", table())
     helpers = helper_from(monkeypatch, 1 << 40)

@@ -96,7 +96,7 @@ def run_import(path: Path, again: bool) -> dict[str, float]:
         second = import_screenings_file.fn(str(path), "system")
         result |= {"again_seconds": time.perf_counter() - started, "again_cpu": _cpu() - cpu,
                    "again_helper_cpu": _cpu(resource.RUSAGE_CHILDREN) - helper, "again_known": second.already_known,
-                   "again_cases": second.cases, "rss_mib": _rss_mib()}  # fmt: skip (helper_mib: the first import's)
+                   "again_cases": second.cases, "rss_mib": _rss_mib()}  # fmt: skip
     return result
 
 

@@ -34,10 +34,11 @@ from tasks.infra.errors import storage_errors
 from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
 from tasks.infra.retry import RETRY_ON_CONFLICT
-from tasks.pathway import stage
+from tasks.pathway import intake_helper, intake_write, stage
 from tasks.pathway.households import Known, insert_or_get, known, refusal, usable
+from tasks.pathway.intake_helper import IntakeHelper
 from tasks.pathway.intake_read import records
-from tasks.pathway.intake_write import ImportReport, stage_rows, write_staged
+from tasks.pathway.intake_write import ImportReport, stage_prepared, stage_rows, write_staged
 
 __all__ = ["ImportReport", "import_screenings_file", "register_patient", "rescreen_patient", "write_screenings"]
 
@@ -121,13 +122,19 @@ def parse_file(path: str, today: date | None = None) -> list[Checked]:
 
 
 def import_file(session: Session, path: Path, actor: str, today: date) -> ImportReport:
-    """Stream, check and write one file in ``session``'s transaction (see ``import_screenings_file``)."""
-    rows = Rows(RowChecker(load_regions().is_known, today, settlement_refusal))
+    """Stream, check and write one file in ``session``'s transaction (see ``import_screenings_file``); a large file
+    is read, checked and sealed by a helper process (``tasks.pathway.intake_helper``) while this one stages."""
     scope = scope_of(session, actor)
     try:
-        stage_rows(session, rows.good(records(path, rows)))
-        rows.raise_if_bad(1)
-        return write_staged(session, rows.seen, actor, scope)
+        if path.stat().st_size < intake_helper.HELPER_MIN_BYTES:
+            rows = Rows(RowChecker(load_regions().is_known, today, settlement_refusal))
+            stage_rows(session, rows.good(records(path, rows)))
+            rows.raise_if_bad(1)
+            return write_staged(session, rows.seen, actor, scope)
+        database = session.get_bind().engine.url.render_as_string(hide_password=False)
+        with IntakeHelper(path, today, intake_write.CHUNK, guarded_keys(session).key_id, database) as helper:
+            stage_prepared(session, helper.chunks())
+        return write_staged(session, helper.seen, actor, scope)
     except BaseException:
         stage.discard(session)
         raise

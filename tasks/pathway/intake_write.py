@@ -1,11 +1,10 @@
 """The import of a screening file into the database: rows streamed into the stage in chunks (identity hashed
-and sealed on the way), then checked and written set-based (``tasks.pathway.stage``), in the caller's one
-transaction: all or nothing."""
+and sealed on the way, ``tasks.pathway.intake_prepare``), then checked and written set-based
+(``tasks.pathway.stage``), in the caller's one transaction: all or nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -13,12 +12,13 @@ from sqlmodel import Session
 from models.access import Scope
 from models.common import utcnow
 from models.events import Change, DomainEvent
-from models.identity import IdentityKeys, Purpose, lookup_hash, nonces, seal
 from models.intake import Checked, ImportRejected
 from tasks.infra.events import record
 from tasks.infra.identity_guard import guarded_keys
 from tasks.pathway import stage, stage_checks
 from tasks.pathway.households import refusal
+from tasks.pathway.intake_prepare import Staged, chunks
+from tasks.pathway.intake_prepare import staged as staged  # re-exported: the chunk tests spy on it here
 
 #: rows staged at a time: what the import holds in memory, whatever the file's size
 CHUNK = 20_000
@@ -47,52 +47,19 @@ class ImportReport(BaseModel):
     hint: str | None = None
 
 
-def chunks(rows: Iterable[Checked], size: int) -> Iterator[list[Checked]]:
-    batch: list[Checked] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def staged(
-    keys: IdentityKeys, rows: Sequence[Checked], stored: Callable[[list[str]], set[str]]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Stage tuples (``stage.COLUMNS``) with identity as its lookup hash, and the sealed identity
-    (``stage.IDENTITY_COLUMNS``) of the first line of each person a chunk names who is not ``stored`` yet
-    (sealing is the costly part; a re-import seals nothing). The first line of a person in the file is the first
-    of their first chunk: the patient insert reads the sealed identity there."""
-    hashes = {nid: lookup_hash(keys, nid) for nid in {r.national_id for r in rows}}
-    known = stored(list(hashes.values()))
-    draw = nonces(2 * sum(1 for digest in hashes.values() if digest not in known))
-    seen: set[str] = set()
-    out: list[tuple[Any, ...]] = []
-    identities: list[tuple[Any, ...]] = []
-    for r in rows:
-        nid, digest = r.national_id, hashes[r.national_id]
-        if nid not in seen:
-            seen.add(nid)
-            if digest not in known:
-                identities.append((r.line, *sealed_identity(keys, nid, r.name, digest, draw)))
-        out.append((r.line, r.household_ref, digest, r.region_code, r.poverty_status.value, r.sex,
-                    r.born.isoformat(), r.screened_on.isoformat(), r.icd10, r.method))  # fmt: skip
-    return out, identities
-
-
-def sealed_identity(keys: IdentityKeys, nid: str, name: str, digest: str, draw: Iterator[bytes]) -> tuple[str, str]:
-    """The sealed number and name, their nonces the next two of ``draw``."""
-    return seal(keys, Purpose.NATIONAL_ID, nid, digest, next(draw)), seal(keys, Purpose.NAME, name, digest, next(draw))
-
-
 def stage_rows(session: Session, rows: Iterable[Checked]) -> None:
     """Creates the stage and streams ``rows`` into it, ``CHUNK`` at a time."""
     keys = guarded_keys(session)
     stage.create(session)
     for batch in chunks(rows, CHUNK):
         stage.add(session, *staged(keys, batch, lambda hashes: stage.stored_hashes(session, hashes)))
+
+
+def stage_prepared(session: Session, prepared: Iterable[Staged]) -> None:
+    """Creates the stage and streams chunks prepared elsewhere (``tasks.pathway.intake_helper``) into it."""
+    stage.create(session)
+    for rows, identities in prepared:
+        stage.add(session, rows, identities)
 
 
 def _check_usable(session: Session, actor: str, scope: Scope | None) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from models.intake import MAX_ERRORS, RowError
-from tasks.pathway.stage import FIRST_OF_PERSON, STAGE, fetch
+from tasks.pathway.stage import STAGE, fetch, pg
 
 
 def _first_differs(
@@ -89,12 +89,16 @@ def household_moved(session: Session) -> tuple[str, int] | None:
 
 
 def status_differs(session: Session) -> list[int]:
-    """First lines of people already stored with another poverty status (reported, never overwritten)."""
+    """First lines of people already stored with another poverty status (reported, never overwritten). Run after
+    ``inconsistencies``: a person's rows agree on the status, so the first line of those that differ is the
+    person's first line. SQLite walks the stage in person (hash) order, reading the patient index in its own
+    order, not a probe at random per person."""
+    walk = f"INDEXED BY ix_{STAGE}_person CROSS " if not pg(session) else ""
     return [
         r[0]
         for r in fetch(
             session,
-            f"SELECT s.line FROM {STAGE} s JOIN patient p ON p.national_id_hash = s.nid_hash "
-            f"WHERE p.poverty_status <> s.poverty_status AND {FIRST_OF_PERSON} ORDER BY s.line",
+            f"SELECT min(s.line) FROM {STAGE} s {walk}JOIN patient p ON p.national_id_hash = s.nid_hash "
+            "WHERE p.poverty_status <> s.poverty_status GROUP BY s.nid_hash ORDER BY 1",
         )
     ]

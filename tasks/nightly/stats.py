@@ -47,15 +47,10 @@ def stale_tables(session: Session) -> list[str]:
     return list(session.execute(_STALE, {"names": list(READ_TABLES)}).scalars())
 
 
-def analyze(session: Session, tables: list[str]) -> None:
-    quote = session.connection().dialect.identifier_preparer.quote
-    for name in tables:
-        session.execute(text(f"ANALYZE {quote(name)}"))
-
-
-def _analyze_one(name: str) -> None:
+def analyze(name: str) -> None:
+    """ANALYZE one table, on a connection of its own."""
     with session_scope() as s:
-        analyze(s, [name])
+        s.execute(text(f"ANALYZE {s.connection().dialect.identifier_preparer.quote(name)}"))
 
 
 @task(cache_policy=NO_CACHE)
@@ -65,7 +60,7 @@ def refresh_statistics() -> int:
     with session_scope() as s:
         tables = stale_tables(s)
     with ThreadPoolExecutor(max(1, min(get_settings().workers, len(tables)))) as pool:
-        list(pool.map(_analyze_one, tables))
+        list(pool.map(analyze, tables))
     return len(tables)
 
 

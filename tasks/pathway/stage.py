@@ -9,7 +9,8 @@ collapsed and reported; findings already imported (``screening_key``) are skippe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +39,6 @@ _DDL = (
 _IDENTITY_DDL = "line INTEGER PRIMARY KEY, nid_sealed VARCHAR(120) NOT NULL, name_sealed VARCHAR(400) NOT NULL"
 _PART = 900  # SQLite bound parameters a statement
 _WRITE_CACHE_KIB = 64 << 10  # SQLite page cache while people are written (``_page_cache``)
-_CACHE_KEY = "dabing.import_cache_size"
 #: the first line of each person (nid_hash) and of each household (household_ref): one pass over the covering
 #: index each (SQLite keeps the set for the statement), not a lookup per row
 FIRST_OF_PERSON = f"s.line IN (SELECT min(line) FROM {STAGE} GROUP BY nid_hash)"
@@ -154,41 +154,45 @@ def write_people(session: Session, now: datetime) -> tuple[int, int]:
     skips one stored already (before the import, or by a concurrent writer meanwhile): the unique index the
     insert probes anyway, not a second lookup. A person stored when staged has no sealed identity staged."""
     at = _now(session, now)
-    _page_cache(session, _WRITE_CACHE_KIB)
-    homes = session.execute(
-        text(
-            "INSERT INTO household (ref, region_code, poverty_status, created_at) "
-            f"SELECT s.household_ref, s.region_code, s.poverty_status, :at FROM {STAGE} s WHERE {_FIRST_OF_HOUSEHOLD} "
-            "ON CONFLICT (ref) DO NOTHING"
-        ),
-        {"at": at},
-    )
-    people = session.execute(
-        text(
-            "INSERT INTO patient (household_id, national_id_hash, national_id_sealed, name_sealed, region_code, "
-            "poverty_status, sex, birth_date, created_at) SELECT h.id, s.nid_hash, i.nid_sealed, i.name_sealed, "
-            f"s.region_code, s.poverty_status, s.sex, s.birth_date, :at FROM {STAGE} s "
-            f"JOIN {IDENTITY} i ON i.line = s.line JOIN household h ON h.ref = s.household_ref "
-            f"WHERE {FIRST_OF_PERSON} ORDER BY s.line ON CONFLICT (national_id_hash) DO NOTHING"
-        ),
-        {"at": at},
-    )
-    _page_cache(session, None)
+    with _page_cache(session, _WRITE_CACHE_KIB):
+        homes = session.execute(
+            text(
+                "INSERT INTO household (ref, region_code, poverty_status, created_at) "
+                f"SELECT s.household_ref, s.region_code, s.poverty_status, :at FROM {STAGE} s "
+                f"WHERE {_FIRST_OF_HOUSEHOLD} "
+                "ON CONFLICT (ref) DO NOTHING"
+            ),
+            {"at": at},
+        )
+        people = session.execute(
+            text(
+                "INSERT INTO patient (household_id, national_id_hash, national_id_sealed, name_sealed, region_code, "
+                "poverty_status, sex, birth_date, created_at) SELECT h.id, s.nid_hash, i.nid_sealed, i.name_sealed, "
+                f"s.region_code, s.poverty_status, s.sex, s.birth_date, :at FROM {STAGE} s "
+                f"JOIN {IDENTITY} i ON i.line = s.line JOIN household h ON h.ref = s.household_ref "
+                f"WHERE {FIRST_OF_PERSON} ORDER BY s.line ON CONFLICT (national_id_hash) DO NOTHING"
+            ),
+            {"at": at},
+        )
     return homes.rowcount, people.rowcount  # type: ignore[attr-defined]
 
 
-def _page_cache(session: Session, kib: int | None) -> None:
-    """SQLite: this connection's page cache set to ``kib`` while the people are written, back to the engine's
-    (``tasks.infra.db``) with None. A new person's place in the unique lookup-hash index is at random: with the
-    index in the cache, a million inserts cost 9.4 → 6.0 s CPU (measured apart, 900k rows)."""
+@contextmanager
+def _page_cache(session: Session, kib: int) -> Iterator[None]:
+    """SQLite: this connection's page cache set to ``kib`` while the people are written, then back to what it was
+    (the engine's, ``tasks.infra.db``) however the writing ends. A new person's place in the unique lookup-hash
+    index is at random: with the index in the cache, a million inserts cost 9.4 → 6.0 s CPU (measured apart, 900k
+    rows)."""
     if pg(session):
+        yield
         return
     driver: Any = session.connection().connection.driver_connection
-    if kib is None:
-        driver.execute(f"PRAGMA cache_size={session.info.pop(_CACHE_KEY)}")
-        return
-    session.info[_CACHE_KEY] = driver.execute("PRAGMA cache_size").fetchone()[0]
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
     driver.execute(f"PRAGMA cache_size={-kib}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size={before}")
 
 
 def _link_patients(session: Session) -> None:

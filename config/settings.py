@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     nightly_chunk_size: int = Field(default=25_000, ge=100, le=100_000, description="Ids per nightly chunk.")
     nightly_cron: str = Field(default="30 1 * * *", description="When the nightly run starts (in `timezone`).")
     workers: int = Field(default=2, ge=1, le=32, description="Bounded thread pool for chunked tasks.")
+    nightly_workers: int = Field(
+        default=3, ge=1, le=32, description="Threads of the nightly run (a chunk's write waits its turn meanwhile)."
+    )
     timezone: str = Field(default="Asia/Shanghai")
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Render logs as JSON lines instead of console.")

@@ -1,7 +1,8 @@
 """Nightly dynamic adjustment (动态调整): one flow run per night (or on demand for one region).
 
 Orchestration only: open (or resume) the night's run, map the chunk task over each stage's pending
-keyset chunks on a bounded thread pool, then snapshot, finish and publish the summary.
+keyset chunks on a bounded thread pool (households alongside the catalogue re-triage and the cases, patients
+after the cases), then snapshot, finish and publish the summary.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from models.common import local_today
 from models.nightly import check_night
 from models.schemas import NightlySummary
 from tasks.infra.access import authorize_nightly
-from tasks.nightly.run import STAGES, assess_chunk, finish_run, load_summary, plan_chunks, start_run
+from tasks.nightly.run import assess_chunk, finish_run, load_summary, plan_chunks, start_run
 from tasks.nightly.stats import refresh_statistics
 from tasks.pathway.retriage import retriage_catalogue
 from tasks.pathway.waiting import refer_waiting_list
@@ -28,11 +29,11 @@ from tasks.reports.artifacts import publish_nightly_summary
 
 
 class SettingsThreadPool(ThreadPoolTaskRunner[Any]):
-    """A thread pool of ``DABING_WORKERS`` threads, read when a run starts (Prefect duplicates the flow's task
-    runner for every run), not when this module is imported."""
+    """A thread pool of ``DABING_NIGHTLY_WORKERS`` threads, read when a run starts (Prefect duplicates the flow's
+    task runner for every run), not when this module is imported."""
 
     def duplicate(self) -> Self:
-        return type(self)(max_workers=get_settings().workers)
+        return type(self)(max_workers=get_settings().nightly_workers)
 
 
 Night = Annotated[date | None, form("批次日期 (YYYY-MM-DD)", "动态调整的那一夜；留空为今天。Night, default today.")]
@@ -61,12 +62,11 @@ def nightly_adjustment(
         # a catalogue version in force tonight, set-based; the households' stage (it reads no case) runs meanwhile
         retriaged = retriage_catalogue.submit(night, region_code, actor)
         size = get_settings().nightly_chunk_size
-        for stage in STAGES:
-            if stage == "cases":
-                retriaged.result()  # before the cases' own re-triage
-            chunks = plan_chunks(run_id, stage, size)
-            futures = assess_chunk.map(run_id, stage, chunks, actor)
-            futures.result()
+        households = assess_chunk.map(run_id, "households", plan_chunks(run_id, "households", size), actor)
+        retriaged.result()  # before the cases' own re-triage; their chunks queue behind the households' (no wait)
+        assess_chunk.map(run_id, "cases", plan_chunks(run_id, "cases", size), actor).result()
+        assess_chunk.map(run_id, "patients", plan_chunks(run_id, "patients", size), actor).result()
+        households.result()
         refer_waiting_list(night, actor, region_code)  # capacity freed since yesterday: refer the waiting
         summary = finish_run(run_id)
         publish_nightly_summary(summary)

@@ -73,7 +73,7 @@ class Finding(SQLModel, table=True):
     stays unhandled. Only changes are written: a night whose conditions did not change writes nothing."""
 
     __table_args__ = (
-        UniqueConstraint("run_id", "kind", "subject", name="uq_finding_run_kind_subject"),
+        Index("ix_finding_run_kind", "run_id", "kind"),  # a run's alarms by kind (migration 0021)
         Index(
             "uq_finding_active",
             "kind",
@@ -89,7 +89,7 @@ class Finding(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int  # nightly_run.id; indexed by uq_finding_run_kind_subject; no FK: see migration 0017
+    run_id: int  # nightly_run.id; indexed by ix_finding_run_kind; no FK: see migration 0017
     night: date = Field(index=True)
     kind: FindingKind = enum_field(FindingKind)  # open ones by kind: uq_finding_active
     subject: str = Field(max_length=64, description="'case:12', 'patient:7', 'household:3/rule', …")

@@ -57,8 +57,11 @@ class PatientCreate(SQLModel):
 
 
 class Patient(PatientBase, table=True):
+    # a household's members with their status from the index alone: the poverty alarms' sums (migration 0021)
+    __table_args__ = (Index("ix_patient_household_status", "household_id", "poverty_status"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    household_id: int = Field(foreign_key="household.id", index=True)
+    household_id: int = Field(foreign_key="household.id")
     national_id_hash: str = Field(max_length=64, unique=True, description="HMAC-SHA256 of the ID number.")
     national_id_sealed: str = Field(max_length=120, description="AES-256-GCM sealed ID number.")
     name_sealed: str = Field(max_length=400, description="AES-256-GCM sealed name.")

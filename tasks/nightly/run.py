@@ -49,9 +49,9 @@ from tasks.nightly.stats import plan_for_key_lookups
 from tasks.pathway.retriage import taken_diseases
 from tasks.pathway.transitions import lock_cases, move_case
 
-#: Stage → (table whose ids are chunked, its region column), in the order they run: households first (they read
-#: no case, so they run during the catalogue re-triage), patients after cases (a re-triaged case may change
-#: whether a patient is under long-term management).
+#: Stage → (table whose ids are chunked, its region column). Households read no case: their chunks run during the
+#: catalogue re-triage and the cases' chunks queue behind them with no barrier; patients after cases (a re-triaged
+#: case may change whether a patient is under long-term management).
 STAGES: dict[str, tuple[Any, Any]] = {
     "households": (Household, Household.region_code),
     "cases": (Case, Case.region_code),

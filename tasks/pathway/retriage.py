@@ -7,7 +7,8 @@ On the night ``D`` the version in force is ``V`` (``config/data/diseases.yaml``)
 * triaged, open cases stamped with an older version — or whose stored category is not their disease's
   category in ``V`` — are triaged again by the pure rule: a new disease or category is written in bulk with an
   audit row (a treated case moves to the new category's outcome state, ``advance_many``); a disease that left
-  the catalogue is audited, never moved; every other case only gets the stamp (one UPDATE).
+  the catalogue is audited, never moved; every other case only gets the stamp (one UPDATE a window, by id: the
+  windows already found them, and an UPDATE by the condition walked every case again holding the write lock).
 
 Cases stamped with ``V`` or a later version are never touched, so the task is idempotent and a replayed
 earlier night never triages backwards. Work goes in id windows (bounded memory), never one task per case.
@@ -32,7 +33,7 @@ from models.clinical import Case, Condition
 from models.common import age_on, utcnow
 from models.enums import CaseState
 from models.people import Patient
-from tasks.infra.bulkwrite import append_rows
+from tasks.infra.bulkwrite import append_rows, id_in
 from tasks.infra.db import session_scope
 from tasks.infra.retry import RETRY_ON_CONFLICT
 from tasks.pathway.transitions import advance_many
@@ -129,6 +130,12 @@ def _window(session: Session, cond: Any, lo: int, actor: str, out: RetriageResul
             moves[(CaseState(state), r.move_to, change)].append(case_id)
     if updates:
         session.execute(update(Case), [{**u, "catalogue_version": version} for u in updates])
+    changed = {u["id"] for u in updates}
+    stamp = [r.id for r in rows if r.id not in changed]  # the rest of the window only gets the version's stamp
+    if stamp:
+        restamp = update(Case).where(id_in(session, col(Case.id), stamp)).values(catalogue_version=version)
+        stamped = session.execute(restamp)
+        out.restamped += int(getattr(stamped, "rowcount", 0) or 0)
     for (src, dst, change), ids in moves.items():
         reason = f"{tag}: re-triaged {change}"[:120]
         out.moved += len(advance_many(session, ids, src, dst, actor=actor, reason=reason, now=now, on=night))
@@ -164,8 +171,7 @@ def retriage_cases(session: Session, night: date, region_code: str | None, actor
     last = 0
     while last := _window(session, cond, last, actor, out):
         pass
-    stamped = session.execute(update(Case).where(cond).values(catalogue_version=in_force.version))
-    out.restamped = int(getattr(stamped, "rowcount", 0) or 0) - out.left - out.held.get(_TAKEN, 0)
+    out.restamped -= out.left + out.held.get(_TAKEN, 0)  # stamped too, but counted as what they are
     return out
 
 

@@ -1,4 +1,4 @@
-"""The nightly flow's thread pool takes DABING_WORKERS when a run starts, not when the module is imported."""
+"""The nightly flow's thread pool takes DABING_NIGHTLY_WORKERS when a run starts, not when the module is imported."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _pool_of_a_run() -> int:
 
 def test_each_run_sizes_its_pool_from_the_settings_of_that_moment(workers: pytest.MonkeyPatch) -> None:
     for n in (3, 5):  # the module was imported once, before either value was set
-        workers.setenv("DABING_WORKERS", str(n))
+        workers.setenv("DABING_NIGHTLY_WORKERS", str(n))
         get_settings.cache_clear()
         assert _pool_of_a_run() == n
 

@@ -254,7 +254,7 @@ def nightly(
 
     try:  # checked here first for a one-line answer; the flow checks both again (API runs)
         day = check_night(date.fromisoformat(night), local_today(get_settings().timezone)) if night else None
-        _echo(nightly_adjustment(night=day, region_code=region_code, actor=actor))
+        _echo(_run(nightly_adjustment(night=day, region_code=region_code, actor=actor)))
     except (NightInFuture, AccessDenied) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

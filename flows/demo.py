@@ -11,6 +11,7 @@ from typing import Annotated
 
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.asyncutils import run_coro_as_sync
 
 from config.settings import get_settings
 from flows.context import run_context
@@ -87,7 +88,7 @@ def county_demo(
             CaseState.UNDER_MANAGEMENT, region_code, manage_chunk, on_date=start + timedelta(days=80), actor=ACTOR
         )
         summary = summarise_ledger(region_code, start + timedelta(days=90))  # contracts signed on day 80 in force
-        nightly_adjustment(night=start + timedelta(days=NIGHT_AFTER))  # the alarms a coordinator then acts on
+        run_coro_as_sync(nightly_adjustment(night=start + timedelta(days=NIGHT_AFTER)))  # the alarms to act on
         return summary
 
 

@@ -44,13 +44,14 @@ NightlyActor = Annotated[
 
 
 @flow(name="nightly-adjustment", task_runner=SettingsThreadPool())  # type: ignore[arg-type]
-def nightly_adjustment(
+async def nightly_adjustment(
     night: Night = None, region_code: OptRegion = None, actor: NightlyActor = "nightly"
 ) -> NightlySummary:
     """动态调整：每夜重新评估每个病例（预警、重新分类、台账快照）。
     Re-assess every patient (or one region's): findings, re-triage, alarms, ledger snapshot. Refused, with
     nothing written, for a night after today or a region outside the actor's scope (a non-system actor must
-    name a region)."""
+    name a region). Async only so that Prefect does not join its heartbeat thread at the end (a sync flow run
+    waits up to a second for it); the chunks run on the thread pool, the body blocks on their results."""
     with run_context(region=region_code, actor=actor):
         today = local_today(get_settings().timezone)
         night = check_night(night or today, today)

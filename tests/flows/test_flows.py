@@ -52,10 +52,10 @@ def test_nightly_flow_runs_once_per_night_and_publishes_a_summary(db_url: str) -
     from flows.nightly import nightly_adjustment
 
     build_cohort(300, night=NIGHT)
-    first = nightly_adjustment(night=NIGHT)
+    first = asyncio.run(nightly_adjustment(night=NIGHT))
     assert first.status == "finished" and sum(first.findings.values()) > 20
     assert {r.region_code for r in first.regions} and all(r.special_cases > 0 for r in first.regions)
-    again = nightly_adjustment(night=NIGHT)
+    again = asyncio.run(nightly_adjustment(night=NIGHT))
     assert (again.run_id, again.findings) == (first.run_id, first.findings), "a finished night is not redone"
     artifact = Artifact.get("nightly-all")
     assert artifact is not None and "treatment_rate" in str(artifact.data)

@@ -3,6 +3,7 @@ item 6): checked in the flow, so a run started through the API is refused as `da
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -28,7 +29,7 @@ def test_a_night_after_today_is_refused_and_nothing_is_written(db_url: str) -> N
     tomorrow = local_today(get_settings().timezone) + timedelta(days=1)
     for night in (tomorrow, date(2099, 12, 31)):
         with pytest.raises(NightInFuture, match=f"night {night.isoformat()} is after today"):
-            nightly_adjustment(night=night)
+            asyncio.run(nightly_adjustment(night=night))
     assert _runs() == []
 
 
@@ -48,9 +49,9 @@ def test_the_nightly_actor_is_checked_like_every_step(
 ) -> None:
     night = date(2017, 6, 30)
     if allowed:
-        assert nightly_adjustment(night=night, region_code=region, actor=actor).status == "finished"
+        assert asyncio.run(nightly_adjustment(night=night, region_code=region, actor=actor)).status == "finished"
         assert _runs() == [(night, region or "*")]
     else:
         with pytest.raises(AccessDenied, match=f"actor {actor} may not act on"):
-            nightly_adjustment(night=night, region_code=region, actor=actor)
+            asyncio.run(nightly_adjustment(night=night, region_code=region, actor=actor))
         assert _runs() == []

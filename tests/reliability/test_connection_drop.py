@@ -10,6 +10,7 @@ that of an undisturbed run: nothing lost, nothing doubled.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -126,7 +127,7 @@ def test_nightly_flow_survives_dropped_connections(
     get_settings.cache_clear()
     drop = Dropper(tag, on_calls={2, 5})
     monkeypatch.setattr(nightly, "assess", partial(nightly.assess, before_commit=drop))
-    state = nightly_adjustment(night=NIGHT, return_state=True)
+    state = asyncio.run(nightly_adjustment(night=NIGHT, return_state=True))
     summary = state.result()
     assert summary.status == "finished" and drop.killed >= 2
     runs = _task_runs(state.state_details.flow_run_id)

@@ -73,7 +73,7 @@ def stubs(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         (flows.pathway, "admit", True),
         (flows.pathway, "discharge", True),
         (flows.settlement, "settle_discharge", True),
-        (flows.nightly, "nightly_adjustment", False),
+        (flows.nightly, "nightly_adjustment", True),
         (flows.demo, "county_demo", False),
         (cli.render, "print_ledger", False),
         (tasks.reports.ledger, "ledger_for", False),  # the actor check and the ledger

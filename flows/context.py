@@ -22,6 +22,9 @@ from config.logging import ensure_configured
 from config.settings import get_settings
 from models.actor_assertion import derive_key, verify
 from models.enums import ActorRole
+from runtime.prefect_internals import share_client_tls_context
+
+share_client_tls_context()  # every process running a flow: its task runs' API clients share one TLS context
 
 
 def verify_actor(actor: object) -> None:

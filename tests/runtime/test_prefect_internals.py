@@ -6,6 +6,7 @@ import inspect
 from importlib.metadata import version
 
 import prefect
+import pytest
 
 from runtime import prefect_internals
 
@@ -52,3 +53,35 @@ def test_no_other_module_touches_a_prefect_private_name() -> None:
                 if ("from prefect" in code or "import prefect" in code) and " _" in code.replace(".", " "):
                     offenders.append(f"{path.relative_to(root)}: {line.strip()}")
     assert not offenders, offenders
+
+
+def test_prefects_clients_still_build_their_tls_context_only_when_given_none() -> None:
+    """What share_client_tls_context relies on: each client's ``__init__`` builds a context and ``setdefault``s it
+    as ``verify`` (a caller's own ``verify`` wins)."""
+    from prefect.client.orchestration import PrefectClient, SyncPrefectClient
+
+    for cls in (PrefectClient, SyncPrefectClient):
+        source = inspect.getsource(getattr(cls.__init__, "__wrapped__", cls.__init__))
+        assert 'httpx_settings.setdefault("verify", ctx)' in source
+        assert "ssl.create_default_context(cafile=cert_file)" in source
+
+
+def test_clients_share_one_verifying_tls_context_instead_of_parsing_the_ca_bundle_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ssl
+
+    from prefect.client.orchestration import PrefectClient, SyncPrefectClient
+
+    prefect_internals.share_client_tls_context()
+    shared = prefect_internals.shared_tls_context()
+    assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname and shared.get_ca_certs()
+    built: list[object] = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: built.append(a or k) or real(*a, **k))
+    for _ in range(3):
+        SyncPrefectClient("http://127.0.0.1:1/api")
+        PrefectClient("http://127.0.0.1:1/api")
+    assert built == [], "every client reused the shared context"
+    SyncPrefectClient("http://127.0.0.1:1/api", httpx_settings={"verify": real()})
+    assert built == [], "a caller's own context is kept, none built"

@@ -142,6 +142,18 @@ def sqlite_cohort(n: int) -> Path:
     return path
 
 
+def _fresh_copy(pristine: Path) -> Path:
+    """``var/bench/work.db``, a copy of ``pristine`` without the last run's write-ahead log (a run that ends without
+    closing its connections leaves it: applied to another cohort's copy, it made that copy "malformed"), flushed
+    to disk before the run (the copy's writeback is not the run's)."""
+    work = VAR / "work.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(pristine, work)
+    os.sync()
+    return work
+
+
 def _pg_admin() -> Any:
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
@@ -185,11 +197,7 @@ def main(sizes: list[int], use_pg: bool, sample: int) -> None:
     rows = []
     for n in sizes:
         print(f"cohort {n:,}")
-        pristine = sqlite_cohort(n)
-        work = VAR / "work.db"
-        shutil.copyfile(pristine, work)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{work}{suffix}").unlink(missing_ok=True)
+        work = _fresh_copy(sqlite_cohort(n))
         r = _child(["--run"], f"sqlite:///{work}")
         rows.append(("sqlite", n, r))
         print(f"  SQLite: {r['seconds']:.1f} s ({r['cpu_s']:.1f} s CPU in this process), peak "
@@ -200,8 +208,7 @@ def main(sizes: list[int], use_pg: bool, sample: int) -> None:
             rows.append(("postgresql", n, r))
             print(f"  PostgreSQL: {r['seconds']:.1f} s ({r['cpu_s']:.1f} s CPU in this process, the server's not "
                   f"counted), peak {r['rss_mib']:.0f} MiB; next night {r['second_s']:.1f} s")  # fmt: skip
-    shutil.copyfile(sqlite_cohort(sizes[0]), VAR / "work.db")
-    base = _child(["--baseline", str(sizes[0]), str(sample)], f"sqlite:///{VAR / 'work.db'}")
+    base = _child(["--baseline", str(sizes[0]), str(sample)], f"sqlite:///{_fresh_copy(sqlite_cohort(sizes[0]))}")
     per_base = base["seconds"] / base["patients"]
     print(f"\nbaseline, one task per patient ({base['patients']:.0f} sampled): {per_base * 1000:.2f} ms/patient")
     print(f"{'backend':<11}{'patients':>10}{'wall s':>9}{'peak MiB':>10}{'µs/patient':>12}{'× baseline':>12}")

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=DATA_DIR, description="Catalogue, hospitals, regions and policies.")
     chunk_size: int = Field(default=5000, ge=100, le=50_000, description="Ids per task in bulk work.")
-    nightly_chunk_size: int = Field(default=50_000, ge=100, le=100_000, description="Ids per nightly chunk.")
+    nightly_chunk_size: int | None = Field(
+        default=None, ge=100, le=100_000, description="Ids per nightly chunk; unset: the backend's (tasks.nightly.run)."
+    )
     nightly_cron: str = Field(default="30 1 * * *", description="When the nightly run starts (in `timezone`).")
     workers: int = Field(default=2, ge=1, le=32, description="Bounded thread pool for chunked tasks.")
     nightly_workers: int = Field(

@@ -59,6 +59,12 @@ STAGES: dict[str, tuple[Any, Any]] = {
 }
 
 
+#: Ids per chunk when ``DABING_NIGHTLY_CHUNK_SIZE`` is unset, by backend. 1M patients on 2 cores, runs alternated:
+#: SQLite 18.7 / 18.9 / 19.5 s at 50,000 against 23.8 / 21.1 s at 25,000 (fewer chunks, fewer fixed costs);
+#: PostgreSQL 26.4 / 27.1 s at 25,000 against 40.2 / 36.4 s at 50,000 (its server's plans for the larger chunks).
+CHUNK_SIZES = {"sqlite": 50_000, "postgresql": 25_000}
+
+
 def open_run(session: Session, night: date, region_code: str | None, flow_run_id: str | None) -> NightlyRun:
     scope = region_code or "*"
     run = session.execute(
@@ -239,10 +245,12 @@ def start_run(night: date, region_code: str | None, flow_run_id: str | None) -> 
 
 
 @task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
-def plan_chunks(run_id: int, stage: str, size: int) -> list[list[int]]:
+def plan_chunks(run_id: int, stage: str, size: int | None) -> list[list[int]]:
+    """The stage's pending chunks of ``size`` ids (None: the backend's ``CHUNK_SIZES``)."""
     with session_scope() as s:
         run = s.get(NightlyRun, run_id)
         assert run is not None
+        size = size or CHUNK_SIZES.get(s.connection().dialect.name, 25_000)
         return pending_chunks(s, run_id, stage, size, None if run.scope == "*" else run.scope)
 
 

@@ -268,3 +268,15 @@ def test_chunks_begin_every_size_rows_of_the_scope(db_url: str, region: str | No
         last = s.execute(select(func.max(col(Case.id)))).scalar_one()
     assert [lo for lo, _ in chunks] == ids[::17]
     assert [hi for _, hi in chunks] == [lo - 1 for lo, _ in chunks[1:]] + [last]
+
+
+def test_unset_chunk_size_is_the_backends(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DABING_NIGHTLY_CHUNK_SIZE: the chunks are the size measured best for the backend in use."""
+    build_cohort(300, night=NIGHT)
+    with session_scope() as s:
+        run_id = nightly.open_run(s, NIGHT, None, None).id or 0
+        backend = s.connection().dialect.name
+        ids = list(s.execute(select(col(Case.id)).order_by(col(Case.id))).scalars())
+    monkeypatch.setitem(nightly.CHUNK_SIZES, backend, 23)
+    assert [lo for lo, _ in nightly.plan_chunks.fn(run_id, "cases", None)] == ids[::23]
+    assert [lo for lo, _ in nightly.plan_chunks.fn(run_id, "cases", 40)] == ids[::40], "a size given wins"

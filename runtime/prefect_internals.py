@@ -16,7 +16,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 PREFECT_VERSION = "3.8.8"
@@ -102,6 +102,7 @@ def share_client_tls_context() -> None:
     for cls in (PrefectClient, SyncPrefectClient):
         original = cls.__init__
 
+        @wraps(original)  # ``__wrapped__``: Prefect's own, for the pinning test
         def __init__(self: Any, api: Any, *args: Any, __original: Any = original, **kwargs: Any) -> None:
             settings = dict(kwargs.get("httpx_settings") or {})
             if "verify" not in settings:  # Prefect would build one (``setdefault``): give it the shared one

@@ -7,8 +7,8 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from models.errors import BadInput
@@ -58,15 +58,22 @@ class PoolReconciler:
         self.summary = Summary()
 
     def run(self, chunks: Iterable[Chunk]) -> Iterator[Discrepancy]:
-        ctx = multiprocessing.get_context("spawn")  # no forked copy of the caller's threads and handles
-        with ctx.Pool(self.workers, initializer=_start, initargs=(self.policies,)) as pool:
-            pending: deque[AsyncResult[Result]] = deque()
+        # spawn: no forked copy of the caller's threads and handles. An executor, not ``Pool``: leaving
+        # ``with Pool`` on an error calls ``terminate()``, which can wait forever on the task-queue lock
+        # an idle worker holds (it hung CI; a loop here hung on its 22nd run); the executor cancels what is
+        # queued and joins.
+        ctx = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_start, initargs=(self.policies,))
+        try:
+            pending: deque[Future[Result]] = deque()
             for chunk in chunks:
-                pending.append(pool.apply_async(_check, (chunk,)))
+                pending.append(pool.submit(_check, chunk))
                 if len(pending) >= 2 * self.workers:
-                    yield from self._take(pending.popleft().get())
+                    yield from self._take(pending.popleft().result())
             while pending:
-                yield from self._take(pending.popleft().get())
+                yield from self._take(pending.popleft().result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _take(self, result: Result) -> list[Discrepancy]:
         found, summary = result

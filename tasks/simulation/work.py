@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -186,9 +187,11 @@ def run_job(job: Job, workers: int) -> Tallies:
     ctx = multiprocessing.get_context("spawn")
     counter = ctx.Value("q", 0)
     total: Tallies = {}
-    with ctx.Pool(workers, initializer=_start, initargs=(job, counter)) as pool:
-        for part in pool.imap_unordered(_work, range(workers), chunksize=1):
-            merge(total, receive(part))
+    # an executor, not ``Pool``: leaving ``with Pool`` calls ``terminate()``, which can wait forever on
+    # the task-queue lock an idle worker holds (see models/settlement/reconcile_pool.py)
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start, initargs=(job, counter)) as pool:
+        for part in as_completed([pool.submit(_work, i) for i in range(workers)]):
+            merge(total, receive(part.result()))
     return total
 
 

@@ -39,11 +39,13 @@ def retriage(
 ) -> None:
     """Triage the cases a catalogue version in force on --on changes (held confirmed cases; diseases whose
     category changed), set-based and audited (reason catalogue_<version>). Idempotent; never backwards."""
+    from models.nightly import check_day
     from tasks.infra.access import authorize_nightly
     from tasks.infra.db import session_scope
     from tasks.pathway.retriage import retriage_cases
 
+    night = check_day("on", date.fromisoformat(on), _day(None))  # never stamp cases with a future version
     authorize_nightly(actor, region_code)
     with session_scope() as s:
-        result = retriage_cases(s, date.fromisoformat(on), region_code, actor)
+        result = retriage_cases(s, night, region_code, actor)
     typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))

@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from models.enums import CATEGORY_LABELS, Category
+from models.findings import FindingKind
 from models.ledger_rows import Cell, self_pay_ratio
 
 BulletinKind = Literal["quarterly", "annual"]
@@ -30,6 +31,10 @@ _YEAR = re.compile(r"^(\d{4})$")
 
 class BadPeriod(ValueError):
     """A period that is not 2017Q3 (quarterly) or 2017 (annual)."""
+
+
+def _kind_label(kind: str) -> str:
+    return FindingKind(kind).label if kind in set(FindingKind) else kind
 
 
 def period_bounds(kind: BulletinKind, period: str) -> tuple[date, date]:
@@ -175,6 +180,6 @@ def bulletin_markdown(data: BulletinData) -> str:
         cats.append(f"- {c.name}（{c.region_code}）：{'，'.join(parts) or '无'}")
     alarms = ["", "## 预警（本期）", ""]
     for c in data.counties:
-        parts = [f"{k} {n}" for k, n in sorted(c.alarms.items())]
+        parts = [f"{_kind_label(k)} {n}" for k, n in sorted(c.alarms.items())]
         alarms.append(f"- {c.name}（{c.region_code}）：{'，'.join(parts) or '无'}")
     return "\n".join([title, "", scope, "", head, rule, *body, *cats, *alarms, ""])

@@ -22,6 +22,22 @@ class FindingKind(StrEnum):
     POVERTY_ALARM = "poverty_alarm"  # 防止返贫监测预警: household self-pay above threshold
     STATUS_MISMATCH = "status_mismatch"  # 四个一致: poverty status differs from the external list
 
+    @property
+    def label(self) -> str:
+        """The kind in Chinese, as a coordinator reads it."""
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    FindingKind.OVERDUE_FOLLOW_UP: "随访逾期",
+    FindingKind.EXPIRING_CONTRACT: "签约即将到期",
+    FindingKind.UNTREATED: "确诊未救治",
+    FindingKind.STUCK: "环节停滞",
+    FindingKind.RETRIAGE: "需重新分类",
+    FindingKind.POVERTY_ALARM: "防返贫预警",
+    FindingKind.STATUS_MISMATCH: "四个一致不符",
+}
+
 
 class RunStatus(StrEnum):
     RUNNING = "running"

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.catalogue import Catalogue
 from models.common import FEN
 from models.enums import CaseState, Category, PovertyStatus
+from models.errors import BadInput
 from models.pathway import is_legal, outcome_state
 
 
@@ -193,7 +194,16 @@ class NightInFuture(ValueError):
     def __init__(self, night: date, today: date) -> None:
         super().__init__(
             f"night {night.isoformat()} is after today ({today.isoformat()}): a night is assessed once it has begun"
+            " / 批次日期晚于今天，尚未开始的夜晚不能评估"
         )
+
+
+def check_day(field: str, day: date, today: date) -> date:
+    """A business date a coordinator gives (a list's date, a re-triage night): not after today — it would stamp
+    the record with a day nothing has happened on yet. Raises ``BadInput`` naming the field."""
+    if day > today:
+        raise BadInput(field, f"{day.isoformat()} is after today ({today.isoformat()}) / 日期晚于今天")
+    return day
 
 
 def check_night(night: date, today: date) -> date:

@@ -48,10 +48,11 @@ class LedgerSummary(BaseModel):
     treatment_rate: str
     alarms: dict[str, int] = {}
     #: 签约率: the ledger's patients (a live special-disease case) with a family-doctor contract in force on the
-    #: ledger's day, of all of them (target 100%)
-    contracted: int = 0
-    contract_patients: int = 0
-    contract_rate: str = "0.0%"
+    #: ledger's day, of all of them (target 100%); None where not counted (a nightly run's snapshot: the
+    #: ledger and the 季通报 count contracts, not the night)
+    contracted: int | None = None
+    contract_patients: int | None = None
+    contract_rate: str | None = None
 
 
 class NightlySummary(BaseModel):

@@ -24,7 +24,7 @@ from models.enums import (
     ReferralDirection,
     ReferralStatus,
 )
-from models.findings import FindingKind
+from models.findings import KIND_LABELS
 from models.referral_history import DECLINE_LABELS
 from web.row_errors import row_error
 
@@ -36,15 +36,7 @@ REFERRAL_STATUS = {
     ReferralStatus.CANCELLED: "已撤销",
 }
 DIRECTION = {ReferralDirection.INITIAL: "首次转诊", ReferralDirection.UP: "上转", ReferralDirection.DOWN: "下转"}
-FINDING = {
-    FindingKind.OVERDUE_FOLLOW_UP: "随访逾期",
-    FindingKind.EXPIRING_CONTRACT: "签约即将到期",
-    FindingKind.UNTREATED: "确诊未救治",
-    FindingKind.STUCK: "环节停滞",
-    FindingKind.RETRIAGE: "需重新分类",
-    FindingKind.POVERTY_ALARM: "防返贫预警",
-    FindingKind.STATUS_MISMATCH: "四个一致不符",
-}
+FINDING = KIND_LABELS
 METHODS = {"health_check": "健康体检", "five_step": "五步筛查法"}
 POVERTY = {
     "registered_poor": "建档立卡",

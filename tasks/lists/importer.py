@@ -22,10 +22,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from config.identity import identity_keys
+from config.settings import get_settings
 from models.access import Scope
+from models.common import local_today
 from models.external_lists import ListRow, ListSource, parse_list
 from models.identity import lookup_hash
 from models.intake import ImportRejected, RowError
+from models.nightly import check_day
 from models.people import ExternalStatus, Household, Patient
 from tasks.infra.access import scope_of
 from tasks.infra.db import session_scope
@@ -131,7 +134,9 @@ def parse_list_file(path: str, source: ListSource) -> list[ListRow]:
 
 @task(task_run_name="import-list-{source}", cache_policy=NO_CACHE, **RETRY)
 def import_external_list(path: str, source: ListSource, list_date: date, actor: str) -> ListImportReport:
-    """All or nothing: a bad row rejects the whole file (line and field); then one transaction."""
+    """All or nothing: a bad row rejects the whole file (line and field); then one transaction. A list dated
+    after today is refused (``date``): it would be compared as the newest list with nothing to back it."""
+    check_day("date", list_date, local_today(get_settings().timezone))
     rows = parse_list_file(path, source)
     with session_scope() as s:
         report = write_list(s, rows, source, list_date, scope_of(s, actor))

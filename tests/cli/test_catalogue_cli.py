@@ -37,3 +37,9 @@ def test_retriage_command(runner: CliRunner) -> None:
     assert (body["version"], body["triaged"], body["restamped"]) == ("2018", 0, 0)
     denied = runner.invoke(cli.app.app, ["catalogue", "retriage", "--on", "2018-01-01", "--actor", "coordinator"])
     assert denied.exit_code == 1 and "access denied" in denied.output
+
+
+def test_retriage_refuses_a_night_after_today(runner: CliRunner) -> None:
+    result = runner.invoke(cli.app.app, ["catalogue", "retriage", "--on", "2999-01-01"])
+    assert result.exit_code == 2 and "on: 2999-01-01 is after today" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1  # one line, no traceback

@@ -55,6 +55,7 @@ def test_nightly_flow_runs_once_per_night_and_publishes_a_summary(db_url: str) -
     first = asyncio.run(nightly_adjustment(night=NIGHT))
     assert first.status == "finished" and sum(first.findings.values()) > 20
     assert {r.region_code for r in first.regions} and all(r.special_cases > 0 for r in first.regions)
+    assert {r.contract_rate for r in first.regions} == {None}, "the night counts no contracts: no 0.0% rate"
     again = asyncio.run(nightly_adjustment(night=NIGHT))
     assert (again.run_id, again.findings) == (first.run_id, first.findings), "a finished night is not redone"
     artifact = Artifact.get("nightly-all")

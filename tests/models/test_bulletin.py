@@ -7,7 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from models.bulletin import BadPeriod, BulletinKind, CountyFigures, period_bounds, previous_period, ranked, rate
+from models.bulletin import (
+    BadPeriod,
+    BulletinData,
+    BulletinKind,
+    CountyFigures,
+    bulletin_markdown,
+    period_bounds,
+    previous_period,
+    ranked,
+    rate,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,3 +61,12 @@ def test_rate_and_ranking() -> None:
         region_code="4", name="d", special_cases=4, treated=3, in_county_bills=2, in_county_within_target=2
     )
     assert [x.region_code for x in ranked([c, a, b, d])] == ["2", "4", "1", "3"]
+
+
+def test_the_alarms_section_names_each_kind_in_chinese() -> None:
+    county = CountyFigures(region_code="520527", name="赫章县", alarms={"overdue_follow_up": 3, "poverty_alarm": 2})
+    data = BulletinData(kind="quarterly", period="2017Q4", start=date(2017, 10, 1), end=date(2017, 12, 31),
+                        scope="5205", counties=[county])  # fmt: skip
+    text = bulletin_markdown(data)
+    assert "- 赫章县（520527）：随访逾期 3，防返贫预警 2" in text
+    assert "overdue_follow_up" not in text and "poverty_alarm" not in text

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from models import national_id
 from models.enums import PovertyStatus
+from models.errors import BadInput
 from models.external_lists import ListSource
 from models.intake import ImportRejected
 from models.people import ExternalStatus, Patient
@@ -126,6 +127,14 @@ def test_bad_row_rejects_file(
     with pytest.raises(ImportRejected, match=message) as err:
         import_external_list.fn(str(path), source, DAY, "coordinator")
     assert A not in str(err.value) and "张三" not in str(err.value)
+    assert _rows() == []
+
+
+def test_a_list_dated_after_today_is_refused(tmp_path: Path, people: dict[str, int]) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(f"身份证号,状态\n{A},低保\n", encoding="utf-8")
+    with pytest.raises(BadInput, match=r"^date: 2999-01-01 is after today \(.*\) / 日期晚于今天$"):
+        import_external_list.fn(str(path), ListSource.CIVIL_AFFAIRS, date(2999, 1, 1), "coordinator")
     assert _rows() == []
 
 

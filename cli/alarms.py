@@ -30,6 +30,7 @@ def list_cmd(
     """Open alarms of the actor's scope, newest first (a prefecture supervisor sees the escalated ones)."""
     from tasks.alarms.actions import list_alarms
     from tasks.infra.db import session_scope
+    from web.finding_text import finding_reason  # the console's Chinese reading of the stored reason
 
     with session_scope() as s:
         rows = list_alarms(s, actor, region_code, not all_statuses, escalated, kind, limit)
@@ -37,7 +38,7 @@ def list_cmd(
         up = f" ↑{r.escalated_on.isoformat()}" if r.escalated_on else ""
         who = f" → {r.assignee}" if r.assignee else ""
         typer.echo(f"{r.id}\t{r.opened_on.isoformat()}\t{r.region_code}\t{r.kind.label}（{r.kind.value}）\t{r.status.label}{up}{who}"
-                   f"\t{r.subject}\t{r.reason}")  # fmt: skip
+                   f"\t{r.subject}\t{finding_reason(r.reason)}")  # fmt: skip
     typer.echo(f"{len(rows)} alarm(s)", err=True)
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 # typer 0.29 carries its own click (typer._click): its classes, not the installed click's, are the ones raised
 from typer._click.core import Context
@@ -71,6 +72,24 @@ def domain_error(exc: BaseException) -> Exception | None:
             todo.extend(e.exceptions)
         if e.__cause__ is not None:
             todo.append(e.__cause__)
+    return None
+
+
+_NO_TABLE = re.compile(r'no such table: (\w+)|relation "(\w+)" does not exist')
+
+
+def missing_table(exc: BaseException) -> str | None:
+    """The table a driver error says is missing (SQLite ``no such table``, PostgreSQL ``relation … does not
+    exist``): a database nobody has set up yet, not a bug to show as a traceback."""
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, DBAPIError) and (m := _NO_TABLE.search(str(e.orig))):
+            return m.group(1) or m.group(2)
+        todo += [c for c in (e.__cause__, e.__context__) if c is not None]
     return None
 
 
@@ -150,6 +169,9 @@ class DomainCommand(TyperCommand):
         try:
             return super().invoke(ctx)
         except Exception as exc:
+            if not debug and (table := missing_table(exc)):
+                line = f"refused: the database is not set up (no table {table}): run `dabing init-db` first"
+                raise _fail(line, REFUSED) from None
             found = None if debug else domain_error(exc)
             if found is None:
                 raise

@@ -8,7 +8,8 @@
   at configuration time and, because Prefect (re)builds its handlers when a run starts, the same masking
   runs in the log-record factory, so a handler created later still receives masked records.
 - Prefect run logs: inside a flow or task run, every structlog line also goes to Prefect's API log handler
-  (``RunLogger``), so it shows in that run's logs in the UI; outside a run it is only printed.
+  (``RunLogger``), so it shows in that run's logs in the UI; outside a run it is only printed — on stderr, so a
+  command's result on stdout (JSON) pipes cleanly into ``jq`` or a file.
 - Context: ``structlog.contextvars`` (``merge_contextvars``): flows bind the run, case and actor
   (``flows/context.py``), every line inside carries them.
 - ``quiet_console``: a filter on the console handlers only (the CLI drops Prefect's failure tracebacks of a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -132,11 +134,17 @@ def _run_log() -> logging.Logger:
     return logger
 
 
+_PRINT_LOCK = threading.Lock()
+
+
 class RunLogger(structlog.PrintLogger):
-    """Prints the rendered line (as structlog does) and, inside a Prefect run, sends it to the run's logs."""
+    """Prints the rendered line on stderr (stdout is a command's result) and, inside a Prefect run, sends it to
+    the run's logs."""
 
     def _emit(self, level: int, message: str) -> None:
-        super().msg(message)
+        with _PRINT_LOCK:  # the stream of the moment (a test's capture, a redirected stderr), one line at a time
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
         if _in_prefect_run():
             _run_log().log(level, message)
 
@@ -176,7 +184,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=lambda *_args: RunLogger(),
+        logger_factory=lambda *_args: RunLogger(sys.stderr),  # the file is only its pickling name: _emit writes
         cache_logger_on_first_use=True,
     )
     install_stdlib_masking()

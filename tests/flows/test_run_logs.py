@@ -48,6 +48,7 @@ def test_a_structlog_line_is_in_the_run_logs_with_run_case_and_actor() -> None:
     assert NID not in lines[0] and "[national-id]" in lines[0]
 
 
-def test_outside_a_run_a_line_is_only_printed(capsys: pytest.CaptureFixture[str]) -> None:
+def test_outside_a_run_a_line_is_only_printed_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     log.info("probe.outside", case_id=5)
-    assert "probe.outside" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "probe.outside" in printed.err and "probe.outside" not in printed.out, "stdout is the command's result"

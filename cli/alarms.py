@@ -37,7 +37,8 @@ def list_cmd(
     for r in rows:
         up = f" ↑{r.escalated_on.isoformat()}" if r.escalated_on else ""
         who = f" → {r.assignee}" if r.assignee else ""
-        typer.echo(f"{r.id}\t{r.opened_on.isoformat()}\t{r.region_code}\t{r.kind.label}（{r.kind.value}）\t{r.status.label}{up}{who}"
+        shown = f"{r.kind.label}（{r.kind.value}）"  # the code beside the label: what --kind takes
+        typer.echo(f"{r.id}\t{r.opened_on.isoformat()}\t{r.region_code}\t{shown}\t{r.status.label}{up}{who}"
                    f"\t{r.subject}\t{finding_reason(r.reason)}")  # fmt: skip
     typer.echo(f"{len(rows)} alarm(s)", err=True)
 

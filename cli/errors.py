@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import typer
@@ -58,38 +58,35 @@ _TYPES = tuple(t for t, _, _ in DOMAIN_ERRORS)
 _SUBJECTS = {"case_id": "case", "patient_id": "patient"}
 
 
-def domain_error(exc: BaseException) -> Exception | None:
-    """The domain error behind ``exc``: itself, what it was raised from (a wrapper), or one of a group."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, what it was raised from (a wrapper's cause), and the members of a group, each once."""
     todo, seen = [exc], set()
     while todo:
         e = todo.pop(0)
         if id(e) in seen:
             continue
         seen.add(id(e))
-        if isinstance(e, _TYPES):
-            return e
+        yield e
         if isinstance(e, BaseExceptionGroup):
             todo.extend(e.exceptions)
         if e.__cause__ is not None:
             todo.append(e.__cause__)
-    return None
+
+
+def domain_error(exc: BaseException) -> Exception | None:
+    """The domain error behind ``exc``: itself, what it was raised from (a wrapper), or one of a group."""
+    return next((e for e in _chain(exc) if isinstance(e, _TYPES)), None)
 
 
 _NO_TABLE = re.compile(r'no such table: (\w+)|relation "(\w+)" does not exist')
 
 
 def missing_table(exc: BaseException) -> str | None:
-    """The table a driver error says is missing (SQLite ``no such table``, PostgreSQL ``relation … does not
-    exist``): a database nobody has set up yet, not a bug to show as a traceback."""
-    todo, seen = [exc], set()
-    while todo:
-        e = todo.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
+    """The table a driver error behind ``exc`` says is missing (SQLite ``no such table``, PostgreSQL ``relation
+    … does not exist``): a database nobody has set up yet, not a bug to show as a traceback."""
+    for e in _chain(exc):
         if isinstance(e, DBAPIError) and (m := _NO_TABLE.search(str(e.orig))):
             return m.group(1) or m.group(2)
-        todo += [c for c in (e.__cause__, e.__context__) if c is not None]
     return None
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -134,15 +133,12 @@ def _run_log() -> logging.Logger:
     return logger
 
 
-_PRINT_LOCK = threading.Lock()
-
-
 class RunLogger(structlog.PrintLogger):
     """Prints the rendered line on stderr (stdout is a command's result) and, inside a Prefect run, sends it to
     the run's logs."""
 
     def _emit(self, level: int, message: str) -> None:
-        with _PRINT_LOCK:  # the stream of the moment (a test's capture, a redirected stderr), one line at a time
+        with self._lock:  # PrintLogger's lock of stderr; the stream written is the one of the moment (a capture)
             sys.stderr.write(message + "\n")
             sys.stderr.flush()
         if _in_prefect_run():

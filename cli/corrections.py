@@ -3,7 +3,7 @@
 dabing correct status PATIENT --to minimum_living --from 2017-06-01 --reason "民政复核为低保"
 dabing correct diagnosis CASE --icd I12.0 --reason "出院诊断为高血压肾病" [--on DATE]
 dabing groups add|remove PATIENT GROUP [GROUP…] --from DATE --reason "…"
-dabing close CASE --why died --reason "…"
+dabing close CASE --why died --reason "…" [--on DATE]
 dabing undo CASE --reason "…"
 """
 
@@ -122,11 +122,13 @@ def remove(patient_id: Id, group: Group, effective_from: From, reason: Reason, a
     _groups(patient_id, group, effective_from, reason, actor, add=False)
 
 
-def close(case_id: Id, why: Why, reason: Reason, actor: Actor = "coordinator") -> None:
-    """结案: close a case with a reason from the fixed list (died / moved_away close the patient's other cases)."""
+def close(case_id: Id, why: Why, reason: Reason, on: OptDay = None, actor: Actor = "coordinator") -> None:
+    """结案: close a case with a reason from the fixed list (died / moved_away close the patient's other cases),
+    on --on (the day it ended: died, moved away…; default today)."""
     from flows.corrections import close_case
 
-    _echo(asyncio.run(close_case(case_id, why, reason, actor)))
+    day = date.fromisoformat(on) if on else None
+    _echo(asyncio.run(close_case(case_id, why, reason, actor, day)))
 
 
 def undo(case_id: Id, reason: Reason, actor: Actor = "coordinator") -> None:

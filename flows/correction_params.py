@@ -42,6 +42,13 @@ OptGroups = Annotated[
     form("特殊人群 Groups", _choices(GROUP_LABELS) + "。Special groups (可多选 several).", uniqueItems=True),
 ]
 Why = Annotated[CloseReason, form("结案原因 Close reason", _choices(CLOSE_REASON_LABELS) + "。Why the case closes.")]
+ClosedOn = Annotated[
+    date | None,
+    form(
+        "结案日期（可选） Closed on",
+        "结案之日（如死亡、迁出之日），留空为今天。Closed on (YYYY-MM-DD), default today.",
+    ),
+]
 CorrectedOn = Annotated[
     date, form("更正日期 (YYYY-MM-DD)", "按这一天的病种目录重新分类。Date the catalogue is read on, YYYY-MM-DD.")
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.context import run_context
-from flows.correction_params import CorrectedOn, CorrectIcd10, EffectiveFrom, OptGroups, Reason, Status, Why
+from flows.correction_params import ClosedOn, CorrectedOn, CorrectIcd10, EffectiveFrom, OptGroups, Reason, Status, Why
 from flows.params import Actor, CaseId, PatientId
 from models.corrections import CorrectionOutcome, PatientFactsNow
 from models.schemas import CaseOutcome
@@ -75,12 +75,14 @@ async def correct_diagnosis(
 
 
 @flow(name="close-case", flow_run_name="close-case-{case_id}")
-async def close_case(case_id: CaseId, why: Why, reason: Reason, actor: Actor = "coordinator") -> CorrectionOutcome:
-    """结案：按固定原因关闭病例（死亡、迁出时关闭患者的全部在管病例）。
+async def close_case(
+    case_id: CaseId, why: Why, reason: Reason, actor: Actor = "coordinator", closed_on: ClosedOn = None
+) -> CorrectionOutcome:
+    """结案：按固定原因关闭病例（死亡、迁出时关闭患者的全部在管病例）；结案日期默认今天。
     Close a case with a reason from a fixed list (died / moved away close the patient's other cases too)."""
     with run_context(case_id=case_id, actor=actor):
         check_person(actor)
-        done = close_case_step(case_id, why, actor, reason)
+        done = close_case_step(case_id, why, actor, reason, closed_on)
         _note("结案", done)
         return done
 

@@ -67,7 +67,10 @@ class Case(CaseBase, table=True):
 
 
 class CaseTransition(SQLModel, table=True):
-    """Audit of every state change. Rows are appended, never updated (triggers forbid it)."""
+    """Audit of every state change. Rows are appended, never updated (triggers forbid it). ``at`` is when the
+    move was recorded; ``occurred_on`` the business date it took effect (screened / confirmed / referred /
+    admitted / discharged on, the night of a nightly move; an undo: the date the restored state began), which
+    the nightly run reads to know a case's state on a past night. None on rows written before migration 0022."""
 
     __tablename__ = "case_transition"
 
@@ -78,6 +81,7 @@ class CaseTransition(SQLModel, table=True):
     actor: str = Field(max_length=60)
     reason: str = Field(max_length=120)
     at: datetime = Field(default_factory=utcnow)
+    occurred_on: date | None = None
     event_id: str | None = Field(default=None, max_length=64)
 
 

@@ -25,6 +25,7 @@ class Step(StrEnum):
     RELAPSED = "relapsed_on"  # a cured case re-opens after its last discharge
     ADMITTED = "admitted_on"
     DISCHARGED = "discharged_on"
+    CLOSED = "closed_on"  # 结案: after every step the case already has (an open stay is refused before)
 
 
 ORDER: tuple[Step, ...] = tuple(Step)
@@ -36,6 +37,7 @@ LABELS: dict[Step, str] = {
     Step.RELAPSED: "relapse",
     Step.ADMITTED: "admission",
     Step.DISCHARGED: "discharge",
+    Step.CLOSED: "closing",
 }
 
 

@@ -103,7 +103,8 @@ CASE_ACTIONS: tuple[Action, ...] = (
     Action("diagnosis", "更正诊断", "correct-diagnosis/diagnosis",
            (Field("icd10", "正确的诊断编码 ICD-10", "text"), _day("corrected_on", "更正日期"), _note()), OPEN_CASE),
     Action("close", "结案", "close-case/close",
-           (Field("why", "结案原因", "choice", "", _labels(CLOSE_REASON_LABELS)), _note()), OPEN_CASE),
+           (Field("why", "结案原因", "choice", "", _labels(CLOSE_REASON_LABELS)),
+            _day("closed_on", "结案日期（留空为今天）", required=False), _note()), OPEN_CASE),
     Action("undo", "撤销上一步", "undo-step/undo", (_note(),)),
 )  # fmt: skip
 PATIENT_ACTIONS: tuple[Action, ...] = (

@@ -1,7 +1,7 @@
 """Set-based checks of the nightly run, one id range (chunk) at a time, judged at BUSINESS dates as of the
 night asked (screened / confirmed / referred / admitted / discharged on, follow-ups, contracts, list dates),
 never at record time, so a replayed or back-dated night gives the answer living through it gave. A case whose
-current state began after the night is not judged that night (its state then is unknown).
+current state began after the night is judged by the state in force on the night (``tasks/nightly/rewind.py``).
 
 Each check adds the chunk's condition rows to ``nightly_found`` (``tasks/nightly/found.py``); the diff with
 the open alarms is ``tasks/nightly/diff.py``. Every function returns how many condition rows it found."""
@@ -23,6 +23,7 @@ from models.findings import FindingKind
 from models.nightly import FOLLOWED_STATES, OUTCOME_STATES, Cutoffs
 from models.people import ExternalStatus, Patient
 from tasks.nightly.found import fill_dates, fill_touch, insert_found
+from tasks.nightly.rewind import moved_since, rewind_dates, state_on
 
 
 class Scope:
@@ -119,7 +120,9 @@ def case_dates(session: Session, sc: Scope, where: list[Any], case_range: tuple[
         .outerjoin(t, t.c.case_id == col(Case.id))
         .where(*where)
     )  # fmt: skip
-    return fill_dates(session, rows)
+    filled = fill_dates(session, rows)
+    rewind_dates(session, sc.cut.night)
+    return filled
 
 
 def _about_cases(sc: Scope, dates: Any, kind: FindingKind, reason: Any, lo: int, hi: int) -> Select[Any]:
@@ -154,7 +157,6 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
     by_patient: list[Any] = [  # coalesce: keeps SQLite on the patient index, not the state index
         col(Case.patient_id).between(lo, hi),
         func.coalesce(col(Case.category), "") == Category.LONG_TERM.value,
-        func.coalesce(col(Case.state), "") == CaseState.UNDER_MANAGEMENT.value,
     ]
     if sc.region_code:
         by_patient.append(col(Case.region_code) == sc.region_code)
@@ -165,10 +167,18 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
         .where(col(TreatmentEpisode.case_id) == col(Case.id))
         .scalar_subquery()
     )
+    managed_now = and_(
+        func.coalesce(col(Case.state), "") == CaseState.UNDER_MANAGEMENT.value,
+        func.coalesce(last_discharge, col(Condition.confirmed_on)) <= _on(sc.cut.night),
+    )
+    managed_then = and_(  # moved on since the night: the state it had then (``tasks/nightly/rewind.py``)
+        col(Case.state_changed_at) >= moved_since(sc.cut.night),
+        state_on(col(Case.id), sc.cut.night) == CaseState.UNDER_MANAGEMENT.value,
+    )
     managed = (
         select(col(Case.patient_id), col(Case.region_code))
         .join(Condition, col(Condition.id) == col(Case.condition_id))
-        .where(*by_patient, func.coalesce(last_discharge, col(Condition.confirmed_on)) <= _on(sc.cut.night))
+        .where(*by_patient, or_(managed_now, managed_then))
         .distinct()
         .subquery()
     )
@@ -204,11 +214,11 @@ def expiring_contracts(session: Session, sc: Scope, lo: int, hi: int) -> int:
 def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: Any) -> int:
     """Special-disease cases not treated N days after confirmation (the ledger's "not yet treated"), and
     cases in any other state longer than that state's limit, counted from the state's business date."""
-    reason = (
+    reason = (  # the state on the night; its reason (no_capacity, …) is known only while it is the state now
         literal("not treated after triage; waiting in ", String)
-        + cast(col(Case.state), String)
+        + dates.c.state
         + literal(" ", String)
-        + func.coalesce(col(Case.state_reason), literal("", String))
+        + case((dates.c.state == col(Case.state), func.coalesce(col(Case.state_reason), "")), else_=literal(""))
     )
     untreated = _about_cases(sc, dates, FindingKind.UNTREATED, reason, lo, hi).where(
         dates.c.state.in_([CaseState.TRIAGED.value, CaseState.REFERRED.value]),
@@ -221,7 +231,7 @@ def untreated_and_stuck(session: Session, sc: Scope, lo: int, hi: int, dates: An
     if not limits:
         return n
     limit = case(*[(dates.c.state == s.value, _on(d)) for s, d in limits.items()])
-    reason = literal("too long in state ", String) + cast(col(Case.state), String)
+    reason = literal("too long in state ", String) + dates.c.state
     stuck = _about_cases(sc, dates, FindingKind.STUCK, reason, lo, hi).where(
         dates.c.state.in_([s.value for s in limits]), dates.c.since < limit
     )

@@ -57,6 +57,7 @@ dates = Table(
     Column("state", String(40)),
     Column("category", String(20)),
     Column("disease_code", String(40)),
+    Column("rewound", Integer),  # 1: the state in force on a past night (``tasks/nightly/rewind.py``)
 )
 
 touch = Table(
@@ -107,7 +108,7 @@ def fill_dates(session: Session, rows: Select[Any]) -> Table:
     every case of that state in the province for each chunk."""
     columns = (
         "case_id INTEGER PRIMARY KEY, confirmed DATE, since DATE, contact DATE, state VARCHAR(40), "
-        "category VARCHAR(20), disease_code VARCHAR(40)"
+        "category VARCHAR(20), disease_code VARCHAR(40), rewound INTEGER"
     )
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS nightly_dates ({columns})"))
     _empty(session, dates)

@@ -151,7 +151,7 @@ def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple
             row.disease_code, row.category = result.disease_code, result.category.value
             target = retriage_move(CaseState(state), Category(result.category))
             if target is not None:
-                move_case(session, row, target, actor=actor, reason=reason)
+                move_case(session, row, target, actor=actor, reason=reason, on=sc.cut.night)
                 moved.append(case_id)
             session.add(row)
         found.append(

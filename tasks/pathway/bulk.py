@@ -54,7 +54,7 @@ def confirm_chunk(case_ids: list[int], seed: int, confirmed_on: date, actor: str
     no = [c for c in case_ids if not is_confirmed(seed, c)]
     with session_scope() as s:
         moved = confirm_many(s, yes, confirmed_on, actor)
-        ruled_out = rule_out_many(s, no, actor)
+        ruled_out = rule_out_many(s, no, actor, on=confirmed_on)
     return StepResult(step="confirm", considered=len(case_ids), moved=len(moved), held={"ruled_out": len(ruled_out)})
 
 

@@ -13,12 +13,13 @@ from models.common import local_today
 from models.corrections import CorrectionOutcome, FactKind, PatientFactsNow, reason_text
 from models.enums import CloseReason, PatientGroup, PovertyStatus
 from models.errors import BadInput
+from models.timeline import Step
 from tasks.infra.access import authorize_patient
 from tasks.infra.db import session_scope
 from tasks.infra.retry import RETRY
 from tasks.pathway.corrections import close_case, correct_diagnosis
 from tasks.pathway.patient_facts import append_facts
-from tasks.pathway.steps import lock_for
+from tasks.pathway.steps import check_step, lock_for
 from tasks.pathway.undo import undo_last
 
 
@@ -80,10 +81,16 @@ def correct_diagnosis_case(case_id: int, icd10: str, on: date, actor: str, reaso
 
 
 @task(task_run_name="close-case-{case_id}", **RETRY)
-def close_case_step(case_id: int, why: CloseReason, actor: str, reason: str) -> CorrectionOutcome:
+def close_case_step(
+    case_id: int, why: CloseReason, actor: str, reason: str, closed_on: date | None = None
+) -> CorrectionOutcome:
+    """结案 on ``closed_on`` (default today): not before any date the case already has."""
     text = reason_text(reason)
+    on = closed_on or today()
     with session_scope() as s:
-        return close_case(s, lock_for(s, case_id, actor), CloseReason(why), actor, text)
+        case = lock_for(s, case_id, actor)
+        check_step(s, case_id, Step.CLOSED, on)
+        return close_case(s, case, CloseReason(why), on, actor, text)
 
 
 @task(task_run_name="undo-case-{case_id}", **RETRY)

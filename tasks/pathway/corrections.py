@@ -47,15 +47,15 @@ def append_move(
     actor: str,
     reason: str,
     event: DomainEvent,
+    on: date | None,
     state_reason: str | None = None,
 ) -> int:
-    """Append the move (``case_transition``) and change the case's state; returns the transition id. The
-    caller has checked the move (a pathway move, or the undo rule)."""
+    """Append the move (``case_transition``, taking effect on the business date ``on``) and change the case's
+    state; returns the transition id. The caller has checked the move (a pathway move, or the undo rule)."""
     from_state, now = CaseState(case.state), utcnow()
     case.state, case.state_reason, case.state_changed_at = to_state, state_reason, now
-    row = CaseTransition(
-        case_id=case.id or 0, from_state=from_state, to_state=to_state, actor=actor, reason=reason[:120], at=now
-    )
+    row = CaseTransition(case_id=case.id or 0, from_state=from_state, to_state=to_state, actor=actor,
+                         reason=reason[:120], at=now, occurred_on=on)  # fmt: skip
     session.add_all([case, row])
     session.flush()
     payload = {"from_state": from_state.value, "to_state": to_state.value, "actor": actor, "reason": reason[:120]}
@@ -152,7 +152,7 @@ def correct_diagnosis(session: Session, case: Case, icd10: str, on: date, actor:
             if move == DiagnosisMove.RETRIAGE:
                 case.hospital_id = None  # referred for the old disease: to be referred again (case.triaged)
                 cancel_pending_referrals(session, case.id or 0)
-            moved = append_move(session, case, target, actor=actor, reason=text, event=STATE_EVENTS[target])
+            moved = append_move(session, case, target, actor=actor, reason=text, event=STATE_EVENTS[target], on=on)
         session.add(case)
     elif move == DiagnosisMove.CLOSE:
         text += ": not a special-treatment disease, closed"
@@ -163,6 +163,7 @@ def correct_diagnosis(session: Session, case: Case, icd10: str, on: date, actor:
             actor=actor,
             reason=text,
             event=DomainEvent.CASE_CLOSED,
+            on=on,
             state_reason=result.reason.value,
         )
     elif move == DiagnosisMove.HOLD:
@@ -196,12 +197,12 @@ def cancel_pending_referrals(session: Session, case_id: int) -> None:
     )
 
 
-def close_case(session: Session, case: Case, why: CloseReason, actor: str, reason: str) -> CorrectionOutcome:
+def close_case(session: Session, case: Case, why: CloseReason, on: date, actor: str, reason: str) -> CorrectionOutcome:
     """Close the case with a reason from the fixed list; died / moved away close the patient's other live
     cases too. A case with a stay not yet settled is refused (the stay is discharged and settled first)."""
     if case.state == CaseState.CLOSED:
         return outcome(case, f"already closed ({case.state_reason})", None)
-    _close_one(session, case, why, actor, reason)
+    _close_one(session, case, why, on, actor, reason)
     also: list[int] = []
     if why in PERSON_REASONS:
         others = session.execute(
@@ -216,14 +217,14 @@ def close_case(session: Session, case: Case, why: CloseReason, actor: str, reaso
         for other_id in list(others):
             other = lock_case(session, other_id)
             if CaseState(other.state) not in OPEN_STAY:
-                _close_one(session, other, why, actor, reason)
+                _close_one(session, other, why, on, actor, reason)
                 also.append(other_id)
     session.refresh(case)
     label = CLOSE_REASON_LABELS[why]
     return outcome(case, f"closed: {why.value} {label}", _last_correction(session, case.id or 0), also_closed=also)
 
 
-def _close_one(session: Session, case: Case, why: CloseReason, actor: str, reason: str) -> None:
+def _close_one(session: Session, case: Case, why: CloseReason, on: date, actor: str, reason: str) -> None:
     state = CaseState(case.state)
     if state in OPEN_STAY:
         raise CorrectionRefused(
@@ -232,7 +233,14 @@ def _close_one(session: Session, case: Case, why: CloseReason, actor: str, reaso
     check_transition(state, CaseState.CLOSED)
     text = f"closed: {why.value} ({CLOSE_REASON_LABELS[why]})"
     tid = append_move(
-        session, case, CaseState.CLOSED, actor=actor, reason=text, event=DomainEvent.CASE_CLOSED, state_reason=why.value
+        session,
+        case,
+        CaseState.CLOSED,
+        actor=actor,
+        reason=text,
+        event=DomainEvent.CASE_CLOSED,
+        on=on,
+        state_reason=why.value,
     )
     audit(
         session,

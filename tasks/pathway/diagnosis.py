@@ -49,8 +49,8 @@ def confirm_many(
     return moved
 
 
-def rule_out_many(session: Session, case_ids: Sequence[int], actor: str) -> list[int]:
-    """SCREENED → CLOSED: the hospital did not confirm the suspicion."""
+def rule_out_many(session: Session, case_ids: Sequence[int], actor: str, on: date | None = None) -> list[int]:
+    """SCREENED → CLOSED: the hospital did not confirm the suspicion (on ``on``, when known)."""
     moved = advance_many(
         session,
         case_ids,
@@ -59,6 +59,7 @@ def rule_out_many(session: Session, case_ids: Sequence[int], actor: str) -> list
         actor=actor,
         reason="suspicion ruled out",
         state_reason="ruled_out",
+        on=on,
     )
     if moved:
         _set_conditions(session, moved, ConditionStatus.RULED_OUT, None)

@@ -89,7 +89,7 @@ def open_cases(session: Session, items: Sequence[Suspicion], actor: str) -> dict
         session.flush()
         assert case.id is not None
         session.add(CaseTransition(case_id=case.id, from_state=None, to_state=CaseState.SCREENED, actor=actor,
-                                   reason="screening intake", at=now))  # fmt: skip
+                                   reason="screening intake", at=now, occurred_on=i.screened_on))  # fmt: skip
         case_ids.append(case.id)
     session.flush()
     if case_ids:

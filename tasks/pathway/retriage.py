@@ -41,7 +41,7 @@ from tasks.pathway.triage import triage_many
 
 WINDOW = 50_000
 _TAKEN = "disease_already_open"  # a re-triaged case whose new disease the patient already has: left as is
-_AUDIT = ("case_transition", ("case_id", "from_state", "to_state", "actor", "reason", "at"))
+_AUDIT = ("case_transition", ("case_id", "from_state", "to_state", "actor", "reason", "at", "occurred_on"))
 
 
 class RetriageResult(BaseModel):
@@ -139,7 +139,7 @@ def _window(session: Session, cond: Any, lo: int, actor: str, out: RetriageResul
     for (src, dst, change), ids in moves.items():
         reason = f"{tag}: re-triaged {change}"[:120]
         out.moved += len(advance_many(session, ids, src, dst, actor=actor, reason=reason, now=now, on=night))
-    append_rows(session, *_AUDIT, [(*a, now) for a in audit])
+    append_rows(session, *_AUDIT, [(*a, now, night) for a in audit])
     return int(rows[-1].id)
 
 

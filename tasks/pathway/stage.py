@@ -269,8 +269,8 @@ def write_findings(session: Session, actor: str, now: datetime) -> tuple[int, ..
         f"SELECT condition_id, patient_id, screening_id, icd10, :suspected, :at {fresh}",
         f'INSERT INTO "case" (id, patient_id, condition_id, region_code, state, green_channel, state_changed_at, '
         f"created_at) SELECT case_id, patient_id, condition_id, region_code, :screened, :no, :at, :at {fresh}",
-        f"INSERT INTO case_transition (case_id, from_state, to_state, actor, reason, at) "
-        f"SELECT case_id, NULL, :screened, :actor, 'screening intake', :at {fresh}",
+        f"INSERT INTO case_transition (case_id, from_state, to_state, actor, reason, at, occurred_on) "
+        f"SELECT case_id, NULL, :screened, :actor, 'screening intake', :at, screened_on {fresh}",
     ):
         session.execute(text(sql), {**values, "actor": actor, "at": at})
     return tuple(session.execute(text(f"SELECT case_id {fresh} ORDER BY case_id")).scalars())  # no Row objects

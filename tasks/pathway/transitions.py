@@ -71,7 +71,8 @@ def move_case(
     state_reason: str | None = None,
     on: date | None = None,
 ) -> None:
-    """Move one loaded case; raises IllegalTransition naming both states."""
+    """Move one loaded case; raises IllegalTransition naming both states. ``on`` is the business date the move
+    took effect (``case_transition.occurred_on``, and the event's)."""
     from_state = CaseState(case.state)
     check_transition(from_state, to_state)
     now = utcnow()
@@ -87,6 +88,7 @@ def move_case(
             actor=actor,
             reason=reason,
             at=now,
+            occurred_on=on,
             event_id=event_id,
         )
     )
@@ -127,8 +129,8 @@ def advance_many(
         append_rows(
             session,
             "case_transition",
-            ("case_id", "from_state", "to_state", "actor", "reason", "at"),
-            ((cid, from_state, to_state, actor, reason, now) for cid in moved),
+            ("case_id", "from_state", "to_state", "actor", "reason", "at", "occurred_on"),
+            ((cid, from_state, to_state, actor, reason, now, on) for cid in moved),
         )
         _moved(session, moved, from_state, to_state, actor, reason, on)
     return moved

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, FollowUp, TreatmentEpisode
@@ -129,16 +129,24 @@ def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str
 
 
 def finish_many(session: Session, case_ids: Sequence[int], actor: str) -> dict[str, int]:
-    """SETTLED → cured / under maintenance / under management, by each case's category."""
-    groups: dict[CaseState, list[int]] = {}
-    for cid, category in _select_in(
-        session, (col(Case.id), col(Case.category)), col(Case.id), case_ids, col(Case.state) == CaseState.SETTLED
-    ):
-        groups.setdefault(outcome_state(category), []).append(cid)
-    return {
-        to.value: len(advance_many(session, ids, CaseState.SETTLED, to, actor=actor, reason="outcome after settlement"))
-        for to, ids in groups.items()
-    }
+    """SETTLED → cured / under maintenance / under management, by each case's category. The outcome takes effect
+    on the case's last discharge (its business date, as the nightly run dates an outcome state)."""
+    last_discharge = (
+        select(func.max(col(TreatmentEpisode.discharged_on)))
+        .where(col(TreatmentEpisode.case_id) == col(Case.id))
+        .scalar_subquery()
+    )
+    groups: dict[tuple[CaseState, date | None], list[int]] = {}
+    for cid, category, on in _select_in(
+        session, (col(Case.id), col(Case.category), last_discharge), col(Case.id), case_ids,
+        col(Case.state) == CaseState.SETTLED,
+    ):  # fmt: skip
+        groups.setdefault((outcome_state(category), on), []).append(cid)
+    moved: dict[str, int] = {}
+    for (to, on), ids in groups.items():
+        done = advance_many(session, ids, CaseState.SETTLED, to, actor=actor, reason="outcome after settlement", on=on)
+        moved[to.value] = moved.get(to.value, 0) + len(done)
+    return moved
 
 
 def record_follow_ups(

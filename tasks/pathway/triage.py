@@ -104,6 +104,7 @@ def triage_many(
         actor=actor,
         reason="duplicate of an open case of the same disease",
         state_reason="duplicate",
+        on=on_date,
     )
     held = {why: len(ids) for why, ids in outside.items()}
     if closed:

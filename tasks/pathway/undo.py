@@ -46,7 +46,16 @@ def undo_last(session: Session, case: Case, actor: str, reason: str) -> Correcti
     assert step.from_state is not None
     _revert_side_effects(session, case, step)
     text = f"undo of #{step.id} {step.from_state.value} -> {step.to_state.value}"
-    tid = append_move(session, case, step.from_state, actor=actor, reason=text, event=DomainEvent.CASE_CORRECTED)
+    began = session.execute(  # the restored state is in force from the date it first began, as if never left
+        select(col(CaseTransition.occurred_on))
+        .where(col(CaseTransition.case_id) == case.id, col(CaseTransition.id) < step.id,
+               col(CaseTransition.to_state) == step.from_state)
+        .order_by(col(CaseTransition.id).desc())
+        .limit(1)
+    ).scalar()  # fmt: skip
+    tid = append_move(
+        session, case, step.from_state, actor=actor, reason=text, event=DomainEvent.CASE_CORRECTED, on=began
+    )
     cid = audit(
         session,
         case.id or 0,

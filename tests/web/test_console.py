@@ -133,8 +133,8 @@ def test_a_typed_note_is_stored_in_the_app_database_and_the_run_carries_its_id_o
     with session_scope() as s:
         (stored,) = s.execute(select(ConsoleNote)).scalars()
     assert (deployment, name) == ("close-case/close", f"close-case-{world.case_id}")
-    assert params == {"case_id": world.case_id, "why": "refused", "reason": f"console-note:{stored.id}",
-                      "actor": "coordinator"}  # fmt: skip
+    assert params == {"case_id": world.case_id, "why": "refused", "closed_on": None,  # left empty: today
+                      "reason": f"console-note:{stored.id}", "actor": "coordinator"}  # fmt: skip
     assert (stored.text, stored.actor_id, stored.patient_id) == (note, "coordinator", world.patient_id)
 
 

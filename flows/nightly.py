@@ -56,19 +56,22 @@ async def nightly_adjustment(
         today = local_today(get_settings().timezone)
         night = check_night(night or today, today)
         authorize_nightly(actor, region_code)
-        run_id, finished = start_run(night, region_code, str(flow_run.get_id() or ""))
+        run_id, finished, replay = start_run(night, region_code, str(flow_run.get_id() or ""))
         if finished:
             return load_summary(run_id)
         refresh_statistics()  # PostgreSQL after a bulk load: plan the night on statistics, not on none
         # a catalogue version in force tonight, set-based; the households' stage (it reads no case) runs meanwhile
-        retriaged = retriage_catalogue.submit(night, region_code, actor)
+        # (a replay — a night before one already run — only counts: no re-triage, no referral on the past date)
+        retriaged = None if replay else retriage_catalogue.submit(night, region_code, actor)
         size = get_settings().nightly_chunk_size
         households = assess_chunk.map(run_id, "households", plan_chunks(run_id, "households", size), actor)
-        retriaged.result()  # before the cases' own re-triage; their chunks queue behind the households' (no wait)
+        if retriaged is not None:
+            retriaged.result()  # before the cases' own re-triage; their chunks queue behind the households'
         assess_chunk.map(run_id, "cases", plan_chunks(run_id, "cases", size), actor).result()
         assess_chunk.map(run_id, "patients", plan_chunks(run_id, "patients", size), actor).result()
         households.result()
-        refer_waiting_list(night, actor, region_code)  # capacity freed since yesterday: refer the waiting
+        if not replay:
+            refer_waiting_list(night, actor, region_code)  # capacity freed since yesterday: refer the waiting
         summary = finish_run(run_id)
         publish_nightly_summary(summary)
         return summary

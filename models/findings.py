@@ -57,6 +57,9 @@ class NightlyRun(SQLModel, table=True):
     flow_run_id: str | None = Field(default=None, max_length=40)
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    #: 补查 — a night before one already run (its scope or every region): judged and counted (``NightlyCount``),
+    #: while the alarms, the cases and the waiting list are left as the later night left them (migration 0023)
+    replay: bool = False
 
 
 class NightlyChunk(SQLModel, table=True):
@@ -70,6 +73,19 @@ class NightlyChunk(SQLModel, table=True):
     last_id: int
     findings: int = 0
     done_at: datetime = Field(default_factory=utcnow)
+
+
+class NightlyCount(SQLModel, table=True):
+    """What a replayed night found, per chunk, region and kind: its summary (a replay opens no alarm)."""
+
+    __tablename__ = "nightly_count"
+
+    run_id: int = Field(foreign_key="nightly_run.id", primary_key=True)
+    stage: str = Field(max_length=40, primary_key=True)
+    first_id: int = Field(primary_key=True)
+    region_code: str = Field(max_length=6, primary_key=True)
+    kind: str = Field(max_length=40, primary_key=True)
+    conditions: int
 
 
 #: Kinds that are one-off notices (the condition does not persist after the run acted): never auto-cleared.

@@ -63,6 +63,8 @@ class NightlySummary(BaseModel):
     night: date
     scope: str
     status: RunStatus
+    #: 补查: a night before one already run — ``findings`` is what it found; it opened and cleared nothing
+    replay: bool = False
     findings: dict[str, int]
     opened: dict[str, int] = {}
     resolved: dict[str, int] = {}

@@ -7,7 +7,7 @@ from models.clinical import Case, CaseTransition, Condition, Screening
 from models.console import ConsoleAudit, ConsoleLogin, ConsoleUser
 from models.contracts import ContractEvent
 from models.corrections import CaseCorrection, PatientFact
-from models.findings import Finding, NightlyChunk, NightlyRun, RegionSnapshot
+from models.findings import Finding, NightlyChunk, NightlyCount, NightlyRun, RegionSnapshot
 from models.meta import AppMeta
 from models.outbox import EventOutbox
 from models.people import ExternalStatus, Household, Patient
@@ -36,6 +36,7 @@ __all__ = [
     "HospitalDisease",
     "Household",
     "NightlyChunk",
+    "NightlyCount",
     "NightlyRun",
     "Patient",
     "PatientFact",

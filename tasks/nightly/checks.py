@@ -27,10 +27,13 @@ from tasks.nightly.rewind import moved_since, rewind_dates, state_on
 
 
 class Scope:
-    """Run, night, cut-offs and the optional region every chunk query is filtered by."""
+    """Run, night, cut-offs and the optional region every chunk query is filtered by; ``replay``: a night
+    before one already run (``tasks/nightly/replay.py``)."""
 
-    def __init__(self, run_id: int, cut: Cutoffs, region_code: str | None, actor: str = "nightly") -> None:
-        self.run_id, self.cut, self.region_code, self.actor = run_id, cut, region_code, actor
+    def __init__(
+        self, run_id: int, cut: Cutoffs, region_code: str | None, actor: str = "nightly", replay: bool = False
+    ) -> None:
+        self.run_id, self.cut, self.region_code, self.actor, self.replay = run_id, cut, region_code, actor, replay
 
     @staticmethod
     def head(kind: FindingKind) -> list[Any]:

@@ -3,6 +3,7 @@ conditions that hold) by kind and region, and the night's changes — opened, re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Integer, String, func, literal, select
@@ -13,6 +14,7 @@ from models.clinical import Case
 from models.findings import Finding, FindingKind, NightlyRun, RegionSnapshot, RunStatus
 from models.ledger import summarise_ledger_rows
 from models.schemas import NightlySummary
+from tasks.nightly.replay import replay_counts
 
 
 def snapshot(session: Session, run_id: int) -> None:
@@ -50,6 +52,8 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         .all()
     )
     scope = [col(Finding.region_code) == run.scope] if run.scope != "*" else []
+    if run.replay:  # 补查: what the night found; it opened, cleared and escalated nothing
+        return _summary(run, run_id, snaps, replay_counts(session, run_id), {}, [])
     kinds = (
         session.execute(
             select(col(Finding.region_code), col(Finding.kind), func.count())
@@ -59,7 +63,7 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         .tuples()
         .all()
     )
-    opened: dict[str, int] = {
+    opened = {
         str(k): n
         for k, n in session.execute(
             select(col(Finding.kind), func.count()).where(col(Finding.run_id) == run_id).group_by(col(Finding.kind))
@@ -75,12 +79,24 @@ def summary(session: Session, run_id: int) -> NightlySummary:
         .tuples()
         .all()
     )
+    return _summary(run, run_id, snaps, kinds, opened, steps)
+
+
+def _summary(
+    run: NightlyRun,
+    run_id: int,
+    snaps: Sequence[tuple[str, str, str, int]],
+    kinds: Sequence[tuple[str, str, int]],
+    opened: dict[str, int],
+    steps: Sequence[tuple[str, str, int]],
+) -> NightlySummary:
     regions = sorted({r[0] for r in snaps} | {k[0] for k in kinds})
     return NightlySummary(
         run_id=run_id,
         night=run.night,
         scope=run.scope,
         status=RunStatus(run.status),
+        replay=run.replay,
         findings={k.value: sum(n for _, kind, n in kinds if kind == k) for k in FindingKind},
         opened={k.value: opened.get(k.value, 0) for k in FindingKind},
         resolved={

@@ -44,6 +44,7 @@ from tasks.nightly.checks import (
 from tasks.nightly.diff import clear_ended, escalate, open_new
 from tasks.nightly.found import add_found, reset_found
 from tasks.nightly.poverty import household_alarms
+from tasks.nightly.replay import count_found, is_replay
 from tasks.nightly.report import snapshot, summary
 from tasks.nightly.stats import plan_for_key_lookups
 from tasks.pathway.retriage import taken_diseases
@@ -71,7 +72,7 @@ def open_run(session: Session, night: date, region_code: str | None, flow_run_id
         select(NightlyRun).where(col(NightlyRun.night) == night, col(NightlyRun.scope) == scope)
     ).scalar_one_or_none()
     if run is None:
-        run = NightlyRun(night=night, scope=scope, flow_run_id=flow_run_id)
+        run = NightlyRun(night=night, scope=scope, flow_run_id=flow_run_id, replay=is_replay(session, night, scope))
         session.add(run)
         session.flush()
     return run
@@ -108,7 +109,7 @@ def _scope(session: Session, run_id: int, actor: str = "nightly") -> Scope:
     run = session.get(NightlyRun, run_id)
     assert run is not None
     cut = cutoffs(run.night, load_nightly_rules(), load_catalogue())
-    return Scope(run_id, cut, None if run.scope == "*" else run.scope, actor)
+    return Scope(run_id, cut, None if run.scope == "*" else run.scope, actor, run.replay)
 
 
 def retriage(session: Session, sc: Scope, lo: int, hi: int, actor: str) -> tuple[int, list[int]]:
@@ -213,6 +214,10 @@ def assess(
         expiring_contracts(session, sc, lo, hi)
         status_mismatches(session, sc, lo, hi)
     write_phase(session)
+    if sc.replay:  # 补查: counted, the alarms and cases left as a later night left them
+        n = count_found(session, run_id, stage, lo)
+        session.add(NightlyChunk(run_id=run_id, stage=stage, first_id=lo, last_id=hi, findings=n))
+        return n, moved
     if stage == "cases":
         _, moved = retriage(session, sc, lo, hi, actor)
     now, night = utcnow(), sc.cut.night
@@ -232,16 +237,16 @@ def assess(
 
 
 @task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
-def start_run(night: date, region_code: str | None, flow_run_id: str | None) -> tuple[int, bool]:
-    """(run id, already finished?) — the same night and scope always reuse one run row."""
+def start_run(night: date, region_code: str | None, flow_run_id: str | None) -> tuple[int, bool, bool]:
+    """(run id, already finished?, a replay?) — the same night and scope always reuse one run row."""
     try:
         with session_scope() as s:
             run = open_run(s, night, region_code, flow_run_id)
-            return run.id or 0, run.status == RunStatus.FINISHED
+            return run.id or 0, run.status == RunStatus.FINISHED, run.replay
     except IntegrityError:  # a concurrent start of the same night committed first: use its row
         with session_scope() as s:
             run = open_run(s, night, region_code, flow_run_id)
-            return run.id or 0, run.status == RunStatus.FINISHED
+            return run.id or 0, run.status == RunStatus.FINISHED, run.replay
 
 
 @task(cache_policy=NO_CACHE, **RETRY_ON_CONFLICT)
@@ -271,7 +276,7 @@ def finish_run(run_id: int) -> NightlySummary:
         assert run is not None
         limit = escalate_before(run.night, load_nightly_rules().escalate_after_days)
         region = None if run.scope == "*" else run.scope
-        raised = escalate(s, run.night, utcnow(), "nightly", limit, region)
+        raised = 0 if run.replay else escalate(s, run.night, utcnow(), "nightly", limit, region)
         if raised:  # to the prefecture's scope: the event names the run and how many
             payload = {"night": run.night.isoformat(), "escalated": raised, "opened_before": limit.isoformat()}
             record(s, Change(DomainEvent.ALARM_ESCALATED, "nightly-run", (run_id,), payload))

@@ -6,7 +6,7 @@ transaction as the state change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select, update
@@ -16,7 +16,7 @@ from models.clinical import Case, CaseTransition
 from models.common import utcnow
 from models.enums import CaseState
 from models.errors import CaseNotFound
-from models.events import STATE_EVENTS, Change
+from models.events import STATE_EVENTS, Change, only_date
 from models.pathway import check_transition
 from tasks.infra.bulkwrite import append_rows, id_in
 from tasks.infra.events import record
@@ -105,9 +105,10 @@ def advance_many(
     reason: str,
     state_reason: str | None = None,
     now: datetime | None = None,
-    on: date | None = None,
+    on: date | Mapping[int, date] | None = None,
 ) -> list[int]:
-    """Set-based move of every listed case that is still in ``from_state``.
+    """Set-based move of every listed case that is still in ``from_state``, taking effect on the business date
+    ``on`` (one for all, or per case: a chunk of discharges of several days).
 
     Cases already moved (a re-run, a re-delivered event) are skipped, so the call is idempotent.
     Returns the ids that moved.
@@ -126,11 +127,12 @@ def advance_many(
         )
         moved.extend(session.execute(stmt).scalars().all())
     if moved:
+        dated = on.get if isinstance(on, Mapping) else lambda _: on
         append_rows(
             session,
             "case_transition",
             ("case_id", "from_state", "to_state", "actor", "reason", "at", "occurred_on"),
-            ((cid, from_state, to_state, actor, reason, now, on) for cid in moved),
+            ((cid, from_state, to_state, actor, reason, now, dated(cid)) for cid in moved),
         )
-        _moved(session, moved, from_state, to_state, actor, reason, on)
+        _moved(session, moved, from_state, to_state, actor, reason, only_date(dated(cid) for cid in moved))
     return moved

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from models.care import FamilyDoctorContract, FollowUp, TreatmentEpisode
 from models.clinical import Case, Condition
 from models.enums import CareSetting, CaseState, FollowUpOutcome, TreatmentKind
-from models.events import Change, DomainEvent, only_date
+from models.events import Change, DomainEvent
 from models.pathway import outcome_state
 from models.settlement.amounts import BillAmounts
 from tasks.infra.events import record
@@ -99,7 +99,7 @@ def admit_many(
 def discharge_many(session: Session, discharges: Sequence[Discharge], actor: str) -> list[int]:
     """IN_TREATMENT → DISCHARGED: closes the open episode with its bill amounts."""
     by_case = {d.case_id: d for d in discharges}
-    on = only_date(d.discharged_on for d in discharges)
+    on = {d.case_id: d.discharged_on for d in discharges}
     moved = advance_many(
         session, list(by_case), CaseState.IN_TREATMENT, CaseState.DISCHARGED, actor=actor, reason="discharged", on=on
     )
@@ -136,17 +136,19 @@ def finish_many(session: Session, case_ids: Sequence[int], actor: str) -> dict[s
         .where(col(TreatmentEpisode.case_id) == col(Case.id))
         .scalar_subquery()
     )
-    groups: dict[tuple[CaseState, date | None], list[int]] = {}
-    for cid, category, on in _select_in(
+    groups: dict[CaseState, list[int]] = {}
+    on: dict[int, date] = {}
+    for cid, category, discharged in _select_in(
         session, (col(Case.id), col(Case.category), last_discharge), col(Case.id), case_ids,
         col(Case.state) == CaseState.SETTLED,
     ):  # fmt: skip
-        groups.setdefault((outcome_state(category), on), []).append(cid)
-    moved: dict[str, int] = {}
-    for (to, on), ids in groups.items():
-        done = advance_many(session, ids, CaseState.SETTLED, to, actor=actor, reason="outcome after settlement", on=on)
-        moved[to.value] = moved.get(to.value, 0) + len(done)
-    return moved
+        groups.setdefault(outcome_state(category), []).append(cid)
+        on[cid] = discharged
+    return {
+        to.value: len(advance_many(session, ids, CaseState.SETTLED, to, actor=actor, reason="outcome after settlement",
+                                   on=on))
+        for to, ids in groups.items()
+    }  # fmt: skip
 
 
 def record_follow_ups(

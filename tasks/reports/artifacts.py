@@ -33,7 +33,8 @@ def publish_nightly_summary(summary: NightlySummary) -> None:
     create_table_artifact(
         key=f"nightly-{summary.scope.replace('*', 'all')}",
         table=rows,
-        description=f"Nightly run {summary.run_id} for {summary.night.isoformat()}: "
+        description=("补查 Replay (alarms untouched) " if summary.replay else "")
+        + f"Nightly run {summary.run_id} for {summary.night.isoformat()}: "
         + ", ".join(f"{k} {n}" for k, n in summary.findings.items()),
     )
 

@@ -24,7 +24,7 @@ from models.care import Hospital, TreatmentEpisode
 from models.clinical import Case
 from models.common import utcnow
 from models.enums import CaseState
-from models.events import Change, DomainEvent, only_date
+from models.events import Change, DomainEvent
 from models.people import Patient
 from models.schemas import CaseOutcome, StepResult
 from models.settlement.bill import Bill, BillError
@@ -123,7 +123,7 @@ def _settle(session: Session, pending: list[Pending], actor: str) -> tuple[list[
             actor=actor,
             reason="one-stop settlement",
             now=now,
-            on=only_date(row.discharged_on for row, _, _ in bills),  # the service (discharge) date
+            on={row.case_id: row.discharged_on for row, _, _ in bills if row.case_id is not None},  # service date
         )
     )
     patients = sorted({row.patient_id for row, _, _ in bills if row.case_id is None or row.case_id in moved})

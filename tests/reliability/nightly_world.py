@@ -43,7 +43,7 @@ def run_night() -> int:
     from tasks.pathway.retriage import retriage_catalogue
     from tasks.pathway.waiting import refer_waiting_list
 
-    run_id, finished = nightly.start_run.fn(NIGHT, None, None)
+    run_id, finished, _ = nightly.start_run.fn(NIGHT, None, None)
     if not finished:
         retriage_catalogue.fn(NIGHT, None, "nightly")
         for stage in nightly.STAGES:

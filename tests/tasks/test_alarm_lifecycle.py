@@ -30,7 +30,7 @@ LATER = datetime(2026, 11, 30, 9, tzinfo=UTC)  # when the rows were typed in: re
 
 
 def night(on: date) -> int:
-    run_id, _ = nightly.start_run.fn(on, None, None)
+    run_id, *_ = nightly.start_run.fn(on, None, None)
     for stage in nightly.STAGES:
         for bounds in nightly.plan_chunks.fn(run_id, stage, 100):
             nightly.assess_chunk.fn(run_id, stage, bounds, "nightly")

@@ -20,8 +20,8 @@ from models.timeline import DateOutOfOrder
 from tasks.infra.db import session_scope
 from tasks.pathway.correction_steps import close_case_step, undo_case
 from tasks.pathway.steps import admit_case, discharge_case, refer_case
-from tasks.pathway.treatment import finish_many
-from tasks.settlement.settle import settle_case
+from tasks.pathway.treatment import Discharge, discharge_many, finish_many
+from tasks.settlement.settle import settle_case, settle_many
 from tests.tasks.stay_world import patient_of, referred_case
 from tests.tasks.test_alarm_lifecycle import night
 
@@ -114,3 +114,25 @@ def test_a_closing_date_out_of_order_is_refused(tmp_path: Path, db_url: str, on:
     case_id = maintained(tmp_path, db_url, 45)
     with pytest.raises(DateOutOfOrder, match=f"case {case_id}: closed_on: .*{why}"):
         close_case_step.fn(case_id, CloseReason.DIED, "coordinator", "家属告知", on)
+
+
+def test_a_chunk_of_several_days_dates_each_case_by_its_own_stay(tmp_path: Path, db_url: str) -> None:
+    """Bulk discharge, settlement and outcome of two cases discharged on different days, in one call each."""
+    cases = [referred_case(tmp_path, db_url, "N18.5", seq=seq) for seq in (47, 48)]
+    out = {cases[0]: date(2017, 3, 10), cases[1]: date(2017, 3, 20)}
+    for case_id in cases:
+        admit_case.fn(case_id, date(2017, 3, 1), "coordinator")
+    with session_scope(db_url) as s:
+        discharge_many(s, [Discharge(c, d, BillAmounts.parse("3000.00")) for c, d in out.items()], "coordinator")
+        settle_many(s, cases, "coordinator")
+        finish_many(s, cases, "coordinator")
+    with session_scope(db_url) as s:
+        moves = s.execute(
+            select(col(CaseTransition.case_id), col(CaseTransition.to_state), col(CaseTransition.occurred_on))
+            .where(col(CaseTransition.case_id).in_(cases), col(CaseTransition.occurred_on) > date(2017, 3, 1))
+            .order_by(col(CaseTransition.id))
+        ).tuples()
+        dated = {(c, str(to)): on for c, to, on in moves}
+    for c, d in out.items():
+        for state in (CaseState.DISCHARGED, CaseState.SETTLED, CaseState.UNDER_MAINTENANCE):
+            assert dated[(c, state)] == d, (c, state)

@@ -71,7 +71,7 @@ class CountyFigures(BaseModel):
     special_cases: int = 0
     treated: int = 0
     by_category: dict[str, int] = {}
-    screened_people: int = 0
+    contract_patients: int = 0  # the ledger's patients (``tasks.reports.contract_rate``)
     contracted: int = 0
     followed_cases: int = 0
     followed: int = 0
@@ -90,7 +90,7 @@ class CountyFigures(BaseModel):
 
     @property
     def contract_rate(self) -> Decimal | None:
-        return rate(self.contracted, self.screened_people)
+        return rate(self.contracted, self.contract_patients)
 
     @property
     def follow_up_rate(self) -> Decimal | None:

@@ -13,19 +13,16 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.care import FamilyDoctorContract, Hospital
-from models.clinical import Case
 from models.contracts import (
     ContractEvent,
     ContractEventKind,
     Term,
     current_term,
-    ended_by,
     last_day,
     overlapping,
     term_until,
 )
 from models.corrections import CorrectionRefused, reason_text
-from models.enums import CaseState
 from models.errors import BadInput
 from models.events import Change, DomainEvent
 from models.people import Patient
@@ -221,26 +218,3 @@ def end_contract(patient_id: int, on: date, actor: str, reason: str) -> Contract
         term = s.get(FamilyDoctorContract, live.id)
         assert term is not None
         return _append(s, patient, ContractEventKind.ENDED, term, on, actor, text)
-
-
-def contracted_patients(session: Session, region_code: str | None, on: date) -> tuple[int, int]:
-    """(patients with a contract in force on ``on``, patients of the ledger): the ledger's patients are those
-    with a live special-disease case (the 签约率's population; target 100%). Counted in the database (in force:
-    ``models.contracts.in_force``, an end taking effect on its date), not by loading every patient's terms."""
-    live = select(col(Case.patient_id)).where(col(Case.category).is_not(None), col(Case.state) != CaseState.CLOSED)
-    if region_code:
-        live = live.where(col(Case.region_code) == region_code)
-    population = live.distinct().subquery()
-    in_force = (
-        select(col(FamilyDoctorContract.id))
-        .where(
-            col(FamilyDoctorContract.patient_id) == population.c.patient_id,
-            col(FamilyDoctorContract.signed_on) <= on,
-            col(FamilyDoctorContract.expires_on) >= on,
-            ~ended_by(on),
-        )
-        .exists()
-    )
-    stmt = select(func.count(), func.count().filter(in_force)).select_from(population)
-    patients, signed = session.execute(stmt).one()
-    return int(signed), int(patients)

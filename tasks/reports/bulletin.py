@@ -17,28 +17,20 @@ from sqlmodel import Session, col
 from config.catalogue import load_regions
 from models.access import check_region
 from models.bulletin import COLUMNS, BulletinData, BulletinKind, CountyFigures, bulletin_markdown, ranked, table_rows
-from models.care import FamilyDoctorContract, FollowUp, Hospital, TreatmentEpisode
-from models.clinical import Case, Condition, Screening
+from models.care import FollowUp, Hospital, TreatmentEpisode
+from models.clinical import Case, Condition
 from models.common import ZERO, Money
-from models.enums import CareSetting, CaseState, Category
+from models.enums import CareSetting, Category
 from models.findings import Finding
 from models.people import ExternalStatus, Patient
 from models.settlement.tables import Settlement
 from models.summary import TARGET
 from tasks.infra.access import scope_of
 from tasks.infra.db import session_scope
+from tasks.reports.contract_rate import contracts_by_region, live_special
 from tasks.reports.spreadsheets import write_xlsx
 
 Grouped = dict[str, Any]
-
-
-def _special(end: date, prefix: str) -> list[Any]:
-    return [
-        col(Case.category).is_not(None),
-        col(Case.state) != CaseState.CLOSED.value,
-        func.coalesce(col(Condition.confirmed_on), end) <= end,
-        col(Case.region_code).startswith(prefix),
-    ]
 
 
 def _cases(session: Session, end: date, prefix: str, out: dict[str, CountyFigures]) -> None:
@@ -52,7 +44,7 @@ def _cases(session: Session, end: date, prefix: str, out: dict[str, CountyFigure
         select(col(Case.region_code), col(Case.category), func.count(), func.count(first.c.d))
         .join(Condition, col(Condition.id) == col(Case.condition_id))
         .outerjoin(first, first.c.case_id == col(Case.id))
-        .where(*_special(end, prefix))
+        .where(*live_special(end, prefix))
         .group_by(col(Case.region_code), col(Case.category))
     )
     for region, category, n, treated in session.execute(stmt).tuples():
@@ -61,13 +53,18 @@ def _cases(session: Session, end: date, prefix: str, out: dict[str, CountyFigure
         c.by_category[str(category)] = n
 
 
+FOLLOWED_CATEGORIES = (Category.MAINTENANCE.value, Category.LONG_TERM.value)
+
+
 def _follow_ups(session: Session, lo: date, hi: date, prefix: str, out: dict[str, CountyFigures]) -> None:
     seen = select(col(FollowUp.case_id)).where(col(FollowUp.followed_on).between(lo, hi)).distinct().subquery()
     stmt = (
         select(col(Case.region_code), func.count(), func.count(seen.c.case_id))
         .join(Condition, col(Condition.id) == col(Case.condition_id))
         .outerjoin(seen, seen.c.case_id == col(Case.id))
-        .where(*_special(hi, prefix), col(Case.category).in_([Category.MAINTENANCE.value, Category.LONG_TERM.value]))
+        .where(
+            *live_special(hi, prefix), col(Case.category).in_([Category.MAINTENANCE.value, Category.LONG_TERM.value])
+        )
         .group_by(col(Case.region_code))
     )
     for region, n, followed in session.execute(stmt).tuples():
@@ -75,22 +72,9 @@ def _follow_ups(session: Session, lo: date, hi: date, prefix: str, out: dict[str
 
 
 def _contracts(session: Session, end: date, prefix: str, out: dict[str, CountyFigures]) -> None:
-    screened = select(col(Screening.patient_id)).where(col(Screening.screened_on) <= end).distinct().subquery()
-    signed = (
-        select(col(FamilyDoctorContract.patient_id))
-        .where(col(FamilyDoctorContract.signed_on) <= end, col(FamilyDoctorContract.expires_on) >= end)
-        .distinct()
-        .subquery()
-    )
-    stmt = (
-        select(col(Patient.region_code), func.count(), func.count(signed.c.patient_id))
-        .join(screened, screened.c.patient_id == col(Patient.id))
-        .outerjoin(signed, signed.c.patient_id == col(Patient.id))
-        .where(col(Patient.region_code).startswith(prefix))
-        .group_by(col(Patient.region_code))
-    )
-    for region, n, contracted in session.execute(stmt).tuples():
-        out[region].screened_people, out[region].contracted = n, contracted
+    """签约率 at the period's end, as the ledger counts it (``tasks.reports.contract_rate``)."""
+    for region, (signed, patients) in contracts_by_region(session, end, prefix).items():
+        out[region].contract_patients, out[region].contracted = patients, signed
 
 
 def _settlements(session: Session, lo: date, hi: date, prefix: str, out: dict[str, CountyFigures]) -> None:

@@ -14,7 +14,7 @@ from models.contracts import contract_rate
 from models.ledger import summarise_ledger_rows
 from models.schemas import LedgerSummary
 from tasks.infra.access import report_region
-from tasks.pathway.contracts import contracted_patients
+from tasks.reports.contract_rate import contracted_patients
 
 
 def ledger_summary(session: Session, region_code: str | None = None, on: date | None = None) -> LedgerSummary:

@@ -139,7 +139,7 @@ def _check_quarterly(tmp_path: Path) -> None:
     assert (xp.region_code, hz.region_code) == ("530427", "520527"), "ranked: treatment rate 100% before 75%"
     assert (hz.special_cases, hz.treated, hz.treatment_rate) == (4, 3, Decimal("75.0"))  # p4 confirmed later
     assert hz.by_category == {"long_term": 2, "maintenance": 1, "one_time_cure": 1}
-    assert (hz.screened_people, hz.contracted, hz.contract_rate) == (4, 1, Decimal("25.0"))
+    assert (hz.contract_patients, hz.contracted, hz.contract_rate) == (4, 1, Decimal("25.0"))  # p1 of p1 p2 p3 p5
     assert (hz.followed_cases, hz.followed, hz.follow_up_rate) == (3, 1, Decimal("33.3"))
     assert (hz.in_county_bills, hz.in_county_within_target, hz.within_target_rate) == (2, 1, Decimal("50.0"))
     assert (hz.in_county_total, hz.in_county_patient_pays, hz.self_pay_share) == (
@@ -170,3 +170,27 @@ def test_annual_and_supervisor_scope(db_url: str) -> None:
     hz = data.counties[0]
     assert (hz.special_cases, hz.treated, hz.alarms) == (5, 3, {"untreated": 2}), "p4 is in the year"
     assert (hz.followed_cases, hz.followed) == (4, 2)
+
+
+def test_the_contract_rate_is_the_ledgers_and_an_ended_term_does_not_count(db_url: str) -> None:
+    """One 签约率 everywhere (``tasks.reports.contract_rate``): the bulletin's at the quarter's end is the ledger's
+    on that day, for each county; q1's term ended on 09-01 (dabing contract end) no longer counts on 09-30."""
+    from datetime import UTC, datetime
+
+    from models.contracts import ContractEventKind
+    from tasks.reports.ledger import ledger_summary
+
+    _world()
+    with session_scope() as s:
+        q1, term = s.execute(select(FamilyDoctorContract.patient_id, FamilyDoctorContract.id)
+                             .where(col(FamilyDoctorContract.signed_on) == D("2017-01-10"))).one()  # fmt: skip
+        ended = (term, q1, ContractEventKind.ENDED.value, D("2017-09-01"), "t", "迁出", datetime.now(UTC))
+        append_rows(s, "contract_event", ("contract_id", "patient_id", "kind", "on", "actor", "reason", "recorded_at"),
+                    [ended])  # fmt: skip
+    data = _figures("")
+    with session_scope() as s:
+        for county in data.counties[:2]:
+            ledger = ledger_summary(s, county.region_code, D("2017-09-30"))
+            assert (county.contracted, county.contract_patients) == (ledger.contracted, ledger.contract_patients)
+    xp = next(c for c in data.counties if c.region_code == "530427")
+    assert (xp.contract_patients, xp.contracted, xp.contract_rate) == (1, 0, Decimal("0.0"))

@@ -21,8 +21,9 @@ from models.enums import CaseState
 from models.summary import cumulative_rates, series_ends
 from tasks.infra.bulkwrite import append_rows
 from tasks.infra.db import get_engine, session_scope
-from tasks.pathway.contracts import contracted_patients, terms_of
+from tasks.pathway.contracts import terms_of
 from tasks.reports import summary_cache
+from tasks.reports.contract_rate import contracted_patients
 from tasks.reports.summary import _rates
 
 REGIONS = ["520527", "530427"]
@@ -67,8 +68,9 @@ def _plain_rates(s: Session, region: str, ends: list[date]) -> dict[str, list[fl
 
 
 def _plain_contracts(s: Session, region: str, on: date) -> tuple[int, int]:
-    live = {c.patient_id for c in s.execute(select(Case)).scalars()
-            if c.region_code == region and c.category is not None and c.state != CaseState.CLOSED}  # fmt: skip
+    live = {c.patient_id for c, cond in s.execute(select(Case, Condition).join(Condition)).tuples()
+            if c.region_code == region and c.category is not None and c.state != CaseState.CLOSED
+            and (cond.confirmed_on or on) <= on}  # fmt: skip
     terms = terms_of(s, sorted(live))
     return sum(1 for p in live if current_term(terms.get(p, []), on) is not None), len(live)
 

@@ -42,8 +42,9 @@ def _patient_of(case_id: int) -> int:
 
 
 def _rates_world(world: World, tmp_path: Path) -> int:
-    """赫章县: 3 people screened (2017-05-02), 1 contract in force on 2017-09-30 → 签约率 33.3%; 2 long-term cases
-    confirmed, 1 followed up in 2017Q3 → 随访率 50.0%. 新平县: 1 screened, no contract → 0.0%, no case → —."""
+    """赫章县: 3 people screened (2017-05-02), 2 of them with a long-term case confirmed (the ledger's patients), 1
+    contract in force on 2017-09-30 → 签约率 50.0%; 1 of the 2 cases followed up in 2017Q3 → 随访率 50.0%. 新平县: 1
+    screened, no case → — for both."""
     third, _ = import_one_patient(tmp_path, "I10", region_code="520527", sequence=11)
     import_one_patient(tmp_path, "I10", region_code="520527", sequence=12)  # screened only: not a special case
     for case_id in (world.case_id, third):
@@ -61,13 +62,13 @@ def test_contract_and_follow_up_rates_are_the_bulletins(world: World, tmp_path: 
     login(world.client, "coordinator")
     html = world.client.get("/dashboard?on=2017-09-30").text
     assert "家庭医生签约率" in html and "随访率" in html
-    assert re.search(r"家庭医生签约率</dt><dd class=\"num\">33\.3%", html)
-    assert "已筛查 3 人，签约在有效期内 1 人" in html
+    assert re.search(r"家庭医生签约率</dt><dd class=\"num\">50\.0%", html)
+    assert "在册大病患者 2 人，签约在有效期内 1 人" in html
     assert re.search(r"随访率</dt><dd class=\"num\">50\.0%", html)
     assert "2017-07-01 至 2017-09-30" in html and "慢病维持/长期管理 2 例，已随访 1 例" in html
     login(world.client, "xinping-coordinator")
     other = world.client.get("/dashboard?on=2017-09-30").text
-    assert re.search(r"家庭医生签约率</dt><dd class=\"num\">0\.0%", other)
+    assert re.search(r"家庭医生签约率</dt><dd class=\"num\">—", other)
     assert re.search(r"随访率</dt><dd class=\"num\">—", other) and "赫章县" not in other
 
 
@@ -187,7 +188,7 @@ def test_downloads_are_files_with_chinese_headers_deleted_after_sending(
     quarter = load_workbook(io.BytesIO(world.client.get("/reports/quarterly.xlsx?period=2017Q3").content))
     row = next(quarter.worksheets[0].iter_rows(min_row=2, values_only=True))
     contract, follow_up = Decimal(str(row[6])), Decimal(str(row[7]))  # 签约率%, 随访率%: as on the dashboard
-    assert (contract, follow_up) == (Decimal("33.3"), Decimal("50"))
+    assert (contract, follow_up) == (Decimal("50"), Decimal("50"))
 
     assert list(temp_dir.iterdir()) == []  # written to a temporary folder, deleted once sent
     out, err = capfd.readouterr()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlmodel import col
 from flows.settlement import settle_discharged
 from models.alarms import AlarmStatus
 from models.care import Referral
-from models.clinical import Case
+from models.clinical import Case, CaseTransition
 from models.findings import Finding
 from tasks.infra.db import session_scope
 from tests.web.conftest import World, csrf, login, plant_alarm
@@ -62,8 +63,12 @@ def test_a_case_from_confirmation_to_its_statement_then_corrected_and_closed(liv
     page = w.client.get(f"/patients/{w.patient_id}").text
     assert "结算单" in page and "基本医保" in page and "38,734.00 元" in page and "已接收" in page
     assert _act(w, "cases", w.case_id, "diagnosis", icd10="I12.0", corrected_on="2017-06-01", reason=NOTE) == "已完成"
-    assert _act(w, "cases", w.case_id, "close", why="moved_away", reason="迁往外省") == "已完成"
+    assert _act(w, "cases", w.case_id, "close", why="moved_away", closed_on="2017-06-02", reason="迁往外省") == "已完成"
     assert _case(w.case_id).state == "closed"
+    with session_scope() as s:  # the closing date typed in the form is the move's business date
+        moved = col(CaseTransition.case_id) == w.case_id, col(CaseTransition.to_state) == "closed"
+        closed = s.execute(select(col(CaseTransition.occurred_on)).where(*moved)).scalar_one()
+    assert closed == date(2017, 6, 2)
     page = w.client.get(f"/patients/{w.patient_id}").text
     assert NOTE in page and "迁往外省" in page and "console-note:" not in page
     _no_note_in_prefect(w, [NOTE, "迁往外省"])

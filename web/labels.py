@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 from config.catalogue import load_catalogue, load_hospitals, load_regions
 from config.settings import get_settings
 from models.alarms import STATUS_LABELS as ALARM_STATUS_LABELS
+from models.case_card import REASON_LABELS
 from models.common import FEN
 from models.enums import (
     CATEGORY_LABELS,
+    CLOSE_REASON_LABELS,
     FOLLOW_UP_LABELS,
     STATE_LABELS,
     CaseState,
@@ -173,6 +175,13 @@ def reason(value: str | None) -> str:
     return REASONS.get(value, value)
 
 
+def state_reason(value: Any) -> str:
+    """Why a case stands where it is (``Case.state_reason``: held by triage or referral, closed), in Chinese."""
+    text = str(value or "")
+    closed = {k.value: v for k, v in CLOSE_REASON_LABELS.items()}
+    return closed.get(text) or REASON_LABELS.get(text, text)
+
+
 def decline(value: Any) -> str:
     return _label(DECLINE_LABELS, value)
 
@@ -199,6 +208,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "alarm_status": alarm_status,
     "row_error": row_error,
     "reason": reason,
+    "state_reason": state_reason,
 }
 CHOICES = {
     "state": [(s.value, STATE_LABELS[s]) for s in CaseState],

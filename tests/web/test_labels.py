@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from models.enums import CaseState
+from models.enums import CaseState, CloseReason, ReferralReason, TriageReason
 from web import labels
 
 RECORDED_BY_A_DAY = (  # the reasons of import → confirm → triage → referral → admit → discharge → settlement
@@ -31,3 +31,14 @@ def test_a_steps_reason_reads_in_chinese(recorded: str) -> None:
 def test_a_coordinators_own_words_are_shown_as_they_are() -> None:
     assert labels.reason("家属要求更正出生日期") == "家属要求更正出生日期"
     assert labels.reason(None) == "—"
+
+
+@pytest.mark.parametrize(
+    "held",
+    [*(r.value for r in TriageReason if r != TriageReason.IN_CATALOGUE), *(r.value for r in ReferralReason),
+     *(r.value for r in CloseReason), "duplicate", "ruled_out"],
+)  # fmt: skip
+def test_why_a_case_stands_where_it_is_reads_in_chinese(held: str) -> None:
+    """``Case.state_reason`` (说明 on the patient page): every value a step or a close records."""
+    shown = labels.state_reason(held)
+    assert not re.search("[A-Za-z]", shown), shown

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, String, func, literal, select
+from sqlalchemy import Integer, String, case, func, literal, select
 from sqlmodel import Session, col
 
 from models.alarms import AlarmEvent, AlarmStep
@@ -15,24 +15,36 @@ from models.findings import Finding, FindingKind, NightlyRun, RegionSnapshot, Ru
 from models.ledger import summarise_ledger_rows
 from models.schemas import NightlySummary
 from tasks.nightly.replay import replay_counts
+from tasks.nightly.rewind import moved_since, state_on
 
 
 def snapshot(session: Session, run_id: int) -> None:
-    """Per-region counts by state and category, stored with the run (replaced if taken again)."""
+    """Per-region counts by state and category, stored with the run (replaced if taken again): the states now,
+    or for a replayed night the states then (``tasks/nightly/rewind.py``)."""
     run = session.get(NightlyRun, run_id)
     assert run is not None
     region_code = None if run.scope == "*" else run.scope
     table: Any = RegionSnapshot.__table__  # type: ignore[attr-defined]
     session.execute(table.delete().where(table.c.run_id == run_id))
-    stmt = select(
-        literal(run_id, Integer),
-        col(Case.region_code),
-        col(Case.state),
-        func.coalesce(col(Case.category), literal("", String)),
-        func.count(),
-    ).group_by(col(Case.region_code), col(Case.state), col(Case.category))
-    if region_code:
-        stmt = stmt.where(col(Case.region_code) == region_code)
+    where = [col(Case.region_code) == region_code] if region_code else []
+    category = func.coalesce(col(Case.category), literal("", String))
+    if run.replay:  # 补查: the state each case had on that night (none yet: not counted)
+        then = case(
+            (col(Case.state_changed_at) >= moved_since(run.night), state_on(col(Case.id), run.night)),
+            else_=col(Case.state),
+        )
+        rows = select(col(Case.region_code), then.label("st"), category.label("cat")).where(*where).subquery()
+        stmt = (
+            select(literal(run_id, Integer), rows.c.region_code, rows.c.st, rows.c.cat, func.count())
+            .where(rows.c.st.is_not(None))
+            .group_by(rows.c.region_code, rows.c.st, rows.c.cat)
+        )
+    else:
+        stmt = (
+            select(literal(run_id, Integer), col(Case.region_code), col(Case.state), category, func.count())
+            .where(*where)
+            .group_by(col(Case.region_code), col(Case.state), col(Case.category))
+        )
     session.execute(table.insert().from_select(["run_id", "region_code", "state", "category", "cases"], stmt))
 
 

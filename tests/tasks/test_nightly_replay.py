@@ -59,6 +59,9 @@ def test_a_back_dated_night_counts_what_it_finds_and_leaves_the_alarms_as_they_a
     assert (replay.findings["untreated"], replay.findings["overdue_follow_up"]) == (1, 1), "as lived on 06-30"
     assert sum(replay.opened.values()) == sum(replay.resolved.values()) == replay.escalated == 0
     assert written() == before, "no alarm opened, cleared, escalated or audited; no case moved or referred"
+    (now,), (then,) = lived.regions, replay.regions  # the ledger as it stood: waiting was still referred
+    assert now.by_state == {"in_treatment": 1, "under_maintenance": 1} and now.not_yet_treated == 0
+    assert then.by_state == {"referred": 1, "under_maintenance": 1} and then.not_yet_treated == 1
     assert judge(date(2017, 6, 30)) == replay, "asked again: the stored answer"
 
     after = judge(date(2017, 10, 1))  # the next night lived: the acknowledged alarm kept, nothing re-opened

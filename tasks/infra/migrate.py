@@ -25,6 +25,7 @@ from sqlalchemy import Connection, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+import models.tables  # noqa: F401  (every table on SQLModel.metadata: without them a database looks empty)
 from config.logging import get_logger
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

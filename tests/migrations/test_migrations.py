@@ -176,3 +176,21 @@ def test_money_stored_as_real_on_sqlite_becomes_exact_fen_and_back(empty_url: st
         assert Decimal(str(conn.execute(text("SELECT annual_income FROM household")).scalar_one())) == Decimal(
             "12345.67"
         )
+
+
+def test_migrate_alone_upgrades_a_database_one_revision_behind(empty_url: str) -> None:
+    """``migrate`` called by a program that imported no model (a script, a benchmark): the upgrade runs. Before,
+    the tables it compares against were not loaded, the database looked empty and was only stamped at head —
+    its schema left behind (the nightly benchmark's cohort lacked ``nightly_run.replay`` "at 0023")."""
+    import subprocess
+    import sys
+
+    migrate(get_engine(empty_url))
+    _downgrade(empty_url, "0022")
+    script = "import sys; from sqlalchemy import create_engine; from tasks.infra.migrate import migrate; " \
+             "print(migrate(create_engine(sys.argv[1])).before)"  # fmt: skip
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script, empty_url], cwd=root, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "0022"
+    assert _schema_diff(empty_url) == [], "upgraded, not only stamped"

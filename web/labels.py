@@ -175,11 +175,14 @@ def reason(value: str | None) -> str:
     return REASONS.get(value, value)
 
 
+#: Why a case stands where it is (``Case.state_reason``): held by triage or referral, or closed.
+STATE_REASONS = {**REASON_LABELS, **{k.value: v for k, v in CLOSE_REASON_LABELS.items()}}
+
+
 def state_reason(value: Any) -> str:
-    """Why a case stands where it is (``Case.state_reason``: held by triage or referral, closed), in Chinese."""
+    """``Case.state_reason`` in Chinese; anything unknown as it is."""
     text = str(value or "")
-    closed = {k.value: v for k, v in CLOSE_REASON_LABELS.items()}
-    return closed.get(text) or REASON_LABELS.get(text, text)
+    return STATE_REASONS.get(text, text)
 
 
 def decline(value: Any) -> str:

@@ -62,9 +62,7 @@ def _follow_ups(session: Session, lo: date, hi: date, prefix: str, out: dict[str
         select(col(Case.region_code), func.count(), func.count(seen.c.case_id))
         .join(Condition, col(Condition.id) == col(Case.condition_id))
         .outerjoin(seen, seen.c.case_id == col(Case.id))
-        .where(
-            *live_special(hi, prefix), col(Case.category).in_([Category.MAINTENANCE.value, Category.LONG_TERM.value])
-        )
+        .where(*live_special(hi, prefix), col(Case.category).in_(FOLLOWED_CATEGORIES))
         .group_by(col(Case.region_code))
     )
     for region, n, followed in session.execute(stmt).tuples():

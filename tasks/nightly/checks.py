@@ -20,10 +20,10 @@ from models.clinical import Case, Condition, Screening
 from models.contracts import ended_by
 from models.enums import CaseState, Category
 from models.findings import FindingKind
-from models.nightly import FOLLOWED_STATES, OUTCOME_STATES, Cutoffs
+from models.nightly import FOLLOWED_STATES, Cutoffs
 from models.people import ExternalStatus, Patient
 from tasks.nightly.found import fill_dates, fill_touch, insert_found
-from tasks.nightly.rewind import moved_since, rewind_dates, state_on
+from tasks.nightly.rewind import moved_since, rewind_dates, state_on, state_start
 
 
 class Scope:
@@ -104,15 +104,7 @@ def case_dates(session: Session, sc: Scope, where: list[Any], case_range: tuple[
     )  # fmt: skip
     state = col(Case.state)
     confirmed = col(Condition.confirmed_on)
-    since = case(
-        (state == CaseState.SCREENED.value, func.coalesce(col(Screening.screened_on), confirmed)),
-        (state.in_([CaseState.CONFIRMED.value, CaseState.TRIAGED.value]), confirmed),
-        (state == CaseState.REFERRED.value, func.coalesce(t.c.referred, confirmed)),
-        (state == CaseState.IN_TREATMENT.value, t.c.admitted),
-        (state.in_([CaseState.DISCHARGED.value, CaseState.SETTLED.value]), t.c.discharged),
-        (state.in_([s.value for s in OUTCOME_STATES]), func.coalesce(t.c.discharged, confirmed)),
-        else_=null(),
-    )
+    since = state_start(state, col(Screening.screened_on), confirmed, t.c.referred, t.c.admitted, t.c.discharged)
     rows = (
         select(col(Case.id).label("case_id"), confirmed.label("confirmed"), since.label("since"),
                t.c.contact.label("contact"), state.label("state"), col(Case.category).label("category"),

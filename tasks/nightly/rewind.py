@@ -33,6 +33,21 @@ def _latest(column: Any, case_col: Any, night: Any, *where: Any) -> Any:
     return select(func.max(column)).where(case_col == dates.c.case_id, column <= night, *where).scalar_subquery()
 
 
+def state_start(state: Any, screened: Any, confirmed: Any, referred: Any, admitted: Any, discharged: Any) -> Any:
+    """The business date a case's ``state`` began (SQL), from its dates: screening (or confirmation), confirmation,
+    latest referral (or confirmation), admission, latest discharge (or confirmation, never admitted); NULL for a
+    state without one (closed). ``case_dates`` gives it the case's dates now, ``rewind_dates`` those by a night."""
+    return case(
+        (state == CaseState.SCREENED.value, func.coalesce(screened, confirmed)),
+        (state.in_([CaseState.CONFIRMED.value, CaseState.TRIAGED.value]), confirmed),
+        (state == CaseState.REFERRED.value, func.coalesce(referred, confirmed)),
+        (state == CaseState.IN_TREATMENT.value, admitted),
+        (state.in_([CaseState.DISCHARGED.value, CaseState.SETTLED.value]), discharged),
+        (state.in_([s.value for s in OUTCOME_STATES]), func.coalesce(discharged, confirmed)),
+        else_=null(),
+    )
+
+
 def moved_since(night: date) -> datetime:
     """A case whose state was recorded before this instant had that state on ``night`` already (a move is never
     dated after the day it is recorded; a day's margin for the county's time zone)."""
@@ -75,14 +90,6 @@ def rewind_dates(session: Session, night: date) -> int:
     referred = _latest(col(Referral.referred_on), col(Referral.case_id), on)
     admitted = _latest(col(te.admitted_on), col(te.case_id), on)
     discharged = _latest(col(te.discharged_on), col(te.case_id), on)
-    since = case(  # as ``case_dates`` dates a state, from what had happened by the night
-        (state == CaseState.SCREENED.value, func.coalesce(screened, dates.c.confirmed)),
-        (state.in_([CaseState.CONFIRMED.value, CaseState.TRIAGED.value]), dates.c.confirmed),
-        (state == CaseState.REFERRED.value, func.coalesce(referred, dates.c.confirmed)),
-        (state == CaseState.IN_TREATMENT.value, admitted),
-        (state.in_([CaseState.DISCHARGED.value, CaseState.SETTLED.value]), discharged),
-        (state.in_([s.value for s in OUTCOME_STATES]), func.coalesce(discharged, dates.c.confirmed)),
-        else_=null(),
-    )
+    since = state_start(state, screened, dates.c.confirmed, referred, admitted, discharged)  # as of the night
     session.execute(dates.update().where(dates.c.rewound == 1, state.is_not(None)).values(since=since))
     return n
